@@ -1,0 +1,135 @@
+#include "api/ingest_reactor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/time/time.h"
+#include "api/grpc_status.h"
+#include "engine/event_validator.h"
+
+namespace leadboard::api {
+
+IngestReactor::IngestReactor(const ServiceContext& context, v1::IngestSummary* summary)
+    : context_(context), summary_(summary) {
+  StartRead(&event_);
+}
+
+void IngestReactor::OnReadDone(bool ok) {
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    if (!ok) {
+      reads_done_ = true;
+    } else if (error_.ok()) {
+      const int64_t index = next_index_++;
+      if (!event_.has_occurred_at()) {
+        const int64_t micros = absl::ToUnixMicros(context_.clock->Now());
+        event_.mutable_occurred_at()->set_seconds(micros / 1000000);
+        event_.mutable_occurred_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+      }
+      if (std::optional<engine::Rejection> rejection = engine::ValidateEvent(event_)) {
+        v1::RejectedEvent* rejected = summary_->add_rejected();
+        rejected->set_index(index);
+        // An over-long id is not echoed back; the index identifies the event.
+        if (event_.event_id().size() <= engine::kMaxIdBytes) {
+          rejected->set_event_id(event_.event_id());
+        }
+        rejected->set_field(rejection->field);
+        rejected->set_reason(rejection->reason);
+        event_.Clear();
+      } else {
+        pending_.events.push_back(std::move(event_));
+        pending_.indices.push_back(index);
+        event_ = v1::PipelineEvent();
+      }
+    }
+    PlanLocked(&actions);
+  }
+  Execute(std::move(actions));
+}
+
+void IngestReactor::PlanLocked(Actions* actions) {
+  if (finished_) return;
+  const bool failed = !error_.ok();
+  // Hand over what accumulated when nothing is in flight (low latency), or
+  // when a full chunk is ready.
+  if (!failed && !pending_.events.empty() &&
+      (in_flight_ == 0 || pending_.events.size() >= context_.options.ingest_chunk_events)) {
+    actions->submit = std::move(pending_);
+    pending_ = Chunk();
+    ++in_flight_;
+  }
+  if (failed && in_flight_ == 0) {
+    finished_ = true;
+    actions->finish = ToGrpcStatus(error_);
+    return;
+  }
+  if (!reads_done_ && !reading_ && pending_.events.size() < context_.options.ingest_max_pending) {
+    reading_ = true;
+    actions->read = true;
+  }
+  if (reads_done_ && in_flight_ == 0 && pending_.events.empty() && !actions->submit) {
+    finished_ = true;
+    std::sort(summary_->mutable_rejected()->begin(), summary_->mutable_rejected()->end(),
+              [](const v1::RejectedEvent& a, const v1::RejectedEvent& b) {
+                return a.index() < b.index();
+              });
+    actions->finish = grpc::Status::OK;
+  }
+}
+
+void IngestReactor::Execute(Actions actions) {
+  if (actions.submit) {
+    std::vector<std::string> ids;
+    ids.reserve(actions.submit->events.size());
+    for (const v1::PipelineEvent& event : actions.submit->events) ids.push_back(event.event_id());
+    context_.commits->Submit(
+        std::move(actions.submit->events),
+        [this, indices = std::move(actions.submit->indices), ids = std::move(ids)](
+            absl::Status status, std::vector<store::EventOutcome> outcomes,
+            int64_t last_revision) mutable {
+          OnCommitted(status, std::move(outcomes), last_revision, std::move(indices),
+                      std::move(ids));
+        });
+  }
+  if (actions.read) StartRead(&event_);
+  if (actions.finish) Finish(*actions.finish);
+}
+
+void IngestReactor::OnCommitted(const absl::Status& status,
+                                std::vector<store::EventOutcome> outcomes, int64_t last_revision,
+                                std::vector<int64_t> indices, std::vector<std::string> event_ids) {
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    if (!status.ok()) {
+      if (error_.ok()) error_ = status;
+    } else {
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        switch (outcomes[i].kind) {
+          case store::EventOutcome::Kind::kAccepted:
+            summary_->set_accepted(summary_->accepted() + 1);
+            break;
+          case store::EventOutcome::Kind::kDuplicate:
+            summary_->set_duplicates(summary_->duplicates() + 1);
+            break;
+          case store::EventOutcome::Kind::kRejected: {
+            v1::RejectedEvent* rejected = summary_->add_rejected();
+            rejected->set_index(indices[i]);
+            rejected->set_event_id(event_ids[i]);
+            rejected->set_field(outcomes[i].rejection.field);
+            rejected->set_reason(outcomes[i].rejection.reason);
+            break;
+          }
+        }
+      }
+      summary_->set_last_revision(std::max(summary_->last_revision(), last_revision));
+    }
+    PlanLocked(&actions);
+  }
+  Execute(std::move(actions));
+}
+
+}  // namespace leadboard::api

@@ -1,0 +1,64 @@
+// IngestReactor: one IngestEvents stream. Validates each event as it is
+// read, hands valid ones to the commit queue in chunks (one chunk in flight
+// while the next accumulates, so a busy stream batches and a quiet one
+// commits at once), pauses reading past a bound, and finishes with the
+// summary once everything it accepted is durable.
+#ifndef LEADBOARD_SERVER_API_INGEST_REACTOR_H_
+#define LEADBOARD_SERVER_API_INGEST_REACTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "api/service_context.h"
+#include "leadboard/v1/event.pb.h"
+
+namespace leadboard::api {
+
+class IngestReactor final : public grpc::ServerReadReactor<v1::PipelineEvent> {
+ public:
+  IngestReactor(const ServiceContext& context, v1::IngestSummary* summary);
+
+  void OnReadDone(bool ok) override;
+  void OnDone() override { delete this; }
+
+ private:
+  struct Chunk {
+    std::vector<v1::PipelineEvent> events;
+    std::vector<int64_t> indices;
+  };
+  // What to do once the lock is released.
+  struct Actions {
+    std::optional<Chunk> submit;
+    bool read = false;
+    std::optional<grpc::Status> finish;
+  };
+
+  void OnCommitted(const absl::Status& status, std::vector<store::EventOutcome> outcomes,
+                   int64_t last_revision, std::vector<int64_t> indices,
+                   std::vector<std::string> event_ids);
+  void PlanLocked(Actions* actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Execute(Actions actions);
+
+  const ServiceContext& context_;
+  v1::IngestSummary* const summary_;
+  v1::PipelineEvent event_;  // the read buffer; one read in flight
+
+  absl::Mutex mu_;
+  int64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
+  Chunk pending_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reading_ ABSL_GUARDED_BY(mu_) = true;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace leadboard::api
+
+#endif  // LEADBOARD_SERVER_API_INGEST_REACTOR_H_

@@ -1,0 +1,38 @@
+// LeadBoardService: the leadboard.v1.LeadBoard gRPC service (callback API).
+// Validates requests, hands streams to their reactors and runs unary reads
+// on the executor, never on gRPC's threads.
+#ifndef LEADBOARD_SERVER_API_LEAD_BOARD_SERVICE_H_
+#define LEADBOARD_SERVER_API_LEAD_BOARD_SERVICE_H_
+
+#include "api/service_context.h"
+#include "leadboard/v1/leadboard.grpc.pb.h"
+
+namespace leadboard::api {
+
+class LeadBoardService final : public v1::LeadBoard::CallbackService {
+ public:
+  explicit LeadBoardService(ServiceContext context) : context_(context) {}
+
+  grpc::ServerReadReactor<v1::PipelineEvent>* IngestEvents(grpc::CallbackServerContext* ctx,
+                                                           v1::IngestSummary* summary) override;
+  grpc::ServerWriteReactor<v1::WatchLeadsResponse>* WatchLeads(
+      grpc::CallbackServerContext* ctx, const v1::WatchLeadsRequest* request) override;
+  grpc::ServerUnaryReactor* GetLead(grpc::CallbackServerContext* ctx,
+                                    const v1::GetLeadRequest* request, v1::Lead* lead) override;
+  grpc::ServerUnaryReactor* ListLeads(grpc::CallbackServerContext* ctx,
+                                      const v1::ListLeadsRequest* request,
+                                      v1::ListLeadsResponse* response) override;
+  grpc::ServerUnaryReactor* GetBoard(grpc::CallbackServerContext* ctx,
+                                     const v1::GetBoardRequest* request,
+                                     v1::Board* board) override;
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
+                                     const v1::ListJobsRequest* request,
+                                     v1::ListJobsResponse* response) override;
+
+ private:
+  const ServiceContext context_;
+};
+
+}  // namespace leadboard::api
+
+#endif  // LEADBOARD_SERVER_API_LEAD_BOARD_SERVICE_H_

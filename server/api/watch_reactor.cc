@@ -1,0 +1,210 @@
+#include "api/watch_reactor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "api/grpc_status.h"
+
+namespace leadboard::api {
+namespace {
+
+constexpr int kReplayPage = 1000;
+
+std::shared_ptr<const v1::WatchLeadsResponse> Marker(int64_t revision, bool synced) {
+  auto message = std::make_shared<v1::WatchLeadsResponse>();
+  message->set_revision(revision);
+  if (synced) {
+    message->mutable_synced();
+  } else {
+    message->mutable_progress();
+  }
+  return message;
+}
+
+store::LeadFilter FilterOf(const v1::WatchLeadsRequest& request) {
+  return store::LeadFilter{request.user_id(), request.job_id(), ""};
+}
+
+}  // namespace
+
+WatchStream::WatchStream(const ServiceContext& context, const v1::WatchLeadsRequest& request,
+                         Reactor* reactor)
+    : context_(context), request_(request), reactor_(reactor) {}
+
+void WatchStream::Start() {
+  watcher_ = std::make_shared<hub::Watcher>(FilterOf(request_), context_.options.watch_queue_limit,
+                                            weak_from_this());
+  const int64_t registered_at = context_.hub->Register(watcher_);
+  context_.executor->Post(
+      [self = shared_from_this(), registered_at] { self->CatchUp(registered_at); });
+}
+
+void WatchStream::CatchUp(int64_t registered_at) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (reactor_ == nullptr || finish_) return;
+  }
+  const store::LeadFilter filter = FilterOf(request_);
+  std::deque<Message> backlog;
+  int64_t synced_at = 0;
+  const int64_t since = request_.since_revision();
+  if (since == 0) {
+    absl::StatusOr<store::Snapshot> snapshot = context_.repository->ReadSnapshot(filter);
+    if (!snapshot.ok()) {
+      absl::MutexLock lock(&mu_);
+      RequestFinishLocked(ToGrpcStatus(snapshot.status()));
+      return;
+    }
+    for (v1::Lead& card : snapshot->cards) {
+      auto message = std::make_shared<v1::WatchLeadsResponse>();
+      message->set_revision(card.revision());
+      v1::LeadChange* change = message->mutable_lead_change();
+      change->set_kind(v1::CHANGE_KIND_SNAPSHOT);
+      *change->mutable_lead() = std::move(card);
+      backlog.push_back(std::move(message));
+    }
+    synced_at = std::max(snapshot->revision, registered_at);
+  } else {
+    absl::StatusOr<int64_t> oldest = context_.repository->OldestRetainedRevision();
+    absl::StatusOr<int64_t> current =
+        oldest.ok() ? context_.repository->CurrentRevision() : oldest.status();
+    if (!current.ok()) {
+      absl::MutexLock lock(&mu_);
+      RequestFinishLocked(ToGrpcStatus(current.status()));
+      return;
+    }
+    if (since < *oldest - 1 || since > *current) {
+      const std::string why =
+          since > *current
+              ? absl::StrCat("since_revision ", since, " is ahead of the current revision ",
+                             *current)
+              : absl::StrCat("since_revision ", since,
+                             " is older than the oldest retained revision ", *oldest);
+      absl::MutexLock lock(&mu_);
+      RequestFinishLocked(grpc::Status(
+          grpc::StatusCode::OUT_OF_RANGE,
+          absl::StrCat(why, "; oldest retained revision is ", *oldest,
+                       "; restart from a snapshot (since_revision 0)")));
+      return;
+    }
+    for (int64_t after = since; after < registered_at;) {
+      absl::StatusOr<std::vector<store::Change>> page =
+          context_.repository->ReadChanges(after, registered_at, filter, kReplayPage);
+      if (!page.ok()) {
+        absl::MutexLock lock(&mu_);
+        RequestFinishLocked(ToGrpcStatus(page.status()));
+        return;
+      }
+      for (store::Change& change : *page) backlog.push_back(std::move(change.message));
+      if (static_cast<int>(page->size()) < kReplayPage) break;
+      after = page->back().revision;
+    }
+    synced_at = std::max(since, registered_at);
+  }
+  backlog.push_back(Marker(synced_at, /*synced=*/true));
+
+  absl::MutexLock lock(&mu_);
+  backlog_ = std::move(backlog);
+  skip_through_ = synced_at;
+  caught_up_ = true;
+  MaybeWriteLocked();
+}
+
+void WatchStream::OnWatcherReady() {
+  absl::MutexLock lock(&mu_);
+  MaybeWriteLocked();
+}
+
+void WatchStream::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  in_flight_.reset();
+  if (!ok) RequestFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
+  MaybeWriteLocked();
+}
+
+void WatchStream::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  RequestFinishLocked(grpc::Status::CANCELLED);
+}
+
+void WatchStream::Detach() {
+  {
+    absl::MutexLock lock(&mu_);
+    reactor_ = nullptr;
+  }
+  context_.hub->Unregister(watcher_);
+}
+
+void WatchStream::RequestFinishLocked(grpc::Status status) {
+  if (!finish_) finish_ = std::move(status);
+  MaybeWriteLocked();
+}
+
+void WatchStream::WriteLocked(Message message) {
+  // Snapshot entries carry their lead's revision, not a position in the log.
+  const bool snapshot_entry =
+      message->has_lead_change() && message->lead_change().kind() == v1::CHANGE_KIND_SNAPSHOT;
+  if (!snapshot_entry && !message->has_progress()) last_sent_ = message->revision();
+  in_flight_ = std::move(message);
+  grpc::WriteOptions options;
+  // Let gRPC coalesce while more is queued; the last write flushes.
+  if (!backlog_.empty() || watcher_->HasMore()) options.set_buffer_hint();
+  reactor_->StartWrite(in_flight_.get(), options);
+}
+
+void WatchStream::MaybeWriteLocked() {
+  if (reactor_ == nullptr || finished_ || in_flight_) return;
+  if (finish_) {
+    finished_ = true;
+    reactor_->Finish(*finish_);
+    return;
+  }
+  if (!backlog_.empty()) {
+    Message next = std::move(backlog_.front());
+    backlog_.pop_front();
+    WriteLocked(std::move(next));
+    return;
+  }
+  if (!caught_up_) return;
+  for (;;) {
+    Message message;
+    int64_t progress = 0;
+    switch (watcher_->Pop(&message, &progress)) {
+      case hub::Watcher::Next::kMessage:
+        if (message->revision() <= skip_through_) continue;  // in the snapshot already
+        WriteLocked(std::move(message));
+        return;
+      case hub::Watcher::Next::kProgress:
+        WriteLocked(Marker(std::max({progress, skip_through_, last_sent_}), /*synced=*/false));
+        return;
+      case hub::Watcher::Next::kEmpty:
+        return;
+      case hub::Watcher::Next::kOverflowed:
+        RequestFinishLocked(grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat("watcher fell behind: more than ", context_.options.watch_queue_limit,
+                         " changes queued; last revision sent ", last_sent_,
+                         "; resume with since_revision ", last_sent_)));
+        return;
+      case hub::Watcher::Next::kClosed:
+        RequestFinishLocked(grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            absl::StrCat("server shutting down; last revision sent ", last_sent_,
+                         "; resume with since_revision ", last_sent_)));
+        return;
+    }
+  }
+}
+
+WatchReactor::WatchReactor(const ServiceContext& context, const v1::WatchLeadsRequest& request)
+    : stream_(std::make_shared<WatchStream>(context, request, this)) {
+  stream_->Start();
+}
+
+void WatchReactor::OnDone() {
+  stream_->Detach();
+  delete this;
+}
+
+}  // namespace leadboard::api

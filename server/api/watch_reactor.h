@@ -1,0 +1,81 @@
+// WatchLeads: one watch stream.
+//
+// The stream registers a Watcher with the hub first (live changes queue up
+// from that revision on), then reads the snapshot or replay on the executor,
+// writes it, writes `synced`, and then writes live changes and heartbeats
+// as the hub delivers them. One write in flight; Finish exactly once, only
+// when no write is in flight. The stream's state (WatchStream) is shared
+// with the hub and the executor, so neither can outlive it.
+#ifndef LEADBOARD_SERVER_API_WATCH_REACTOR_H_
+#define LEADBOARD_SERVER_API_WATCH_REACTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "api/service_context.h"
+#include "hub/watcher.h"
+#include "leadboard/v1/leadboard.pb.h"
+
+namespace leadboard::api {
+
+class WatchStream final : public hub::WatcherListener,
+                          public std::enable_shared_from_this<WatchStream> {
+ public:
+  using Reactor = grpc::ServerWriteReactor<v1::WatchLeadsResponse>;
+
+  WatchStream(const ServiceContext& context, const v1::WatchLeadsRequest& request,
+              Reactor* reactor);
+
+  // Registers with the hub and schedules the catch-up. Call once.
+  void Start();
+
+  void OnWatcherReady() override;
+  void OnWriteDone(bool ok);
+  void OnCancel();
+  // The reactor is done: forget it and leave the hub.
+  void Detach();
+
+ private:
+  using Message = std::shared_ptr<const v1::WatchLeadsResponse>;
+
+  // Reads the snapshot or the replay (executor thread).
+  void CatchUp(int64_t registered_at);
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WriteLocked(Message message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RequestFinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ServiceContext& context_;
+  const v1::WatchLeadsRequest request_;
+  std::shared_ptr<hub::Watcher> watcher_;
+
+  absl::Mutex mu_;
+  Reactor* reactor_ ABSL_GUARDED_BY(mu_);
+  std::deque<Message> backlog_ ABSL_GUARDED_BY(mu_);  // snapshot or replay, then synced
+  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t skip_through_ ABSL_GUARDED_BY(mu_) = 0;  // live changes at or below: already sent
+  int64_t last_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  Message in_flight_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchLeadsResponse> {
+ public:
+  WatchReactor(const ServiceContext& context, const v1::WatchLeadsRequest& request);
+
+  void OnWriteDone(bool ok) override { stream_->OnWriteDone(ok); }
+  void OnCancel() override { stream_->OnCancel(); }
+  void OnDone() override;
+
+ private:
+  std::shared_ptr<WatchStream> stream_;
+};
+
+}  // namespace leadboard::api
+
+#endif  // LEADBOARD_SERVER_API_WATCH_REACTOR_H_

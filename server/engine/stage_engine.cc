@@ -1,0 +1,322 @@
+#include "engine/stage_engine.h"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace leadboard::engine {
+namespace {
+
+using google::protobuf::Timestamp;
+using google::protobuf::util::MessageDifferencer;
+
+constexpr int kMaxWarnings = 32;
+
+bool IsSet(const Timestamp& t) { return t.seconds() != 0 || t.nanos() != 0; }
+
+bool Before(const Timestamp& a, const Timestamp& b) {
+  return a.seconds() < b.seconds() || (a.seconds() == b.seconds() && a.nanos() < b.nanos());
+}
+
+void KeepEarliest(Timestamp* field, const Timestamp& t) {
+  if (!IsSet(*field) || Before(t, *field)) *field = t;
+}
+
+void KeepLatest(Timestamp* field, const Timestamp& t) {
+  if (!IsSet(*field) || Before(*field, t)) *field = t;
+}
+
+// Total order on issues used to pick the newest deterministically.
+bool IssueBefore(const v1::LeadIssue& a, const v1::LeadIssue& b) {
+  if (Before(a.occurred_at(), b.occurred_at())) return true;
+  if (Before(b.occurred_at(), a.occurred_at())) return false;
+  return std::tie(a.message(), a.agent(), a.error_type()) <
+         std::tie(b.message(), b.agent(), b.error_type());
+}
+
+bool SameIssue(const v1::LeadIssue& a, const v1::LeadIssue& b) {
+  return !IssueBefore(a, b) && !IssueBefore(b, a);
+}
+
+void AddWarning(v1::Lead* lead, const v1::LeadIssue& issue) {
+  auto* warnings = lead->mutable_warnings();
+  for (const v1::LeadIssue& w : *warnings) {
+    if (SameIssue(w, issue)) return;
+  }
+  *warnings->Add() = issue;
+  std::sort(warnings->begin(), warnings->end(), IssueBefore);
+  if (warnings->size() > kMaxWarnings) {
+    warnings->DeleteSubrange(0, warnings->size() - kMaxWarnings);
+  }
+}
+
+// Records a failure: the newest failure is the lead's error, older ones
+// become warnings, whatever order they arrive in.
+void AddFailure(v1::Lead* lead, const v1::LeadIssue& issue) {
+  if (!lead->has_error()) {
+    *lead->mutable_error() = issue;
+  } else if (IssueBefore(lead->error(), issue)) {
+    AddWarning(lead, lead->error());
+    *lead->mutable_error() = issue;
+  } else if (!SameIssue(lead->error(), issue)) {
+    AddWarning(lead, issue);
+  }
+}
+
+v1::LeadIssue MakeIssue(const v1::PipelineEvent& event, absl::string_view fallback) {
+  v1::LeadIssue issue;
+  issue.set_message(event.message().empty() ? std::string(fallback) : event.message());
+  issue.set_agent(event.agent_name());
+  issue.set_error_type(event.error_type());
+  *issue.mutable_occurred_at() = event.occurred_at();
+  return issue;
+}
+
+bool IsEnd(v1::EventType type) {
+  return type == v1::EVENT_TYPE_PIPELINE_END || type == v1::EVENT_TYPE_LEAD_ENRICHMENT_END;
+}
+
+std::string ActivityLine(const v1::PipelineEvent& event) {
+  switch (event.type()) {
+    case v1::EVENT_TYPE_AGENT_START:
+      return event.message().empty() ? "started" : event.message();
+    case v1::EVENT_TYPE_AGENT_END:
+      if (event.success()) return "finished";
+      return event.message().empty() ? "failed" : absl::StrCat("failed: ", event.message());
+    case v1::EVENT_TYPE_TOOL_CALL_START:
+      return absl::StrCat("calling ", event.tool_name().empty() ? "a tool" : event.tool_name());
+    case v1::EVENT_TYPE_TOOL_CALL_OUTPUT:
+      return absl::StrCat("reading ", event.tool_name().empty() ? "tool" : event.tool_name(),
+                          " output");
+    case v1::EVENT_TYPE_TOOL_CALL_END:
+      return absl::StrCat(event.tool_name().empty() ? "tool" : event.tool_name(),
+                          event.success() ? " done" : " failed");
+    default:
+      return event.message();
+  }
+}
+
+// Agent activity: the event with the latest time wins; ties go to the
+// greater (agent, activity) so that arrival order does not matter.
+void RecordActivity(v1::Lead* lead, const v1::PipelineEvent& event) {
+  const bool has_agent = !event.agent_name().empty();
+  if (!has_agent && event.type() != v1::EVENT_TYPE_STATUS_UPDATE) return;
+  std::string agent = has_agent ? event.agent_name() : lead->current_agent();
+  std::string activity = ActivityLine(event);
+  const Timestamp& t = event.occurred_at();
+  const bool newer =
+      !IsSet(lead->activity_at()) || Before(lead->activity_at(), t) ||
+      (!Before(t, lead->activity_at()) &&
+       std::tie(agent, activity) > std::tie(lead->current_agent(), lead->activity()));
+  if (!newer) return;
+  lead->set_current_agent(std::move(agent));
+  lead->set_activity(std::move(activity));
+  *lead->mutable_activity_at() = t;
+}
+
+bool SameCard(const v1::Lead& a, const v1::Lead& b) {
+  MessageDifferencer differencer;
+  const auto* descriptor = v1::Lead::descriptor();
+  differencer.IgnoreField(descriptor->FindFieldByName("enrichment"));
+  differencer.IgnoreField(descriptor->FindFieldByName("updated_at"));
+  differencer.IgnoreField(descriptor->FindFieldByName("revision"));
+  return differencer.Compare(a, b);
+}
+
+}  // namespace
+
+v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage) {
+  const v1::BoardColumn* column = board.Find(stage);
+  if (column == nullptr) return v1::LEAD_STATUS_UNSPECIFIED;
+  switch (column->role()) {
+    case v1::COLUMN_ROLE_SUCCESS:
+      return v1::LEAD_STATUS_ENRICHED;
+    case v1::COLUMN_ROLE_FAILURE:
+      return v1::LEAD_STATUS_FAILED;
+    default:
+      return board.IsFirstWorkingColumn(stage) ? v1::LEAD_STATUS_HARVESTED
+                                               : v1::LEAD_STATUS_ENRICHING;
+  }
+}
+
+v1::Lead ToCard(const v1::Lead& lead) {
+  v1::Lead card = lead;
+  card.clear_enrichment();
+  return card;
+}
+
+std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
+    const v1::Lead* current, const v1::PipelineEvent& event) const {
+  if (current != nullptr && current->user_id() != event.user_id()) {
+    return Rejection{"user_id", absl::StrCat("lead \"", event.lead_id(),
+                                             "\" belongs to another user")};
+  }
+  LeadTransition out;
+  v1::Lead& lead = out.lead;
+  if (current != nullptr) {
+    lead = *current;
+    out.previous_stage = current->stage();
+  } else {
+    lead.set_id(event.lead_id());
+    lead.set_user_id(event.user_id());
+    lead.set_job_id(event.job_id());
+  }
+  const Timestamp& t = event.occurred_at();
+  const v1::EventType type = event.type();
+  KeepEarliest(lead.mutable_created_at(), t);
+  if (event.has_lead()) {
+    // Later profile data fills in and corrects earlier data, field by field.
+    v1::LeadProfile merged = lead.profile();
+    merged.MergeFrom(event.lead());
+    *lead.mutable_profile() = std::move(merged);
+  }
+
+  const v1::BoardColumn* stage_column = board_.Find(lead.stage());
+  const bool terminal = stage_column != nullptr && stage_column->terminal();
+  bool enrichment_replaced = false;
+
+  if (type == v1::EVENT_TYPE_LEAD_ENRICHMENT_START && terminal &&
+      Before(lead.stage_entered_at(), t)) {
+    // A newer run: the card leaves its terminal column.
+    const v1::BoardColumn* start = board_.ColumnForEventType(type);
+    lead.set_stage(start != nullptr ? start->id() : board_.columns().front().id());
+    *lead.mutable_stage_entered_at() = t;
+    *lead.mutable_run_started_at() = t;
+    lead.set_job_id(event.job_id());
+    lead.clear_error();
+    lead.clear_warnings();
+    lead.clear_current_agent();
+    lead.clear_activity();
+    lead.clear_activity_at();
+  } else {
+    const bool stale = IsSet(lead.run_started_at()) && Before(t, lead.run_started_at());
+    if (type == v1::EVENT_TYPE_LEAD_ENRICHMENT_START && !terminal) {
+      KeepEarliest(lead.mutable_run_started_at(), t);
+    }
+    if (!stale) {
+      // The stage this event implies, if any.
+      const v1::BoardColumn* implied = board_.ColumnForEventType(type);
+      if (IsEnd(type)) {
+        implied = event.success() ? &board_.success_column() : &board_.failure_column();
+      } else if (type == v1::EVENT_TYPE_PIPELINE_ERROR) {
+        implied = &board_.failure_column();
+      } else if (implied == nullptr && !event.agent_name().empty()) {
+        implied = board_.ColumnForAgent(event.agent_name());
+      }
+      if (implied != nullptr) {
+        const int implied_rank = board_.Rank(implied->id());
+        const int current_rank = lead.stage().empty() ? -1 : board_.Rank(lead.stage());
+        if (implied_rank > current_rank) {
+          lead.set_stage(implied->id());
+          *lead.mutable_stage_entered_at() = t;
+        } else if (implied_rank == current_rank) {
+          KeepEarliest(lead.mutable_stage_entered_at(), t);
+        }
+      }
+      RecordActivity(&lead, event);
+
+      if (type == v1::EVENT_TYPE_PIPELINE_ERROR) {
+        AddFailure(&lead, MakeIssue(event, "pipeline error"));
+      } else if (IsEnd(type) && !event.success()) {
+        AddFailure(&lead, MakeIssue(event, "enrichment ended without success"));
+      } else if (type == v1::EVENT_TYPE_AGENT_END && !event.success()) {
+        AddWarning(&lead, MakeIssue(event, "agent failed"));
+      }
+      if (IsEnd(type) && event.success() && event.has_enrichment()) {
+        const bool newer =
+            !lead.enrichment_stored() || Before(lead.enriched_at(), t) ||
+            (!Before(t, lead.enriched_at()) &&
+             event.enrichment().SerializeAsString() > lead.enrichment().SerializeAsString());
+        if (newer) {
+          *lead.mutable_enrichment() = event.enrichment();
+          *lead.mutable_enriched_at() = t;
+          lead.set_enrichment_stored(true);
+          lead.set_qualification_tier(event.enrichment().lead_qualification().tier());
+          enrichment_replaced = true;
+        }
+      }
+      KeepLatest(lead.mutable_updated_at(), t);
+    }
+  }
+
+  // On an enriched lead, failures of the run are warnings.
+  if (lead.has_error() &&
+      board_.Find(lead.stage()) == &board_.success_column()) {
+    AddWarning(&lead, lead.error());
+    lead.clear_error();
+  }
+  lead.set_status(StatusForStage(board_, lead.stage()));
+
+  if (current == nullptr) {
+    out.visible = true;
+    out.kind = v1::CHANGE_KIND_CREATED;
+  } else if (lead.stage() != current->stage()) {
+    out.visible = true;
+    if (lead.stage() == board_.success_column().id()) {
+      out.kind = v1::CHANGE_KIND_ENRICHED;
+    } else if (lead.stage() == board_.failure_column().id()) {
+      out.kind = v1::CHANGE_KIND_FAILED;
+    } else {
+      out.kind = v1::CHANGE_KIND_STAGE_CHANGED;
+    }
+  } else if (enrichment_replaced && lead.stage() == board_.success_column().id()) {
+    out.visible = true;
+    out.kind = v1::CHANGE_KIND_ENRICHED;
+  } else if (enrichment_replaced || !SameCard(lead, *current)) {
+    out.visible = true;
+    out.kind = v1::CHANGE_KIND_UPDATED;
+  }
+  return out;
+}
+
+std::optional<v1::Job> StageEngine::ApplyToJob(const v1::Job* current,
+                                               const v1::PipelineEvent& event) const {
+  v1::Job job;
+  if (current != nullptr) {
+    job = *current;
+  } else {
+    job.set_id(event.job_id());
+    job.set_user_id(event.user_id());
+    job.set_status(v1::JOB_STATUS_RUNNING);
+  }
+  const Timestamp& t = event.occurred_at();
+  KeepEarliest(job.mutable_started_at(), t);
+  const bool job_level = event.lead_id().empty();
+  switch (event.type()) {
+    case v1::EVENT_TYPE_PIPELINE_START:
+      if (!event.query().empty()) job.set_query(event.query());
+      if (event.max_leads() > 0) job.set_max_leads(event.max_leads());
+      if (job.status() != v1::JOB_STATUS_RUNNING && Before(job.ended_at(), t)) {
+        job.set_status(v1::JOB_STATUS_RUNNING);  // the job was restarted
+        job.clear_ended_at();
+        job.clear_error();
+      }
+      break;
+    case v1::EVENT_TYPE_PIPELINE_END:
+      if (job_level && (job.status() == v1::JOB_STATUS_RUNNING || Before(job.ended_at(), t))) {
+        job.set_status(event.success() ? v1::JOB_STATUS_SUCCEEDED : v1::JOB_STATUS_FAILED);
+        *job.mutable_ended_at() = t;
+        if (!event.success()) {
+          job.set_error(event.message().empty() ? "pipeline ended without success"
+                                                : event.message());
+        }
+      }
+      break;
+    case v1::EVENT_TYPE_PIPELINE_ERROR:
+      if (job_level) job.set_error(event.message().empty() ? "pipeline error" : event.message());
+      break;
+    case v1::EVENT_TYPE_STATUS_UPDATE:
+      if (job_level && !event.message().empty()) job.set_activity(event.message());
+      break;
+    default:
+      break;
+  }
+  if (current != nullptr && MessageDifferencer::Equals(job, *current)) return std::nullopt;
+  return job;
+}
+
+}  // namespace leadboard::engine

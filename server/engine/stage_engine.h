@@ -1,0 +1,69 @@
+// The stage-transition engine: turns (current lead, event) into the lead's
+// next state and the visible change, if any. Pure: no I/O, no clock, no
+// globals; the same inputs always give the same output.
+//
+// Semantics (see shared/DESIGN.md "Contract principles"):
+// - Within one run a lead's stage is the highest-ranked stage its events
+//   imply (working columns left to right < failure < success), so the final
+//   state does not depend on the order events arrive in.
+// - Moves are monotonic: a late or repeated event never moves a card back.
+// - A terminal lead leaves its column only when a LEAD_ENRICHMENT_START that
+//   occurred after it entered that column starts a new run. Events older
+//   than the current run's start are stale: they change nothing on the card.
+// - Unknown agents are recorded as activity and move nothing.
+// - A failure followed (in event time or arrival) by a success ends enriched;
+//   the failure stays on the card as a warning.
+#ifndef LEADBOARD_SERVER_ENGINE_STAGE_ENGINE_H_
+#define LEADBOARD_SERVER_ENGINE_STAGE_ENGINE_H_
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "engine/board_config.h"
+#include "engine/event_validator.h"
+#include "leadboard/v1/event.pb.h"
+#include "leadboard/v1/lead.pb.h"
+#include "leadboard/v1/leadboard.pb.h"
+
+namespace leadboard::engine {
+
+// The outcome of applying one event to one lead.
+struct LeadTransition {
+  v1::Lead lead;                 // the lead after the event (revision untouched)
+  bool visible = false;          // true if the card changed: record a change
+  v1::ChangeKind kind = v1::CHANGE_KIND_UNSPECIFIED;  // set when visible
+  std::string previous_stage;    // stage before the event ("" for a new lead)
+};
+
+class StageEngine {
+ public:
+  // `board` must outlive the engine.
+  explicit StageEngine(const BoardConfig& board) : board_(board) {}
+
+  // Applies a validated, lead-scoped event (non-empty lead_id, occurred_at
+  // set) to `current` (nullptr: the lead is new). Returns a Rejection for
+  // `user_id` when the lead belongs to another user. Thread-safe.
+  std::variant<LeadTransition, Rejection> ApplyToLead(const v1::Lead* current,
+                                                      const v1::PipelineEvent& event) const;
+
+  // Applies a validated event to its job (`current` nullptr: new job).
+  // Returns the new job state, or nullopt if the job does not change.
+  // Job counts are not maintained here (the store computes them).
+  std::optional<v1::Job> ApplyToJob(const v1::Job* current, const v1::PipelineEvent& event) const;
+
+  const BoardConfig& board() const { return board_; }
+
+ private:
+  const BoardConfig& board_;
+};
+
+// Status of a lead in `stage` on `board`.
+v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage);
+
+// The card form of a lead: everything but the enrichment package.
+v1::Lead ToCard(const v1::Lead& lead);
+
+}  // namespace leadboard::engine
+
+#endif  // LEADBOARD_SERVER_ENGINE_STAGE_ENGINE_H_

@@ -1,0 +1,195 @@
+#include "hub/hub.h"
+
+#include <utility>
+
+#include "spdlog/spdlog.h"
+
+namespace leadboard::hub {
+
+Hub::Hub(store::LeadRepository* repository, Options options, ObserveFn observe)
+    : repository_(repository), options_(options), observe_(std::move(observe)) {}
+
+Hub::~Hub() { Stop(); }
+
+absl::Status Hub::Start() {
+  absl::StatusOr<int64_t> current = repository_->CurrentRevision();
+  if (!current.ok()) return current.status();
+  {
+    absl::MutexLock lock(&watchers_mu_);
+    revision_ = *current;
+  }
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void Hub::Stop() {
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Hub::Publish(std::vector<store::Change> changes) {
+  if (changes.empty()) return;
+  absl::MutexLock lock(&inbox_mu_);
+  inbox_.push_back(std::move(changes));
+}
+
+void Hub::NotifyRevision(int64_t revision) {
+  absl::MutexLock lock(&inbox_mu_);
+  if (revision > announced_) announced_ = revision;
+}
+
+int64_t Hub::Register(std::shared_ptr<Watcher> watcher) {
+  absl::MutexLock lock(&watchers_mu_);
+  watchers_.insert(std::move(watcher));
+  return revision_;
+}
+
+void Hub::Unregister(const std::shared_ptr<Watcher>& watcher) {
+  absl::MutexLock lock(&watchers_mu_);
+  watchers_.erase(watcher);
+}
+
+int64_t Hub::revision() const {
+  absl::MutexLock lock(&watchers_mu_);
+  return revision_;
+}
+
+size_t Hub::watcher_count() const {
+  absl::MutexLock lock(&watchers_mu_);
+  return watchers_.size();
+}
+
+size_t Hub::total_queue_depth() const {
+  absl::MutexLock lock(&watchers_mu_);
+  size_t total = 0;
+  for (const auto& watcher : watchers_) total += watcher->depth();
+  return total;
+}
+
+void Hub::Run() {
+  absl::Time next_heartbeat = absl::Now() + options_.progress_interval;
+  bool retry = false;
+  for (;;) {
+    std::deque<std::vector<store::Change>> batches;
+    int64_t announced = 0;
+    {
+      absl::MutexLock lock(&inbox_mu_);
+      const absl::Time deadline =
+          retry ? std::min(next_heartbeat, absl::Now() + absl::Milliseconds(500)) : next_heartbeat;
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
+        return stopping_ || !inbox_.empty() || announced_ > 0;
+      };
+      inbox_mu_.AwaitWithDeadline(absl::Condition(&has_work), deadline);
+      if (stopping_) return;
+      batches.swap(inbox_);
+      announced = announced_;
+      announced_ = 0;
+    }
+    retry = false;
+    while (!batches.empty()) {
+      if (!Deliver(batches.front())) {
+        retry = true;
+        break;
+      }
+      batches.pop_front();
+    }
+    if (!retry && announced > revision() && !CatchUpTo(announced)) retry = true;
+    if (retry) {
+      // Put back what is undelivered; try again shortly.
+      absl::MutexLock lock(&inbox_mu_);
+      while (!batches.empty()) {
+        inbox_.push_front(std::move(batches.back()));
+        batches.pop_back();
+      }
+      if (announced > announced_) announced_ = announced;
+    }
+    if (absl::Now() >= next_heartbeat) {
+      Heartbeat();
+      next_heartbeat = absl::Now() + options_.progress_interval;
+    }
+  }
+}
+
+bool Hub::Deliver(std::vector<store::Change> changes) {
+  const int64_t current = revision();
+  size_t skip = 0;
+  while (skip < changes.size() && changes[skip].revision <= current) ++skip;
+  if (skip == changes.size()) return true;
+  if (skip > 0) changes.erase(changes.begin(), changes.begin() + skip);
+  if (changes.front().revision > current + 1 && !CatchUpTo(changes.front().revision - 1)) {
+    return false;
+  }
+  FanOut(changes);
+  return true;
+}
+
+bool Hub::CatchUpTo(int64_t target) {
+  for (int64_t current = revision(); current < target; current = revision()) {
+    absl::StatusOr<std::vector<store::Change>> page =
+        repository_->ReadChanges(current, target, store::LeadFilter{}, options_.read_page);
+    if (!page.ok()) {
+      spdlog::warn("hub: cannot read the change log after revision {}: {}", current,
+                   page.status().ToString());
+      return false;
+    }
+    if (page->empty() || page->front().revision != current + 1) {
+      // Revisions trimmed before this replica saw them: watchers that need
+      // them will get OUT_OF_RANGE when they resume.
+      spdlog::warn("hub: change log has no revision {} (trimmed); skipping to {}", current + 1,
+                   page->empty() ? target : page->front().revision);
+      if (page->empty()) {
+        absl::MutexLock lock(&watchers_mu_);
+        revision_ = target;
+        return true;
+      }
+    }
+    FanOut(*page);
+  }
+  return true;
+}
+
+void Hub::FanOut(const std::vector<store::Change>& changes) {
+  if (changes.empty()) return;
+  std::vector<std::shared_ptr<Watcher>> to_notify;
+  size_t deliveries = 0;
+  {
+    absl::MutexLock lock(&watchers_mu_);
+    for (const store::Change& change : changes) {
+      for (const auto& watcher : watchers_) {
+        if (!watcher->Matches(change)) continue;
+        ++deliveries;
+        if (watcher->Push(change.message)) to_notify.push_back(watcher);
+      }
+    }
+    revision_ = changes.back().revision;
+  }
+  for (const auto& watcher : to_notify) watcher->NotifyListener();
+  if (observe_) observe_(changes.size(), deliveries);
+}
+
+void Hub::CloseAll() {
+  std::vector<std::shared_ptr<Watcher>> to_notify;
+  {
+    absl::MutexLock lock(&watchers_mu_);
+    for (const auto& watcher : watchers_) {
+      if (watcher->Close()) to_notify.push_back(watcher);
+    }
+  }
+  for (const auto& watcher : to_notify) watcher->NotifyListener();
+}
+
+void Hub::Heartbeat() {
+  std::vector<std::shared_ptr<Watcher>> to_notify;
+  {
+    absl::MutexLock lock(&watchers_mu_);
+    for (const auto& watcher : watchers_) {
+      if (watcher->OfferProgress(revision_)) to_notify.push_back(watcher);
+    }
+  }
+  for (const auto& watcher : to_notify) watcher->NotifyListener();
+}
+
+}  // namespace leadboard::hub

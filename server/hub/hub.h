@@ -1,0 +1,94 @@
+// Hub: learns of committed changes and fans them out to watchers.
+//
+// The commit queue of this process publishes its changes directly; changes
+// committed elsewhere (another replica) are announced with NotifyRevision
+// and read from the change log. Either way the hub delivers every revision
+// exactly once and in order: a gap is filled from the log before what
+// follows it. Fan-out runs on the hub's own thread, never on a writer's or
+// on gRPC's, and never waits for a watcher: a full watcher overflows.
+#ifndef LEADBOARD_SERVER_HUB_HUB_H_
+#define LEADBOARD_SERVER_HUB_HUB_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "hub/watcher.h"
+#include "store/lead_repository.h"
+
+namespace leadboard::hub {
+
+class Hub {
+ public:
+  struct Options {
+    absl::Duration progress_interval = absl::Seconds(5);
+    int read_page = 1000;  // changes per read when filling a gap
+  };
+  // Observes deliveries (for metrics): changes fanned out, messages queued.
+  using ObserveFn = std::function<void(size_t changes, size_t deliveries)>;
+
+  Hub(store::LeadRepository* repository, Options options, ObserveFn observe = nullptr);
+  ~Hub();
+
+  // Reads the current revision and starts the hub thread.
+  absl::Status Start();
+  // Stops the thread. Idempotent.
+  void Stop();
+
+  // Changes this process committed, in revision order. Thread-safe.
+  void Publish(std::vector<store::Change> changes);
+  // The log holds changes up to `revision` (e.g. from LISTEN). Thread-safe.
+  void NotifyRevision(int64_t revision);
+
+  // Adds a watcher. Every change after the returned revision will be pushed
+  // to it (if it matches); what came before is the caller's to read from
+  // the store. Thread-safe.
+  int64_t Register(std::shared_ptr<Watcher> watcher);
+  // Removes a watcher; after return it receives nothing more. Thread-safe.
+  void Unregister(const std::shared_ptr<Watcher>& watcher);
+
+  // Asks every watch stream to end (server shutdown). Thread-safe.
+  void CloseAll();
+
+  // The last revision fanned out.
+  int64_t revision() const;
+  size_t watcher_count() const;
+  // Sum of queued messages over all watchers (for metrics).
+  size_t total_queue_depth() const;
+
+ private:
+  void Run();
+  // Delivers changes with revisions after revision_, filling gaps from the
+  // log. Returns false if the log could not be read (retry later).
+  bool Deliver(std::vector<store::Change> changes);
+  bool CatchUpTo(int64_t target);
+  void FanOut(const std::vector<store::Change>& changes);
+  void Heartbeat();
+
+  store::LeadRepository* const repository_;
+  const Options options_;
+  const ObserveFn observe_;
+
+  mutable absl::Mutex inbox_mu_;
+  std::deque<std::vector<store::Change>> inbox_ ABSL_GUARDED_BY(inbox_mu_);
+  int64_t announced_ ABSL_GUARDED_BY(inbox_mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(inbox_mu_) = false;
+
+  mutable absl::Mutex watchers_mu_;
+  absl::flat_hash_set<std::shared_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(watchers_mu_);
+  int64_t revision_ ABSL_GUARDED_BY(watchers_mu_) = 0;
+
+  std::thread thread_;
+};
+
+}  // namespace leadboard::hub
+
+#endif  // LEADBOARD_SERVER_HUB_HUB_H_

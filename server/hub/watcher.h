@@ -1,0 +1,72 @@
+// Watcher: one watch stream's bounded queue of live changes. The hub pushes,
+// the stream's reactor pops. A watcher whose queue would grow past its
+// limit overflows: its queue is dropped and the stream must end.
+#ifndef LEADBOARD_SERVER_HUB_WATCHER_H_
+#define LEADBOARD_SERVER_HUB_WATCHER_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "store/lead_repository.h"
+
+namespace leadboard::hub {
+
+// Told when a watcher has something to pop after it last found nothing.
+// Called on the hub's thread with no hub lock held; must not block.
+class WatcherListener {
+ public:
+  virtual ~WatcherListener() = default;
+  virtual void OnWatcherReady() = 0;
+};
+
+class Watcher {
+ public:
+  Watcher(store::LeadFilter filter, size_t queue_limit, std::weak_ptr<WatcherListener> listener)
+      : filter_(std::move(filter)), queue_limit_(queue_limit), listener_(std::move(listener)) {}
+
+  // True if the change concerns this watcher (its user and job filters).
+  bool Matches(const store::Change& change) const;
+
+  // Hub side: queue a change, or overflow if the queue is full. Returns
+  // true if the listener must be told (call NotifyListener after releasing
+  // any hub lock). Thread-safe.
+  bool Push(std::shared_ptr<const v1::WatchLeadsResponse> message);
+
+  // Hub side: offer a heartbeat at `revision`; replaces an unsent one.
+  // Returns true if the listener must be told.
+  bool OfferProgress(int64_t revision);
+
+  void NotifyListener();
+
+  // Asks the stream to end because the server is shutting down. Returns
+  // true if the listener must be told.
+  bool Close();
+
+  enum class Next { kMessage, kProgress, kEmpty, kOverflowed, kClosed };
+  // Reader side: the next thing to send. kEmpty arms the listener.
+  Next Pop(std::shared_ptr<const v1::WatchLeadsResponse>* message, int64_t* progress_revision);
+
+  // True if more messages are queued (lets the writer coalesce writes).
+  bool HasMore() const;
+
+  size_t depth() const;
+  const store::LeadFilter& filter() const { return filter_; }
+
+ private:
+  const store::LeadFilter filter_;
+  const size_t queue_limit_;
+  const std::weak_ptr<WatcherListener> listener_;
+  mutable absl::Mutex mu_;
+  std::deque<std::shared_ptr<const v1::WatchLeadsResponse>> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t progress_ ABSL_GUARDED_BY(mu_) = -1;  // -1: no heartbeat pending
+  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool armed_ ABSL_GUARDED_BY(mu_) = true;  // the reader waits for a push
+};
+
+}  // namespace leadboard::hub
+
+#endif  // LEADBOARD_SERVER_HUB_WATCHER_H_

@@ -1,0 +1,228 @@
+// leadboard-server: parses flags (and LEADBOARD_* environment variables),
+// wires the engine, store, hub and gRPC service, and runs until SIGINT or
+// SIGTERM, then drains gracefully.
+//
+// Exit codes: 0 clean shutdown, 1 bad flag, 2 bad configuration,
+// 3 database unreachable, 4 cannot listen.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "api/executor.h"
+#include "api/lead_board_service.h"
+#include "engine/board_config.h"
+#include "grpc/health/v1/health.pb.h"
+#include "engine/stage_engine.h"
+#include "hub/hub.h"
+#include "spdlog/spdlog.h"
+#include "store/commit_queue.h"
+#include "store/retention_trimmer.h"
+#include "store/soci_lead_repository.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve gRPC on (host:port; port 0 picks a free one).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for the embedded SQLite database (default: "
+          "$XDG_DATA_HOME/leadboard or ~/.local/share/leadboard).");
+ABSL_FLAG(std::string, database, "",
+          "Database URL: sqlite:PATH or postgresql://user@host:port/db "
+          "(default: sqlite:DATA_DIR/leadboard.db).");
+ABSL_FLAG(std::string, board_config, "",
+          "Board configuration file (protobuf JSON of leadboard.v1.BoardConfig); "
+          "default: the built-in board.");
+ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 7),
+          "How long the change log is kept for watchers to resume from.");
+ABSL_FLAG(absl::Duration, progress_interval, absl::Seconds(5),
+          "How often watchers get a progress heartbeat.");
+ABSL_FLAG(int, watch_queue_limit, 10000,
+          "Live changes queued per watcher before it is cut off as too slow.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "How long shutdown waits for open calls before cancelling them.");
+ABSL_FLAG(std::string, port_file, "", "If set, the chosen port is written to this file.");
+ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warn, error.");
+
+namespace {
+
+using leadboard::api::Executor;
+using leadboard::api::LeadBoardService;
+using leadboard::api::ServiceContext;
+using leadboard::engine::BoardConfig;
+using leadboard::engine::StageEngine;
+using leadboard::hub::Hub;
+using leadboard::store::CommitQueue;
+using leadboard::store::RetentionTrimmer;
+using leadboard::store::SociLeadRepository;
+
+[[noreturn]] void Die(int code, const std::string& message) {
+  spdlog::error("{}", message);
+  std::exit(code);
+}
+
+// LEADBOARD_<FLAG> environment variables set flags; the command line wins.
+void ApplyEnvironment() {
+  for (const char* name : {"listen", "data_dir", "database", "board_config", "retention",
+                           "progress_interval", "watch_queue_limit", "shutdown_grace",
+                           "port_file", "log_level"}) {
+    const std::string env = absl::StrCat("LEADBOARD_", absl::AsciiStrToUpper(name));
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string error;
+    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+      Die(1, absl::StrCat("leadboard-server: bad ", env, "=", value, ": ", error));
+    }
+  }
+}
+
+std::string DefaultDataDir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+    return absl::StrCat(xdg, "/leadboard");
+  }
+  const char* home = std::getenv("HOME");
+  return absl::StrCat(home != nullptr ? home : ".", "/.local/share/leadboard");
+}
+
+void WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "leadboard-server: the real-time lead board service.\n"
+      "Every flag can also be set as LEADBOARD_<FLAG> in the environment.");
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  ApplyEnvironment();
+  absl::ParseCommandLine(argc, argv);
+  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+
+  // Block the shutdown signals in every thread; main waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Board configuration.
+  BoardConfig board = BoardConfig::Default();
+  if (const std::string path = absl::GetFlag(FLAGS_board_config); !path.empty()) {
+    absl::StatusOr<BoardConfig> loaded = BoardConfig::FromFile(path);
+    if (!loaded.ok()) Die(2, absl::StrCat("leadboard-server: ", loaded.status().message()));
+    board = *std::move(loaded);
+  }
+  if (absl::GetFlag(FLAGS_watch_queue_limit) < 1) {
+    Die(1, "leadboard-server: --watch_queue_limit must be at least 1");
+  }
+  if (absl::GetFlag(FLAGS_progress_interval) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_retention) <= absl::ZeroDuration()) {
+    Die(1, "leadboard-server: --progress_interval and --retention must be positive");
+  }
+
+  // Database.
+  std::string database = absl::GetFlag(FLAGS_database);
+  if (database.empty()) {
+    std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+    if (data_dir.empty()) data_dir = DefaultDataDir();
+    std::error_code error;
+    std::filesystem::create_directories(data_dir, error);
+    if (error) {
+      Die(2, absl::StrCat("leadboard-server: cannot create data directory ", data_dir, ": ",
+                          error.message()));
+    }
+    database = absl::StrCat("sqlite:", data_dir, "/leadboard.db");
+  }
+  absl::StatusOr<leadboard::store::DatabaseUrl> url =
+      leadboard::store::ParseDatabaseUrl(database);
+  if (!url.ok()) Die(1, absl::StrCat("leadboard-server: ", url.status().message()));
+  leadboard::SystemClock clock;
+  absl::StatusOr<std::unique_ptr<SociLeadRepository>> repository =
+      SociLeadRepository::Open({*url, 4}, &clock);
+  if (!repository.ok()) Die(3, absl::StrCat("leadboard-server: ", repository.status().message()));
+
+  // Engine, hub, commit queue, executor, service.
+  StageEngine engine(board);
+  Hub hub(repository->get(), Hub::Options{absl::GetFlag(FLAGS_progress_interval), 1000});
+  if (absl::Status started = hub.Start(); !started.ok()) {
+    Die(3, absl::StrCat("leadboard-server: ", started.message()));
+  }
+  CommitQueue commits(
+      repository->get(), &engine,
+      [&hub](std::vector<leadboard::store::Change> changes) { hub.Publish(std::move(changes)); },
+      CommitQueue::Options{});
+  Executor executor(4);
+  RetentionTrimmer trimmer(repository->get(), &clock, absl::GetFlag(FLAGS_retention));
+  ServiceContext context;
+  context.repository = repository->get();
+  context.commits = &commits;
+  context.hub = &hub;
+  context.board = &board;
+  context.executor = &executor;
+  context.clock = &clock;
+  context.options.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);
+  LeadBoardService service(context);
+
+  // Link health.proto's descriptors so reflection can describe the health
+  // service (grpcurl grpc.health.v1.Health/Check).
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  // Long streams behind proxies: ping idle connections, accept clients'
+  // keepalive pings every 10 s even without calls.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    Die(4, absl::StrCat("leadboard-server: cannot listen on ", absl::GetFlag(FLAGS_listen)));
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  std::string listen = absl::GetFlag(FLAGS_listen);
+  listen = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
+    WritePortFile(path, port);
+  }
+  spdlog::info("leadboard-server listening on {} (database {}, board of {} columns)", listen,
+               url->Describe(), board.columns().size());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("leadboard-server: signal {}, draining (grace {})", signal_number,
+               absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
+  server->GetHealthCheckService()->SetServingStatus(false);
+  hub.CloseAll();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_shutdown_grace)));
+  server->Wait();
+  executor.Stop();
+  commits.Stop();
+  hub.Stop();
+  spdlog::info("leadboard-server stopped");
+  return 0;
+}

@@ -1,0 +1,71 @@
+// CommitQueue: group commit. Ingest streams submit chunks of validated
+// events; one writer thread commits everything queued so far in a single
+// transaction, so batches grow under load and stay small (low latency) when
+// traffic trickles.
+#ifndef LEADBOARD_SERVER_STORE_COMMIT_QUEUE_H_
+#define LEADBOARD_SERVER_STORE_COMMIT_QUEUE_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/stage_engine.h"
+#include "store/lead_repository.h"
+
+namespace leadboard::store {
+
+class CommitQueue {
+ public:
+  struct Options {
+    size_t max_batch_events = 2000;  // events per transaction, at most
+  };
+  // Receives every committed batch's changes, in revision order, on the
+  // writer thread. Must not block.
+  using PublishFn = std::function<void(std::vector<Change> changes)>;
+  // Receives a chunk's outcome on the writer thread once it is durable (or
+  // failed: then nothing of it was stored). Must not block.
+  using DoneFn = std::function<void(absl::Status status, std::vector<EventOutcome> outcomes,
+                                    int64_t last_revision)>;
+  // Observes each commit (for metrics): events, changes, seconds taken.
+  using ObserveFn = std::function<void(size_t events, size_t changes, double seconds, bool ok)>;
+
+  CommitQueue(LeadRepository* repository, const engine::StageEngine* engine, PublishFn publish,
+              Options options, ObserveFn observe = nullptr);
+  // Commits what is queued, then stops the writer.
+  ~CommitQueue();
+
+  // Queues a chunk. Thread-safe, never blocks on the database. After Stop,
+  // `done` is called at once with Unavailable.
+  void Submit(std::vector<v1::PipelineEvent> events, DoneFn done);
+
+  // Commits what is queued and joins the writer. Idempotent.
+  void Stop();
+
+ private:
+  struct Chunk {
+    std::vector<v1::PipelineEvent> events;
+    DoneFn done;
+  };
+  void Run();
+  bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || !pending_.empty();
+  }
+
+  LeadRepository* const repository_;
+  const engine::StageEngine* const engine_;
+  const PublishFn publish_;
+  const Options options_;
+  const ObserveFn observe_;
+  absl::Mutex mu_;
+  std::deque<Chunk> pending_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace leadboard::store
+
+#endif  // LEADBOARD_SERVER_STORE_COMMIT_QUEUE_H_

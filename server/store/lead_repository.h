@@ -1,0 +1,120 @@
+// LeadRepository: the storage port. Everything the service persists or
+// reads goes through it; SociLeadRepository implements it on SQLite and
+// PostgreSQL, tests may fake it.
+#ifndef LEADBOARD_SERVER_STORE_LEAD_REPOSITORY_H_
+#define LEADBOARD_SERVER_STORE_LEAD_REPOSITORY_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/event_validator.h"
+#include "engine/stage_engine.h"
+#include "leadboard/v1/leadboard.pb.h"
+
+namespace leadboard::store {
+
+// What became of one event of a batch.
+struct EventOutcome {
+  enum class Kind { kAccepted, kDuplicate, kRejected };
+  Kind kind = Kind::kAccepted;
+  engine::Rejection rejection;  // set for kRejected
+};
+
+// One committed change: a revision of the change log, ready to send.
+struct Change {
+  int64_t revision = 0;
+  std::string lead_id;
+  std::string user_id;
+  std::string job_id;
+  // The message watchers receive (revision + lead_change), shared by all.
+  std::shared_ptr<const v1::WatchLeadsResponse> message;
+};
+
+// The result of committing a batch.
+struct BatchResult {
+  std::vector<EventOutcome> outcomes;  // one per input event, same order
+  std::vector<Change> changes;         // in revision order, dense
+  int64_t last_revision = 0;           // the revision after the commit
+};
+
+// Which leads a read covers; empty fields match everything.
+struct LeadFilter {
+  std::string user_id;
+  std::string job_id;
+  std::string stage;
+};
+
+// A consistent snapshot: every matching card as of `revision`.
+struct Snapshot {
+  int64_t revision = 0;
+  std::vector<v1::Lead> cards;
+};
+
+struct LeadPage {
+  std::vector<v1::Lead> leads;
+  std::string next_after;  // lead id to continue after; empty on the last page
+};
+
+struct JobPage {
+  std::vector<v1::Job> jobs;
+  std::string next_token;  // empty on the last page
+};
+
+// Thread-safe: every method may be called from any thread concurrently.
+// Errors: Unavailable when the database cannot be reached or is busy
+// (retryable); Internal for corrupt rows; InvalidArgument for bad tokens.
+class LeadRepository {
+ public:
+  virtual ~LeadRepository() = default;
+
+  // Commits `events` (validated, occurred_at set) in one transaction: each
+  // new event_id is stored and applied to its lead and job with `engine`;
+  // each visible change gets the next revision. Returns only after the
+  // commit is durable. On error nothing of the batch is stored.
+  virtual absl::StatusOr<BatchResult> CommitBatch(const std::vector<const v1::PipelineEvent*>& events,
+                                                  const engine::StageEngine& engine) = 0;
+
+  // The latest committed revision (0 for an empty log).
+  virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
+
+  // The oldest revision still in the change log, or CurrentRevision() + 1
+  // when the log is empty.
+  virtual absl::StatusOr<int64_t> OldestRetainedRevision() = 0;
+
+  // Changes with after < revision <= up_to matching `filter` (stage is
+  // ignored), in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<Change>> ReadChanges(int64_t after, int64_t up_to,
+                                                          const LeadFilter& filter,
+                                                          int limit) = 0;
+
+  // Every matching card and the revision they are consistent with.
+  virtual absl::StatusOr<Snapshot> ReadSnapshot(const LeadFilter& filter) = 0;
+
+  // One lead with its enrichment, or nullopt.
+  virtual absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string& lead_id) = 0;
+
+  // Leads ordered by id, after `after`, at most `limit`.
+  virtual absl::StatusOr<LeadPage> ListLeads(const LeadFilter& filter, const std::string& after,
+                                             int limit, bool full) = 0;
+
+  // Lead counts per stage id.
+  virtual absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> CountByStage(
+      const LeadFilter& filter) = 0;
+
+  // Jobs newest first with their lead counts.
+  virtual absl::StatusOr<JobPage> ListJobs(const std::string& user_id, const std::string& token,
+                                           int limit, const engine::BoardConfig& board) = 0;
+
+  // Deletes changes committed before `cutoff`. Returns how many.
+  virtual absl::StatusOr<int64_t> TrimChanges(absl::Time cutoff) = 0;
+};
+
+}  // namespace leadboard::store
+
+#endif  // LEADBOARD_SERVER_STORE_LEAD_REPOSITORY_H_

@@ -1,0 +1,76 @@
+#include "store/schema.h"
+
+#include <soci/soci.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace leadboard::store {
+namespace {
+
+// Statements per version; portable between SQLite and PostgreSQL.
+const std::vector<std::vector<std::string>>& Migrations() {
+  static const auto* migrations = new std::vector<std::vector<std::string>>{
+      // Version 1: the initial schema.
+      {
+          "CREATE TABLE revision_counter (id INTEGER PRIMARY KEY, revision BIGINT NOT NULL)",
+          "INSERT INTO revision_counter (id, revision) VALUES (1, 0)",
+          "CREATE TABLE events (event_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL, "
+          "job_id TEXT NOT NULL, user_id TEXT NOT NULL, type INTEGER NOT NULL, "
+          "occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, payload TEXT NOT NULL)",
+          "CREATE INDEX events_lead ON events (lead_id)",
+          "CREATE TABLE leads (lead_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
+          "job_id TEXT NOT NULL, stage TEXT NOT NULL, revision BIGINT NOT NULL, "
+          "state TEXT NOT NULL, enrichment TEXT)",
+          "CREATE INDEX leads_user ON leads (user_id, lead_id)",
+          "CREATE INDEX leads_job ON leads (job_id, lead_id)",
+          "CREATE TABLE changes (revision BIGINT PRIMARY KEY, lead_id TEXT NOT NULL, "
+          "user_id TEXT NOT NULL, job_id TEXT NOT NULL, committed_at BIGINT NOT NULL, "
+          "payload TEXT NOT NULL)",
+          "CREATE INDEX changes_committed ON changes (committed_at)",
+          "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
+          "started_at BIGINT NOT NULL, state TEXT NOT NULL)",
+          "CREATE INDEX jobs_started ON jobs (started_at, job_id)",
+      },
+  };
+  return *migrations;
+}
+
+}  // namespace
+
+absl::Status ApplyMigrations(soci::session& sql, bool postgres, absl::Time now) {
+  sql << (postgres ? "BEGIN" : "BEGIN IMMEDIATE");
+  try {
+    if (postgres) sql << "SELECT pg_advisory_xact_lock(7261700)";
+    sql << "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
+           "applied_at BIGINT NOT NULL)";
+    long long current = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT MAX(version) FROM schema_version", soci::into(current, ind);
+    if (ind != soci::i_ok) current = 0;
+    if (current > kSchemaVersion) {
+      sql << "ROLLBACK";
+      return absl::FailedPreconditionError(
+          absl::StrCat("database schema version ", current, " is newer than this server's (",
+                       kSchemaVersion, "); upgrade the server"));
+    }
+    const long long applied_at = absl::ToUnixMicros(now);
+    for (long long version = current + 1; version <= kSchemaVersion; ++version) {
+      for (const std::string& statement : Migrations()[version - 1]) sql << statement;
+      sql << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)", soci::use(version),
+          soci::use(applied_at);
+    }
+    sql << "COMMIT";
+  } catch (...) {
+    try {
+      sql << "ROLLBACK";
+    } catch (...) {
+    }
+    throw;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace leadboard::store

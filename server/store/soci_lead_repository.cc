@@ -1,0 +1,625 @@
+#include "store/soci_lead_repository.h"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <limits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "store/schema.h"
+
+namespace leadboard::store {
+namespace {
+
+using google::protobuf::Message;
+using google::protobuf::Timestamp;
+
+long long Micros(const Timestamp& t) {
+  return static_cast<long long>(t.seconds()) * 1000000 + t.nanos() / 1000;
+}
+
+std::string Encode(const Message& message) {
+  return absl::Base64Escape(message.SerializeAsString());
+}
+
+absl::Status Decode(const std::string& text, Message* message, absl::string_view what) {
+  std::string bytes;
+  if (!absl::Base64Unescape(text, &bytes) || !message->ParseFromString(bytes)) {
+    return absl::InternalError(absl::StrCat("store: corrupt ", what, " row"));
+  }
+  return absl::OkStatus();
+}
+
+// Maps a SOCI (or other) exception to a status, once, here at the edge of
+// the store. Connection trouble and lock time-outs are Unavailable: the
+// caller may retry.
+absl::Status FromException(const std::exception& e, absl::string_view what) {
+  std::string message = absl::StrCat("database error during ", what, ": ", e.what());
+  if (const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e)) {
+    switch (soci_error->get_error_category()) {
+      case soci::soci_error::constraint_violation:
+        return absl::AbortedError(message);
+      case soci::soci_error::invalid_statement:
+      case soci::soci_error::no_privilege:
+        return absl::InternalError(message);
+      default:
+        break;
+    }
+  }
+  return absl::UnavailableError(message);
+}
+
+// Builds the SQL condition for a filter; the parameters bind in order
+// :u1 :u2 :j1 :j2 (and :s1 :s2 when with_stage).
+std::string FilterSql(bool with_stage) {
+  std::string sql = "(:u1 = '' OR user_id = :u2) AND (:j1 = '' OR job_id = :j2)";
+  if (with_stage) sql += " AND (:s1 = '' OR stage = :s2)";
+  return sql;
+}
+
+}  // namespace
+
+SociLeadRepository::SociLeadRepository(Options options, const Clock* clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+SociLeadRepository::~SociLeadRepository() = default;
+
+namespace {
+
+void OpenSession(soci::session& session, const DatabaseUrl& url) {
+  if (url.backend == DatabaseUrl::Backend::kSqlite) {
+    session.open(soci::sqlite3, absl::StrCat("db=\"", url.sqlite_path, "\" timeout=30"));
+    session << "PRAGMA journal_mode=WAL";
+    session << "PRAGMA synchronous=FULL";
+    session << "PRAGMA busy_timeout=30000";
+  } else {
+    session.open(soci::postgresql, url.postgres_conninfo);
+    session << "SET synchronous_commit = on";
+  }
+}
+
+bool IsPostgres(const DatabaseUrl& url) { return url.backend == DatabaseUrl::Backend::kPostgres; }
+
+// Re-opens a pooled session after a failure so that the next borrower gets
+// a working connection. Best effort.
+void Recover(soci::session& session) {
+  try {
+    session << "ROLLBACK";
+    return;
+  } catch (const std::exception&) {
+  }
+  try {
+    session.reconnect();
+  } catch (const std::exception&) {
+  }
+}
+
+}  // namespace
+
+absl::Status SociLeadRepository::Connect() {
+  try {
+    {
+      absl::MutexLock lock(&writer_mu_);
+      writer_ = std::make_unique<soci::session>();
+      OpenSession(*writer_, options_.url);
+      absl::Status migrated = ApplyMigrations(*writer_, IsPostgres(options_.url), clock_->Now());
+      if (!migrated.ok()) return migrated;
+    }
+    pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
+    for (int i = 0; i < options_.pool_size; ++i) OpenSession(pool_->at(i), options_.url);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot open database ",
+                                               options_.url.Describe(), ": ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SociLeadRepository>> SociLeadRepository::Open(
+    const Options& options, const Clock* clock) {
+  std::unique_ptr<SociLeadRepository> repo(new SociLeadRepository(options, clock));
+  absl::Status status = repo->Connect();
+  if (!status.ok()) return status;
+  return repo;
+}
+
+absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
+    const std::vector<const v1::PipelineEvent*>& events, const engine::StageEngine& engine) {
+  const bool pg = IsPostgres(options_.url);
+  absl::MutexLock lock(&writer_mu_);
+  if (writer_ == nullptr) {
+    try {
+      writer_ = std::make_unique<soci::session>();
+      OpenSession(*writer_, options_.url);
+    } catch (const std::exception& e) {
+      writer_.reset();
+      return FromException(e, "reconnect");
+    }
+  }
+  soci::session& sql = *writer_;
+  BatchResult result;
+  result.outcomes.resize(events.size());
+  bool in_transaction = false;
+  try {
+    sql << (pg ? "BEGIN" : "BEGIN IMMEDIATE");
+    in_transaction = true;
+    long long revision = 0;
+    // The counter row lock serializes writers, across processes too: the
+    // revisions below are dense and become visible in commit order.
+    sql << (pg ? "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE"
+               : "SELECT revision FROM revision_counter WHERE id = 1"),
+        soci::into(revision);
+    const long long start_revision = revision;
+    const long long now = absl::ToUnixMicros(clock_->Now());
+
+    std::string ev_id, ev_lead, ev_job, ev_user, ev_payload;
+    int ev_type = 0;
+    long long ev_at = 0;
+    soci::statement insert_event =
+        (sql.prepare << "INSERT INTO events (event_id, lead_id, job_id, user_id, type, "
+                        "occurred_at, received_at, payload) VALUES (:id, :lead, :job, :user, "
+                        ":type, :at, :now, :payload) ON CONFLICT (event_id) DO NOTHING",
+         soci::use(ev_id), soci::use(ev_lead), soci::use(ev_job), soci::use(ev_user),
+         soci::use(ev_type), soci::use(ev_at), soci::use(now), soci::use(ev_payload));
+
+    struct LeadSlot {
+      std::optional<v1::Lead> lead;
+      bool touched = false;
+      bool enrichment_loaded = false;
+      bool enrichment_dirty = false;
+    };
+    absl::flat_hash_map<std::string, LeadSlot> leads;
+    struct JobSlot {
+      std::optional<v1::Job> job;
+      bool dirty = false;
+    };
+    absl::flat_hash_map<std::string, JobSlot> jobs;
+
+    auto load_lead = [&](const std::string& id) -> absl::StatusOr<LeadSlot*> {
+      auto [it, inserted] = leads.try_emplace(id);
+      if (inserted) {
+        std::string state;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT state FROM leads WHERE lead_id = :id", soci::use(id),
+            soci::into(state, ind);
+        if (sql.got_data() && ind == soci::i_ok) {
+          v1::Lead lead;
+          absl::Status s = Decode(state, &lead, "lead");
+          if (!s.ok()) return s;
+          it->second.lead = std::move(lead);
+        }
+      }
+      return &it->second;
+    };
+    auto load_enrichment = [&](const std::string& id, LeadSlot* slot) -> absl::Status {
+      if (slot->enrichment_loaded || !slot->lead || !slot->lead->enrichment_stored()) {
+        return absl::OkStatus();
+      }
+      slot->enrichment_loaded = true;
+      std::string text;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT enrichment FROM leads WHERE lead_id = :id", soci::use(id),
+          soci::into(text, ind);
+      if (ind != soci::i_ok || text.empty()) return absl::OkStatus();
+      return Decode(text, slot->lead->mutable_enrichment(), "enrichment");
+    };
+    auto load_job = [&](const std::string& id) -> absl::StatusOr<JobSlot*> {
+      auto [it, inserted] = jobs.try_emplace(id);
+      if (inserted) {
+        std::string state;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT state FROM jobs WHERE job_id = :id", soci::use(id), soci::into(state, ind);
+        if (sql.got_data() && ind == soci::i_ok) {
+          v1::Job job;
+          absl::Status s = Decode(state, &job, "job");
+          if (!s.ok()) return s;
+          it->second.job = std::move(job);
+        }
+      }
+      return &it->second;
+    };
+
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::PipelineEvent& event = *events[i];
+      ev_id = event.event_id();
+      ev_lead = event.lead_id();
+      ev_job = event.job_id();
+      ev_user = event.user_id();
+      ev_type = static_cast<int>(event.type());
+      ev_at = Micros(event.occurred_at());
+      ev_payload = Encode(event);
+      insert_event.execute(true);
+      if (insert_event.get_affected_rows() == 0) {
+        result.outcomes[i].kind = EventOutcome::Kind::kDuplicate;
+        continue;
+      }
+      if (!event.lead_id().empty()) {
+        absl::StatusOr<LeadSlot*> slot = load_lead(event.lead_id());
+        if (!slot.ok()) return slot.status();
+        const bool brings_package = event.success() && event.has_enrichment();
+        if (brings_package) {
+          absl::Status s = load_enrichment(event.lead_id(), *slot);
+          if (!s.ok()) return s;
+        }
+        std::variant<engine::LeadTransition, engine::Rejection> applied =
+            engine.ApplyToLead((*slot)->lead ? &*(*slot)->lead : nullptr, event);
+        if (auto* rejection = std::get_if<engine::Rejection>(&applied)) {
+          result.outcomes[i] = {EventOutcome::Kind::kRejected, *rejection};
+          sql << "DELETE FROM events WHERE event_id = :id", soci::use(ev_id);
+          continue;
+        }
+        engine::LeadTransition& transition = std::get<engine::LeadTransition>(applied);
+        if (brings_package && transition.lead.enrichment_stored() &&
+            Micros(transition.lead.enriched_at()) == ev_at) {
+          (*slot)->enrichment_dirty = true;
+          (*slot)->enrichment_loaded = true;
+        }
+        if (transition.visible) {
+          if (transition.kind == v1::CHANGE_KIND_ENRICHED) {
+            (*slot)->lead = transition.lead;  // so the package can be loaded
+            absl::Status s = load_enrichment(event.lead_id(), *slot);
+            if (!s.ok()) return s;
+            *transition.lead.mutable_enrichment() = (*slot)->lead->enrichment();
+          }
+          ++revision;
+          transition.lead.set_revision(revision);
+          auto message = std::make_shared<v1::WatchLeadsResponse>();
+          message->set_revision(revision);
+          v1::LeadChange* change = message->mutable_lead_change();
+          change->set_kind(transition.kind);
+          change->set_previous_stage(transition.previous_stage);
+          change->set_agent(event.agent_name());
+          *change->mutable_lead() = transition.kind == v1::CHANGE_KIND_ENRICHED
+                                        ? transition.lead
+                                        : engine::ToCard(transition.lead);
+          result.changes.push_back(Change{revision, transition.lead.id(),
+                                          transition.lead.user_id(), transition.lead.job_id(),
+                                          std::move(message)});
+        }
+        (*slot)->lead = std::move(transition.lead);
+        (*slot)->touched = true;
+      }
+      absl::StatusOr<JobSlot*> job_slot = load_job(event.job_id());
+      if (!job_slot.ok()) return job_slot.status();
+      std::optional<v1::Job> job =
+          engine.ApplyToJob((*job_slot)->job ? &*(*job_slot)->job : nullptr, event);
+      if (job) {
+        (*job_slot)->job = std::move(job);
+        (*job_slot)->dirty = true;
+      }
+    }
+
+    // Write leads, jobs and changes.
+    std::string l_id, l_user, l_job, l_stage, l_state;
+    long long l_rev = 0;
+    soci::statement upsert_lead =
+        (sql.prepare << "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) "
+                        "VALUES (:id, :user, :job, :stage, :rev, :state) ON CONFLICT (lead_id) "
+                        "DO UPDATE SET user_id = excluded.user_id, job_id = excluded.job_id, "
+                        "stage = excluded.stage, revision = excluded.revision, "
+                        "state = excluded.state",
+         soci::use(l_id), soci::use(l_user), soci::use(l_job), soci::use(l_stage),
+         soci::use(l_rev), soci::use(l_state));
+    for (auto& [id, slot] : leads) {
+      if (!slot.touched) continue;
+      l_id = id;
+      l_user = slot.lead->user_id();
+      l_job = slot.lead->job_id();
+      l_stage = slot.lead->stage();
+      l_rev = slot.lead->revision();
+      l_state = Encode(engine::ToCard(*slot.lead));
+      upsert_lead.execute(true);
+      if (slot.enrichment_dirty) {
+        std::string enrichment = Encode(slot.lead->enrichment());
+        sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(enrichment),
+            soci::use(l_id);
+      }
+    }
+    std::string j_id, j_user, j_state;
+    long long j_started = 0;
+    soci::statement upsert_job =
+        (sql.prepare << "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES (:id, "
+                        ":user, :started, :state) ON CONFLICT (job_id) DO UPDATE SET "
+                        "user_id = excluded.user_id, started_at = excluded.started_at, "
+                        "state = excluded.state",
+         soci::use(j_id), soci::use(j_user), soci::use(j_started), soci::use(j_state));
+    for (auto& [id, slot] : jobs) {
+      if (!slot.dirty) continue;
+      j_id = id;
+      j_user = slot.job->user_id();
+      j_started = Micros(slot.job->started_at());
+      j_state = Encode(*slot.job);
+      upsert_job.execute(true);
+    }
+    long long c_rev = 0;
+    std::string c_lead, c_user, c_job, c_payload;
+    soci::statement insert_change =
+        (sql.prepare << "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, "
+                        "payload) VALUES (:rev, :lead, :user, :job, :now, :payload)",
+         soci::use(c_rev), soci::use(c_lead), soci::use(c_user), soci::use(c_job),
+         soci::use(now), soci::use(c_payload));
+    for (const Change& change : result.changes) {
+      c_rev = change.revision;
+      c_lead = change.lead_id;
+      c_user = change.user_id;
+      c_job = change.job_id;
+      c_payload = Encode(*change.message);
+      insert_change.execute(true);
+    }
+    if (revision != start_revision) {
+      sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(revision);
+      if (pg) {
+        // One notification per committed batch, carrying the new revision.
+        std::string payload = absl::StrCat(revision);
+        sql << "SELECT pg_notify('leadboard_changes', :p)", soci::use(payload);
+      }
+    }
+    sql << "COMMIT";
+    in_transaction = false;
+    result.last_revision = revision;
+  } catch (const std::exception& e) {
+    absl::Status status = FromException(e, "commit");
+    if (in_transaction) {
+      try {
+        sql << "ROLLBACK";
+      } catch (const std::exception&) {
+        writer_.reset();  // the connection is gone; reconnect next time
+      }
+    }
+    return status;
+  }
+  return result;
+}
+
+absl::StatusOr<int64_t> SociLeadRepository::CurrentRevision() {
+  soci::session sql(*pool_);
+  try {
+    long long revision = 0;
+    sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(revision);
+    return revision;
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "read revision");
+  }
+}
+
+absl::StatusOr<int64_t> SociLeadRepository::OldestRetainedRevision() {
+  soci::session sql(*pool_);
+  try {
+    long long oldest = 0;
+    long long current = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "BEGIN";
+    sql << "SELECT MIN(revision) FROM changes", soci::into(oldest, ind);
+    sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(current);
+    sql << "COMMIT";
+    return ind == soci::i_ok ? oldest : current + 1;
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "read oldest revision");
+  }
+}
+
+absl::StatusOr<std::vector<Change>> SociLeadRepository::ReadChanges(int64_t after, int64_t up_to,
+                                                                    const LeadFilter& filter,
+                                                                    int limit) {
+  soci::session sql(*pool_);
+  std::vector<Change> out;
+  try {
+    long long a = after, b = up_to, rev = 0;
+    std::string lead, user, job, payload;
+    soci::statement st =
+        (sql.prepare << "SELECT revision, lead_id, user_id, job_id, payload FROM changes "
+                        "WHERE revision > :a AND revision <= :b AND " +
+                            FilterSql(false) + " ORDER BY revision LIMIT :n",
+         soci::use(a), soci::use(b), soci::use(filter.user_id), soci::use(filter.user_id),
+         soci::use(filter.job_id), soci::use(filter.job_id), soci::use(limit), soci::into(rev),
+         soci::into(lead), soci::into(user), soci::into(job), soci::into(payload));
+    st.execute();
+    while (st.fetch()) {
+      auto message = std::make_shared<v1::WatchLeadsResponse>();
+      absl::Status s = Decode(payload, message.get(), "change");
+      if (!s.ok()) return s;
+      out.push_back(Change{rev, lead, user, job, std::move(message)});
+    }
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "read changes");
+  }
+  return out;
+}
+
+absl::StatusOr<Snapshot> SociLeadRepository::ReadSnapshot(const LeadFilter& filter) {
+  soci::session sql(*pool_);
+  Snapshot snapshot;
+  try {
+    sql << (IsPostgres(options_.url) ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN");
+    long long revision = 0;
+    sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(revision);
+    snapshot.revision = revision;
+    std::string state;
+    soci::statement st = (sql.prepare << "SELECT state FROM leads WHERE " + FilterSql(true) +
+                                             " ORDER BY lead_id",
+                          soci::use(filter.user_id), soci::use(filter.user_id),
+                          soci::use(filter.job_id), soci::use(filter.job_id),
+                          soci::use(filter.stage), soci::use(filter.stage), soci::into(state));
+    st.execute();
+    while (st.fetch()) {
+      v1::Lead& card = snapshot.cards.emplace_back();
+      absl::Status s = Decode(state, &card, "lead");
+      if (!s.ok()) {
+        sql << "ROLLBACK";
+        return s;
+      }
+    }
+    sql << "COMMIT";
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "read snapshot");
+  }
+  return snapshot;
+}
+
+absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::string& lead_id) {
+  soci::session sql(*pool_);
+  try {
+    std::string state, enrichment;
+    soci::indicator state_ind = soci::i_null, enrichment_ind = soci::i_null;
+    sql << "SELECT state, enrichment FROM leads WHERE lead_id = :id", soci::use(lead_id),
+        soci::into(state, state_ind), soci::into(enrichment, enrichment_ind);
+    if (!sql.got_data() || state_ind != soci::i_ok) return std::nullopt;
+    v1::Lead lead;
+    absl::Status s = Decode(state, &lead, "lead");
+    if (s.ok() && enrichment_ind == soci::i_ok && !enrichment.empty()) {
+      s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
+    }
+    if (!s.ok()) return s;
+    return lead;
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "get lead");
+  }
+}
+
+absl::StatusOr<LeadPage> SociLeadRepository::ListLeads(const LeadFilter& filter,
+                                                       const std::string& after, int limit,
+                                                       bool full) {
+  soci::session sql(*pool_);
+  LeadPage page;
+  try {
+    std::string id, state, enrichment;
+    soci::indicator enrichment_ind = soci::i_null;
+    const int fetch = limit + 1;
+    const std::string columns = full ? "lead_id, state, enrichment" : "lead_id, state, ''";
+    soci::statement st =
+        (sql.prepare << "SELECT " + columns + " FROM leads WHERE lead_id > :after AND " +
+                            FilterSql(true) + " ORDER BY lead_id LIMIT :n",
+         soci::use(after), soci::use(filter.user_id), soci::use(filter.user_id),
+         soci::use(filter.job_id), soci::use(filter.job_id), soci::use(filter.stage),
+         soci::use(filter.stage), soci::use(fetch), soci::into(id), soci::into(state),
+         soci::into(enrichment, enrichment_ind));
+    st.execute();
+    while (st.fetch()) {
+      if (static_cast<int>(page.leads.size()) == limit) {
+        page.next_after = page.leads.back().id();
+        break;
+      }
+      v1::Lead& lead = page.leads.emplace_back();
+      absl::Status s = Decode(state, &lead, "lead");
+      if (s.ok() && full && enrichment_ind == soci::i_ok && !enrichment.empty()) {
+        s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
+      }
+      if (!s.ok()) return s;
+    }
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "list leads");
+  }
+  return page;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> SociLeadRepository::CountByStage(
+    const LeadFilter& filter) {
+  soci::session sql(*pool_);
+  absl::flat_hash_map<std::string, int64_t> counts;
+  try {
+    std::string stage;
+    long long count = 0;
+    soci::statement st =
+        (sql.prepare << "SELECT stage, COUNT(*) FROM leads WHERE " + FilterSql(true) +
+                            " GROUP BY stage",
+         soci::use(filter.user_id), soci::use(filter.user_id), soci::use(filter.job_id),
+         soci::use(filter.job_id), soci::use(filter.stage), soci::use(filter.stage),
+         soci::into(stage), soci::into(count));
+    st.execute();
+    while (st.fetch()) counts[stage] = count;
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "count leads");
+  }
+  return counts;
+}
+
+absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
+                                                     const std::string& token, int limit,
+                                                     const engine::BoardConfig& board) {
+  long long before = std::numeric_limits<long long>::max();
+  std::string after_id;
+  if (!token.empty()) {
+    std::string decoded;
+    const bool decoded_ok = absl::WebSafeBase64Unescape(token, &decoded);
+    std::pair<std::string, std::string> parts = absl::StrSplit(decoded, absl::MaxSplits('/', 1));
+    if (!decoded_ok || !absl::SimpleAtoi(parts.first, &before)) {
+      return absl::InvalidArgumentError("page_token: not a token this server issued");
+    }
+    after_id = parts.second;
+  }
+  soci::session sql(*pool_);
+  JobPage page;
+  try {
+    std::string id, state;
+    long long started = 0;
+    const int fetch = limit + 1;
+    soci::statement st =
+        (sql.prepare << "SELECT job_id, state, started_at FROM jobs WHERE (:u1 = '' OR "
+                        "user_id = :u2) AND (started_at < :b1 OR (started_at = :b2 AND job_id "
+                        "> :after)) ORDER BY started_at DESC, job_id LIMIT :n",
+         soci::use(user_id), soci::use(user_id), soci::use(before), soci::use(before),
+         soci::use(after_id), soci::use(fetch), soci::into(id), soci::into(state),
+         soci::into(started));
+    st.execute();
+    long long last_started = 0;
+    while (st.fetch()) {
+      if (static_cast<int>(page.jobs.size()) == limit) {
+        page.next_token = absl::WebSafeBase64Escape(
+            absl::StrCat(last_started, "/", page.jobs.back().id()));
+        break;
+      }
+      absl::Status s = Decode(state, &page.jobs.emplace_back(), "job");
+      if (!s.ok()) return s;
+      last_started = started;
+    }
+    std::string stage;
+    long long count = 0;
+    std::string job_id;
+    soci::statement counts =
+        (sql.prepare << "SELECT stage, COUNT(*) FROM leads WHERE job_id = :j GROUP BY stage",
+         soci::use(job_id), soci::into(stage), soci::into(count));
+    for (v1::Job& job : page.jobs) {
+      job_id = job.id();
+      counts.execute();
+      while (counts.fetch()) {
+        job.set_lead_count(job.lead_count() + count);
+        if (stage == board.success_column().id()) job.set_enriched_count(count);
+        if (stage == board.failure_column().id()) job.set_failed_count(count);
+      }
+    }
+  } catch (const std::exception& e) {
+    Recover(sql);
+    return FromException(e, "list jobs");
+  }
+  return page;
+}
+
+absl::StatusOr<int64_t> SociLeadRepository::TrimChanges(absl::Time cutoff) {
+  absl::MutexLock lock(&writer_mu_);
+  if (writer_ == nullptr) return absl::UnavailableError("database connection lost");
+  try {
+    long long cut = absl::ToUnixMicros(cutoff);
+    soci::statement st = (writer_->prepare << "DELETE FROM changes WHERE committed_at < :c",
+                          soci::use(cut));
+    st.execute(true);
+    return static_cast<int64_t>(st.get_affected_rows());
+  } catch (const std::exception& e) {
+    writer_.reset();
+    return FromException(e, "trim changes");
+  }
+}
+
+}  // namespace leadboard::store

@@ -1,0 +1,73 @@
+// SociLeadRepository: LeadRepository over SOCI on SQLite or PostgreSQL.
+//
+// Schema (migrated on Open, idempotently): revision_counter (one row, the
+// last revision; locked by every writing transaction so revisions are dense
+// and commit in order, across processes too), events (raw events, unique
+// event_id), leads (current card + enrichment), changes (revision-ordered
+// change log), jobs, schema_version. Protobuf payloads are stored as base64
+// text so that one schema serves both backends.
+#ifndef LEADBOARD_SERVER_STORE_SOCI_LEAD_REPOSITORY_H_
+#define LEADBOARD_SERVER_STORE_SOCI_LEAD_REPOSITORY_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "store/clock.h"
+#include "store/database_url.h"
+#include "store/lead_repository.h"
+
+namespace soci {
+class connection_pool;
+class session;
+}  // namespace soci
+
+namespace leadboard::store {
+
+class SociLeadRepository final : public LeadRepository {
+ public:
+  struct Options {
+    DatabaseUrl url;
+    int pool_size = 4;  // reader sessions; the writer has its own
+  };
+
+  // Connects, applies migrations and returns a ready repository.
+  // Unavailable if the database cannot be reached, with the reason.
+  static absl::StatusOr<std::unique_ptr<SociLeadRepository>> Open(const Options& options,
+                                                                  const Clock* clock);
+  ~SociLeadRepository() override;
+
+  absl::StatusOr<BatchResult> CommitBatch(const std::vector<const v1::PipelineEvent*>& events,
+                                          const engine::StageEngine& engine) override;
+  absl::StatusOr<int64_t> CurrentRevision() override;
+  absl::StatusOr<int64_t> OldestRetainedRevision() override;
+  absl::StatusOr<std::vector<Change>> ReadChanges(int64_t after, int64_t up_to,
+                                                  const LeadFilter& filter, int limit) override;
+  absl::StatusOr<Snapshot> ReadSnapshot(const LeadFilter& filter) override;
+  absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string& lead_id) override;
+  absl::StatusOr<LeadPage> ListLeads(const LeadFilter& filter, const std::string& after,
+                                     int limit, bool full) override;
+  absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> CountByStage(
+      const LeadFilter& filter) override;
+  absl::StatusOr<JobPage> ListJobs(const std::string& user_id, const std::string& token,
+                                   int limit, const engine::BoardConfig& board) override;
+  absl::StatusOr<int64_t> TrimChanges(absl::Time cutoff) override;
+
+  const DatabaseUrl& url() const { return options_.url; }
+
+ private:
+  SociLeadRepository(Options options, const Clock* clock);
+  absl::Status Connect();
+
+  const Options options_;
+  const Clock* clock_;
+  std::unique_ptr<soci::connection_pool> pool_;
+  absl::Mutex writer_mu_;
+  std::unique_ptr<soci::session> writer_ ABSL_GUARDED_BY(writer_mu_);
+};
+
+}  // namespace leadboard::store
+
+#endif  // LEADBOARD_SERVER_STORE_SOCI_LEAD_REPOSITORY_H_
