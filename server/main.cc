@@ -46,6 +46,8 @@ ABSL_FLAG(std::string, board_config, "",
           "default: the built-in board.");
 ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 7),
           "How long the change log is kept for watchers to resume from.");
+ABSL_FLAG(absl::Duration, trim_interval, absl::Minutes(1),
+          "How often the change log is trimmed to the retention window.");
 ABSL_FLAG(absl::Duration, progress_interval, absl::Seconds(5),
           "How often watchers get a progress heartbeat.");
 ABSL_FLAG(int, watch_queue_limit, 10000,
@@ -74,7 +76,7 @@ using leadboard::store::SociLeadRepository;
 
 // LEADBOARD_<FLAG> environment variables set flags; the command line wins.
 void ApplyEnvironment() {
-  for (const char* name : {"listen", "data_dir", "database", "board_config", "retention",
+  for (const char* name : {"listen", "data_dir", "database", "board_config", "retention", "trim_interval",
                            "progress_interval", "watch_queue_limit", "shutdown_grace",
                            "port_file", "log_level"}) {
     const std::string env = absl::StrCat("LEADBOARD_", absl::AsciiStrToUpper(name));
@@ -134,8 +136,10 @@ int main(int argc, char** argv) {
     Die(1, "leadboard-server: --watch_queue_limit must be at least 1");
   }
   if (absl::GetFlag(FLAGS_progress_interval) <= absl::ZeroDuration() ||
-      absl::GetFlag(FLAGS_retention) <= absl::ZeroDuration()) {
-    Die(1, "leadboard-server: --progress_interval and --retention must be positive");
+      absl::GetFlag(FLAGS_retention) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_trim_interval) <= absl::ZeroDuration()) {
+    Die(1, "leadboard-server: --progress_interval, --retention and --trim_interval must be "
+           "positive");
   }
 
   // Database.
@@ -170,7 +174,8 @@ int main(int argc, char** argv) {
       [&hub](std::vector<leadboard::store::Change> changes) { hub.Publish(std::move(changes)); },
       CommitQueue::Options{});
   Executor executor(4);
-  RetentionTrimmer trimmer(repository->get(), &clock, absl::GetFlag(FLAGS_retention));
+  RetentionTrimmer trimmer(repository->get(), &clock, absl::GetFlag(FLAGS_retention),
+                           absl::GetFlag(FLAGS_trim_interval));
   ServiceContext context;
   context.repository = repository->get();
   context.commits = &commits;
