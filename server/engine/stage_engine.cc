@@ -184,6 +184,7 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     // A newer run: the card leaves its terminal column.
     const v1::BoardColumn* start = board_.ColumnForEventType(type);
     lead.set_stage(start != nullptr ? start->id() : board_.columns().front().id());
+    *lead.mutable_previous_run_ended_at() = lead.stage_entered_at();
     *lead.mutable_stage_entered_at() = t;
     *lead.mutable_run_started_at() = t;
     lead.set_job_id(event.job_id());
@@ -193,8 +194,11 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     lead.clear_activity();
     lead.clear_activity_at();
   } else {
-    const bool stale = IsSet(lead.run_started_at()) && Before(t, lead.run_started_at());
-    if (type == v1::EVENT_TYPE_LEAD_ENRICHMENT_START && !terminal) {
+    // Run membership is fixed by when the previous run ended, so that it
+    // does not depend on the order events arrive in.
+    const bool stale =
+        IsSet(lead.previous_run_ended_at()) && Before(t, lead.previous_run_ended_at());
+    if (type == v1::EVENT_TYPE_LEAD_ENRICHMENT_START && !stale) {
       KeepEarliest(lead.mutable_run_started_at(), t);
     }
     if (!stale) {

@@ -8,8 +8,8 @@
 //   state does not depend on the order events arrive in.
 // - Moves are monotonic: a late or repeated event never moves a card back.
 // - A terminal lead leaves its column only when a LEAD_ENRICHMENT_START that
-//   occurred after it entered that column starts a new run. Events older
-//   than the current run's start are stale: they change nothing on the card.
+//   occurred after it entered that column starts a new run. Events that
+//   occurred before the previous run ended are stale: they change nothing.
 // - Unknown agents are recorded as activity and move nothing.
 // - A failure followed (in event time or arrival) by a success ends enriched;
 //   the failure stays on the card as a warning.

@@ -1,0 +1,222 @@
+#include "hub/hub.h"
+
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+
+namespace leadboard::hub {
+namespace {
+
+// A change log in memory: only what the hub reads.
+class FakeRepository : public store::LeadRepository {
+ public:
+  absl::Mutex mu;
+  std::vector<store::Change> log ABSL_GUARDED_BY(mu);
+
+  absl::StatusOr<store::BatchResult> CommitBatch(const std::vector<const v1::PipelineEvent*>&,
+                                                 const engine::StageEngine&) override {
+    return absl::UnimplementedError("fake");
+  }
+  absl::StatusOr<int64_t> CurrentRevision() override {
+    absl::MutexLock lock(&mu);
+    return log.empty() ? 0 : log.back().revision;
+  }
+  absl::StatusOr<int64_t> OldestRetainedRevision() override { return 1; }
+  absl::StatusOr<std::vector<store::Change>> ReadChanges(int64_t after, int64_t up_to,
+                                                         const store::LeadFilter&,
+                                                         int limit) override {
+    absl::MutexLock lock(&mu);
+    std::vector<store::Change> out;
+    for (const auto& c : log) {
+      if (c.revision > after && c.revision <= up_to && static_cast<int>(out.size()) < limit) {
+        out.push_back(c);
+      }
+    }
+    return out;
+  }
+  absl::StatusOr<store::Snapshot> ReadSnapshot(const store::LeadFilter&) override {
+    return absl::UnimplementedError("fake");
+  }
+  absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string&) override {
+    return absl::UnimplementedError("fake");
+  }
+  absl::StatusOr<store::LeadPage> ListLeads(const store::LeadFilter&, const std::string&, int,
+                                            bool) override {
+    return absl::UnimplementedError("fake");
+  }
+  absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> CountByStage(
+      const store::LeadFilter&) override {
+    return absl::UnimplementedError("fake");
+  }
+  absl::StatusOr<store::JobPage> ListJobs(const std::string&, const std::string&, int,
+                                          const engine::BoardConfig&) override {
+    return absl::UnimplementedError("fake");
+  }
+  absl::StatusOr<int64_t> TrimChanges(absl::Time) override { return 0; }
+
+  store::Change Append(const std::string& user, const std::string& job) {
+    absl::MutexLock lock(&mu);
+    store::Change change;
+    change.revision = log.size() + 1;
+    change.lead_id = "L";
+    change.user_id = user;
+    change.job_id = job;
+    auto message = std::make_shared<v1::WatchLeadsResponse>();
+    message->set_revision(change.revision);
+    message->mutable_lead_change()->set_kind(v1::CHANGE_KIND_UPDATED);
+    change.message = message;
+    log.push_back(change);
+    return change;
+  }
+};
+
+// Drains its watcher whenever told, recording what it got.
+class Collector : public WatcherListener {
+ public:
+  void OnWatcherReady() override {
+    absl::MutexLock lock(&mu);
+    ++wakeups;
+  }
+  // Pops everything queued now.
+  void Drain() {
+    for (;;) {
+      std::shared_ptr<const v1::WatchLeadsResponse> message;
+      int64_t progress = 0;
+      Watcher::Next next = watcher->Pop(&message, &progress);
+      absl::MutexLock lock(&mu);
+      if (next == Watcher::Next::kMessage) {
+        revisions.push_back(message->revision());
+      } else if (next == Watcher::Next::kProgress) {
+        heartbeats.push_back(progress);
+      } else {
+        last = next;
+        return;
+      }
+    }
+  }
+  bool WaitFor(size_t count) {
+    for (int i = 0; i < 500; ++i) {
+      Drain();
+      {
+        absl::MutexLock lock(&mu);
+        if (revisions.size() >= count) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return false;
+  }
+
+  std::shared_ptr<Watcher> watcher;
+  absl::Mutex mu;
+  int wakeups ABSL_GUARDED_BY(mu) = 0;
+  std::vector<int64_t> revisions ABSL_GUARDED_BY(mu);
+  std::vector<int64_t> heartbeats ABSL_GUARDED_BY(mu);
+  Watcher::Next last ABSL_GUARDED_BY(mu) = Watcher::Next::kEmpty;
+};
+
+std::shared_ptr<Collector> Watch(Hub& hub, store::LeadFilter filter = {}, size_t limit = 100) {
+  auto collector = std::make_shared<Collector>();
+  collector->watcher = std::make_shared<Watcher>(filter, limit, collector);
+  hub.Register(collector->watcher);
+  return collector;
+}
+
+TEST(HubTest, DeliversPublishedChangesInOrderAndFillsGapsFromTheLog) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto watcher = Watch(hub);
+  store::Change c1 = repo.Append("u", "j");
+  store::Change c2 = repo.Append("u", "j");  // committed by "another replica"
+  store::Change c3 = repo.Append("u", "j");
+  hub.Publish({c1});
+  hub.Publish({c3});  // the hub must read c2 from the log first
+  ASSERT_TRUE(watcher->WaitFor(3));
+  absl::MutexLock lock(&watcher->mu);
+  EXPECT_EQ(watcher->revisions, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(hub.revision(), 3);
+}
+
+TEST(HubTest, NotifyRevisionCatchesUpFromTheLog) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 2});  // small pages
+  ASSERT_TRUE(hub.Start().ok());
+  auto watcher = Watch(hub);
+  for (int i = 0; i < 5; ++i) repo.Append("u", "j");
+  hub.NotifyRevision(5);
+  ASSERT_TRUE(watcher->WaitFor(5));
+  absl::MutexLock lock(&watcher->mu);
+  EXPECT_EQ(watcher->revisions, (std::vector<int64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST(HubTest, WatchersOnlySeeTheirUserAndJob) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto mine = Watch(hub, {"u1", "", ""});
+  auto job = Watch(hub, {"", "j2", ""});
+  hub.Publish({repo.Append("u1", "j1"), repo.Append("u2", "j2"), repo.Append("u1", "j2")});
+  ASSERT_TRUE(mine->WaitFor(2));
+  ASSERT_TRUE(job->WaitFor(2));
+  absl::MutexLock lock1(&mine->mu);
+  EXPECT_EQ(mine->revisions, (std::vector<int64_t>{1, 3}));
+  absl::MutexLock lock2(&job->mu);
+  EXPECT_EQ(job->revisions, (std::vector<int64_t>{2, 3}));
+}
+
+TEST(HubTest, AFullWatcherOverflowsWithoutSlowingOthers) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto slow = Watch(hub, {}, /*limit=*/3);  // never drained until the end
+  auto fast = Watch(hub, {}, /*limit=*/1000);
+  std::vector<store::Change> changes;
+  for (int i = 0; i < 10; ++i) changes.push_back(repo.Append("u", "j"));
+  hub.Publish(changes);
+  ASSERT_TRUE(fast->WaitFor(10));
+  slow->Drain();
+  absl::MutexLock lock(&slow->mu);
+  EXPECT_TRUE(slow->revisions.empty());  // its queue was dropped
+  EXPECT_EQ(slow->last, Watcher::Next::kOverflowed);
+}
+
+TEST(HubTest, SendsHeartbeatsWithTheCurrentRevision) {
+  FakeRepository repo;
+  repo.Append("u", "j");
+  Hub hub(&repo, {absl::Milliseconds(20), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto watcher = Watch(hub);
+  for (int i = 0; i < 200; ++i) {
+    watcher->Drain();
+    absl::MutexLock lock(&watcher->mu);
+    if (!watcher->heartbeats.empty() && watcher->wakeups > 0) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  absl::MutexLock lock(&watcher->mu);
+  ASSERT_FALSE(watcher->heartbeats.empty());
+  EXPECT_EQ(watcher->heartbeats.front(), 1);
+  EXPECT_GT(watcher->wakeups, 0);
+}
+
+TEST(HubTest, CloseAllEndsEveryWatcherAndUnregisterStopsDeliveries) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto gone = Watch(hub);
+  auto closing = Watch(hub);
+  hub.Unregister(gone->watcher);
+  hub.Publish({repo.Append("u", "j")});
+  ASSERT_TRUE(closing->WaitFor(1));
+  gone->Drain();
+  hub.CloseAll();
+  closing->Drain();
+  EXPECT_EQ(hub.watcher_count(), 1u);
+  absl::MutexLock lock1(&gone->mu);
+  EXPECT_TRUE(gone->revisions.empty());
+  absl::MutexLock lock2(&closing->mu);
+  EXPECT_EQ(closing->last, Watcher::Next::kClosed);
+}
+
+}  // namespace
+}  // namespace leadboard::hub

@@ -1,0 +1,261 @@
+// The repository conformance suite: every test runs on SQLite and on
+// PostgreSQL (skipped, and reported as skipped, without a PostgreSQL URL).
+#include "store/soci_lead_repository.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "event_builder.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test_database.h"
+
+namespace leadboard::store {
+namespace {
+
+using testing::Backend;
+using testing::MakeEvent;
+using testing::TestDatabase;
+using ::testing::HasSubstr;
+
+class FixedClock : public Clock {
+ public:
+  absl::Time Now() const override { return now; }
+  absl::Time now = absl::FromUnixSeconds(1767225600);
+};
+
+class SociLeadRepositoryTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string skip;
+    db_ = TestDatabase::Create(GetParam(), &skip);
+    if (db_ == nullptr) GTEST_SKIP() << skip;
+    repo_ = Open();
+  }
+
+  std::unique_ptr<SociLeadRepository> Open() {
+    absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(db_->url());
+    EXPECT_TRUE(url.ok()) << url.status();
+    auto repo = SociLeadRepository::Open({*url, 2}, &clock_);
+    EXPECT_TRUE(repo.ok()) << repo.status();
+    return repo.ok() ? *std::move(repo) : nullptr;
+  }
+
+  BatchResult Commit(std::vector<v1::PipelineEvent> events, SociLeadRepository* repo = nullptr) {
+    std::vector<const v1::PipelineEvent*> batch;
+    for (const auto& e : events) batch.push_back(&e);
+    absl::StatusOr<BatchResult> result = (repo ? repo : repo_.get())->CommitBatch(batch, engine_);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *std::move(result) : BatchResult();
+  }
+
+  static v1::PipelineEvent ForLead(v1::PipelineEvent event, const std::string& lead,
+                                   const std::string& job = "J1", const std::string& user = "u1") {
+    event.set_lead_id(lead);
+    event.set_job_id(job);
+    event.set_user_id(user);
+    return event;
+  }
+
+  FixedClock clock_;
+  engine::BoardConfig board_ = engine::BoardConfig::Default();
+  engine::StageEngine engine_{board_};
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<SociLeadRepository> repo_;
+};
+
+TEST_P(SociLeadRepositoryTest, MigrationsAreIdempotent) {
+  Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  repo_.reset();
+  repo_ = Open();  // migrates again: nothing to do, data intact
+  ASSERT_NE(repo_, nullptr);
+  EXPECT_EQ(*repo_->CurrentRevision(), 1);
+}
+
+TEST_P(SociLeadRepositoryTest, CommitsEventsWithDenseRevisions) {
+  BatchResult result = Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+                               MakeEvent("2", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+                               MakeEvent("3", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent")});
+  ASSERT_EQ(result.outcomes.size(), 3u);
+  for (const auto& outcome : result.outcomes) EXPECT_EQ(outcome.kind, EventOutcome::Kind::kAccepted);
+  ASSERT_EQ(result.changes.size(), 3u);
+  EXPECT_EQ(result.changes[0].revision, 1);
+  EXPECT_EQ(result.changes[2].revision, 3);
+  EXPECT_EQ(result.changes[0].message->lead_change().kind(), v1::CHANGE_KIND_CREATED);
+  EXPECT_EQ(result.changes[2].message->lead_change().lead().stage(), "research");
+  EXPECT_EQ(result.last_revision, 3);
+  EXPECT_EQ(*repo_->CurrentRevision(), 3);
+  auto lead = repo_->GetLead("L1");
+  ASSERT_TRUE(lead.ok() && lead->has_value());
+  EXPECT_EQ((*lead)->stage(), "research");
+  EXPECT_EQ((*lead)->revision(), 3);
+}
+
+TEST_P(SociLeadRepositoryTest, DuplicatesAreCountedAndChangeNothing) {
+  Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  BatchResult again = Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+                              MakeEvent("2", v1::EVENT_TYPE_AGENT_START, 1, "TavilyEnrichmentAgent"),
+                              MakeEvent("2", v1::EVENT_TYPE_AGENT_START, 1, "TavilyEnrichmentAgent")});
+  EXPECT_EQ(again.outcomes[0].kind, EventOutcome::Kind::kDuplicate);
+  EXPECT_EQ(again.outcomes[1].kind, EventOutcome::Kind::kAccepted);
+  EXPECT_EQ(again.outcomes[2].kind, EventOutcome::Kind::kDuplicate);
+  EXPECT_EQ(again.changes.size(), 1u);
+  EXPECT_EQ(*repo_->CurrentRevision(), 2);
+}
+
+TEST_P(SociLeadRepositoryTest, ARejectedEventIsNotStoredSoItCanBeResentFixed) {
+  Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  v1::PipelineEvent intruder = MakeEvent("2", v1::EVENT_TYPE_AGENT_START, 1, "TavilyEnrichmentAgent");
+  intruder.set_user_id("mallory");
+  BatchResult result = Commit({intruder});
+  ASSERT_EQ(result.outcomes[0].kind, EventOutcome::Kind::kRejected);
+  EXPECT_EQ(result.outcomes[0].rejection.field, "user_id");
+  intruder.set_user_id("u1");
+  EXPECT_EQ(Commit({intruder}).outcomes[0].kind, EventOutcome::Kind::kAccepted);
+}
+
+TEST_P(SociLeadRepositoryTest, StoresTheEnrichmentApartFromTheCard) {
+  v1::PipelineEvent end = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_END, 5, "", true);
+  auto* pain = end.mutable_enrichment()->mutable_pain_point_analysis();
+  pain->set_primary_pain_category("Processos manuais excessivos");
+  pain->set_urgency_level(v1::URGENCY_LEVEL_HIGH);
+  BatchResult result = Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0), end});
+  ASSERT_EQ(result.changes.size(), 2u);
+  // The ENRICHED change carries the full lead.
+  EXPECT_EQ(result.changes[1].message->lead_change().kind(), v1::CHANGE_KIND_ENRICHED);
+  EXPECT_EQ(result.changes[1].message->lead_change().lead().enrichment().pain_point_analysis()
+                .primary_pain_category(),
+            "Processos manuais excessivos");
+  auto lead = repo_->GetLead("L1");
+  ASSERT_TRUE(lead.ok() && lead->has_value());
+  EXPECT_EQ((*lead)->enrichment().pain_point_analysis().urgency_level(), v1::URGENCY_LEVEL_HIGH);
+  // Cards (snapshot, lists) come without it.
+  auto snapshot = repo_->ReadSnapshot({});
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_EQ(snapshot->cards.size(), 1u);
+  EXPECT_FALSE(snapshot->cards[0].has_enrichment());
+  EXPECT_TRUE(snapshot->cards[0].enrichment_stored());
+  auto full = repo_->ListLeads({}, "", 10, /*full=*/true);
+  ASSERT_TRUE(full.ok());
+  EXPECT_TRUE(full->leads[0].has_enrichment());
+}
+
+TEST_P(SociLeadRepositoryTest, ConcurrentWritersGetDenseInOrderRevisions) {
+  // Two repositories on one database stand for two replicas.
+  std::unique_ptr<SociLeadRepository> other = Open();
+  ASSERT_NE(other, nullptr);
+  constexpr int kBatches = 20;
+  auto write = [&](SociLeadRepository* repo, const std::string& prefix) {
+    for (int b = 0; b < kBatches; ++b) {
+      std::vector<v1::PipelineEvent> events;
+      for (int i = 0; i < 5; ++i) {
+        events.push_back(ForLead(MakeEvent(absl::StrCat(prefix, b, "-", i),
+                                           v1::EVENT_TYPE_LEAD_GENERATED, b),
+                                 absl::StrCat(prefix, b, "-", i)));
+      }
+      Commit(events, repo);
+    }
+  };
+  std::thread a(write, repo_.get(), "a");
+  std::thread b(write, other.get(), "b");
+  a.join();
+  b.join();
+  const int64_t total = 2 * kBatches * 5;
+  EXPECT_EQ(*repo_->CurrentRevision(), total);
+  auto changes = repo_->ReadChanges(0, total, {}, 10000);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), static_cast<size_t>(total));
+  for (int64_t i = 0; i < total; ++i) EXPECT_EQ((*changes)[i].revision, i + 1);
+}
+
+TEST_P(SociLeadRepositoryTest, FiltersByUserJobAndStage) {
+  Commit({ForLead(MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0), "A", "J1", "u1"),
+          ForLead(MakeEvent("2", v1::EVENT_TYPE_LEAD_GENERATED, 0), "B", "J2", "u1"),
+          ForLead(MakeEvent("3", v1::EVENT_TYPE_LEAD_GENERATED, 0), "C", "J3", "u2"),
+          ForLead(MakeEvent("4", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1), "B", "J2", "u1")});
+  EXPECT_EQ(repo_->ReadSnapshot({"u1", "", ""})->cards.size(), 2u);
+  EXPECT_EQ(repo_->ReadSnapshot({"", "J3", ""})->cards.size(), 1u);
+  EXPECT_EQ(repo_->ReadChanges(0, 100, {"u2", "", ""}, 100)->size(), 1u);
+  auto counts = repo_->CountByStage({"u1", "", ""});
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)["harvested"], 1);
+  EXPECT_EQ((*counts)["intake"], 1);
+  auto intake = repo_->ListLeads({"", "", "intake"}, "", 10, false);
+  ASSERT_EQ(intake->leads.size(), 1u);
+  EXPECT_EQ(intake->leads[0].id(), "B");
+}
+
+TEST_P(SociLeadRepositoryTest, PagesThroughLeadsAndJobs) {
+  std::vector<v1::PipelineEvent> events;
+  for (int i = 0; i < 7; ++i) {
+    events.push_back(ForLead(MakeEvent(absl::StrCat("e", i), v1::EVENT_TYPE_LEAD_GENERATED, i),
+                             absl::StrCat("L", i), absl::StrCat("J", i % 3)));
+  }
+  Commit(events);
+  std::vector<std::string> seen;
+  std::string after;
+  do {
+    auto page = repo_->ListLeads({}, after, 3, false);
+    ASSERT_TRUE(page.ok());
+    for (const auto& lead : page->leads) seen.push_back(lead.id());
+    after = page->next_after;
+  } while (!after.empty());
+  EXPECT_THAT(seen, ::testing::ElementsAre("L0", "L1", "L2", "L3", "L4", "L5", "L6"));
+
+  auto jobs = repo_->ListJobs("", "", 2, board_);
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  ASSERT_EQ(jobs->jobs.size(), 2u);
+  EXPECT_EQ(jobs->jobs[0].id(), "J2");  // newest first (started latest)
+  EXPECT_EQ(jobs->jobs[0].lead_count(), 2);
+  auto rest = repo_->ListJobs("", jobs->next_token, 2, board_);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->jobs.size(), 1u);
+  EXPECT_EQ(rest->jobs[0].id(), "J0");
+  EXPECT_TRUE(rest->next_token.empty());
+  EXPECT_EQ(repo_->ListJobs("", "garbage!", 2, board_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(SociLeadRepositoryTest, TrimsTheChangeLogByAge) {
+  Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  clock_.now += absl::Hours(2);
+  Commit({MakeEvent("2", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
+  EXPECT_EQ(*repo_->OldestRetainedRevision(), 1);
+  auto trimmed = repo_->TrimChanges(clock_.now - absl::Hours(1));
+  ASSERT_TRUE(trimmed.ok());
+  EXPECT_EQ(*trimmed, 1);
+  EXPECT_EQ(*repo_->OldestRetainedRevision(), 2);
+  EXPECT_EQ(*repo_->TrimChanges(clock_.now + absl::Hours(1)), 1);
+  EXPECT_EQ(*repo_->OldestRetainedRevision(), 3);  // empty log: current + 1
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SociLeadRepositoryTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+TEST(SociLeadRepositoryOpenTest, UnreachableDatabasesAreUnavailableWithTheReason) {
+  FixedClock clock;
+  auto pg = SociLeadRepository::Open({*ParseDatabaseUrl("postgresql://nobody@127.0.0.1:1/x"), 1},
+                                     &clock);
+  EXPECT_EQ(pg.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(pg.status().message(), HasSubstr("127.0.0.1"));
+  auto sqlite = SociLeadRepository::Open({*ParseDatabaseUrl("sqlite:/nonexistent/dir/x.db"), 1},
+                                         &clock);
+  EXPECT_EQ(sqlite.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(DatabaseUrlTest, ParsesBothBackendsAndHidesPasswords) {
+  auto sqlite = ParseDatabaseUrl("sqlite:/var/lib/leadboard/leadboard.db");
+  ASSERT_TRUE(sqlite.ok());
+  EXPECT_EQ(sqlite->sqlite_path, "/var/lib/leadboard/leadboard.db");
+  auto pg = ParseDatabaseUrl("postgresql://lead:s3cret@db.internal:6432/board?sslmode=require");
+  ASSERT_TRUE(pg.ok());
+  EXPECT_EQ(pg->postgres_conninfo,
+            "user='lead' password='s3cret' host='db.internal' port='6432' dbname='board' "
+            "sslmode='require'");
+  EXPECT_THAT(pg->Describe(), ::testing::Not(HasSubstr("s3cret")));
+  EXPECT_EQ(ParseDatabaseUrl("mysql://x").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace leadboard::store

@@ -1,0 +1,303 @@
+#include "engine/stage_engine.h"
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "event_builder.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace leadboard::engine {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+using testing::MakeEvent;
+
+class StageEngineTest : public ::testing::Test {
+ protected:
+  // Applies events in order; returns the final lead (fails the test on a
+  // rejection).
+  v1::Lead Play(const std::vector<v1::PipelineEvent>& events,
+                std::vector<LeadTransition>* transitions = nullptr) {
+    std::optional<v1::Lead> lead;
+    for (const v1::PipelineEvent& event : events) {
+      auto applied = engine_.ApplyToLead(lead ? &*lead : nullptr, event);
+      EXPECT_TRUE(std::holds_alternative<LeadTransition>(applied)) << event.event_id();
+      LeadTransition& transition = std::get<LeadTransition>(applied);
+      if (transitions != nullptr) transitions->push_back(transition);
+      lead = transition.lead;
+    }
+    return lead.value_or(v1::Lead());
+  }
+
+  BoardConfig board_ = BoardConfig::Default();
+  StageEngine engine_{board_};
+};
+
+TEST_F(StageEngineTest, ARealRunMovesThroughEveryColumnToEnriched) {
+  std::vector<v1::PipelineEvent> events = {
+      MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+      MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+  };
+  const char* agents[] = {"TavilyEnrichmentAgent", "ContactExtractionAgent",
+                          "PainPointDeepeningAgent", "LeadQualificationAgent",
+                          "CompetitorIdentificationAgent", "BuyingTriggerIdentificationAgent",
+                          "ValuePropositionCustomizationAgent", "StrategicQuestionGenerationAgent",
+                          "ToTStrategyGenerationAgent", "ToTStrategyEvaluationAgent",
+                          "ToTActionPlanSynthesisAgent", "DetailedApproachPlanAgent",
+                          "ObjectionHandlingAgent", "B2BPersonalizedMessageAgent",
+                          "InternalBriefingSummaryAgent"};
+  int second = 2;
+  for (const char* agent : agents) {
+    events.push_back(MakeEvent(absl::StrCat("a", second), v1::EVENT_TYPE_AGENT_START, second,
+                               agent));
+    ++second;
+    events.push_back(
+        MakeEvent(absl::StrCat("b", second), v1::EVENT_TYPE_AGENT_END, second, agent, true));
+    ++second;
+  }
+  v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, second, "", true);
+  end.mutable_enrichment()->mutable_lead_qualification()->set_tier(
+      v1::QUALIFICATION_TIER_HIGH_POTENTIAL);
+  events.push_back(end);
+
+  std::vector<LeadTransition> transitions;
+  v1::Lead lead = Play(events, &transitions);
+  std::vector<std::string> stages;
+  for (const LeadTransition& t : transitions) {
+    if (stages.empty() || stages.back() != t.lead.stage()) stages.push_back(t.lead.stage());
+  }
+  EXPECT_EQ(stages, (std::vector<std::string>{"harvested", "intake", "research", "qualification",
+                                              "intelligence", "strategy", "outreach",
+                                              "enriched"}));
+  EXPECT_EQ(transitions.front().kind, v1::CHANGE_KIND_CREATED);
+  EXPECT_EQ(transitions[1].kind, v1::CHANGE_KIND_STAGE_CHANGED);
+  EXPECT_EQ(transitions[1].previous_stage, "harvested");
+  EXPECT_EQ(transitions.back().kind, v1::CHANGE_KIND_ENRICHED);
+  EXPECT_EQ(lead.status(), v1::LEAD_STATUS_ENRICHED);
+  EXPECT_TRUE(lead.enrichment_stored());
+  EXPECT_EQ(lead.qualification_tier(), v1::QUALIFICATION_TIER_HIGH_POTENTIAL);
+  EXPECT_EQ(lead.current_agent(), "InternalBriefingSummaryAgent");
+}
+
+TEST_F(StageEngineTest, ALateEventNeverMovesACardBack) {
+  std::vector<LeadTransition> transitions;
+  v1::Lead lead = Play({MakeEvent("1", v1::EVENT_TYPE_AGENT_START, 5, "LeadQualificationAgent"),
+                        MakeEvent("2", v1::EVENT_TYPE_AGENT_START, 1, "TavilyEnrichmentAgent"),
+                        MakeEvent("3", v1::EVENT_TYPE_LEAD_GENERATED, 0)},
+                       &transitions);
+  EXPECT_EQ(lead.stage(), "qualification");
+  // The late events still record nothing visible on the stage.
+  EXPECT_NE(transitions[1].kind, v1::CHANGE_KIND_STAGE_CHANGED);
+  EXPECT_EQ(lead.current_agent(), "LeadQualificationAgent");  // the newest activity wins
+}
+
+TEST_F(StageEngineTest, UnknownAgentsAreRecordedButMoveNothing) {
+  std::vector<LeadTransition> transitions;
+  v1::Lead lead = Play({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+                        MakeEvent("2", v1::EVENT_TYPE_AGENT_START, 1, "BrandNewAgent")},
+                       &transitions);
+  EXPECT_EQ(lead.stage(), "harvested");
+  EXPECT_EQ(lead.current_agent(), "BrandNewAgent");
+  EXPECT_TRUE(transitions[1].visible);
+  EXPECT_EQ(transitions[1].kind, v1::CHANGE_KIND_UPDATED);
+}
+
+TEST_F(StageEngineTest, ToolCallsWithoutAnyChangeAreNotVisible) {
+  std::vector<LeadTransition> transitions;
+  v1::PipelineEvent tool = MakeEvent("2", v1::EVENT_TYPE_TOOL_CALL_START, 2, "TavilyEnrichmentAgent");
+  tool.set_tool_name("tavily_search");
+  v1::PipelineEvent same = tool;
+  same.set_event_id("3");
+  Play({MakeEvent("1", v1::EVENT_TYPE_AGENT_START, 1, "TavilyEnrichmentAgent"), tool, same},
+       &transitions);
+  EXPECT_TRUE(transitions[1].visible);  // activity line changed
+  EXPECT_EQ(transitions[1].lead.activity(), "calling tavily_search");
+  EXPECT_FALSE(transitions[2].visible);  // nothing changed on the card
+}
+
+TEST_F(StageEngineTest, PipelineErrorFailsTheLeadWithItsMessage) {
+  v1::PipelineEvent error = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_ERROR, 3, "TavilyEnrichmentAgent");
+  error.set_message("Tavily API timeout");
+  error.set_error_type("TimeoutError");
+  std::vector<LeadTransition> transitions;
+  v1::Lead lead = Play({MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1), error},
+                       &transitions);
+  EXPECT_EQ(lead.stage(), "failed");
+  EXPECT_EQ(lead.status(), v1::LEAD_STATUS_FAILED);
+  EXPECT_EQ(lead.error().message(), "Tavily API timeout");
+  EXPECT_EQ(lead.error().agent(), "TavilyEnrichmentAgent");
+  EXPECT_EQ(lead.error().error_type(), "TimeoutError");
+  EXPECT_EQ(transitions.back().kind, v1::CHANGE_KIND_FAILED);
+}
+
+TEST_F(StageEngineTest, UnsuccessfulEndFailsWithAFallbackMessage) {
+  v1::Lead lead = Play({MakeEvent("e", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 3, "", false)});
+  EXPECT_EQ(lead.stage(), "failed");
+  EXPECT_EQ(lead.error().message(), "enrichment ended without success");
+}
+
+TEST_F(StageEngineTest, AnErrorFollowedBySuccessEndsEnrichedWithAWarning) {
+  v1::PipelineEvent error = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_ERROR, 3, "CompetitorIdentificationAgent");
+  error.set_message("rate limited");
+  v1::Lead lead = Play({error, MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true)});
+  EXPECT_EQ(lead.stage(), "enriched");
+  EXPECT_FALSE(lead.has_error());
+  ASSERT_EQ(lead.warnings_size(), 1);
+  EXPECT_EQ(lead.warnings(0).message(), "rate limited");
+}
+
+TEST_F(StageEngineTest, AFailedAgentEndIsAWarningNotAFailure) {
+  v1::PipelineEvent end = MakeEvent("x", v1::EVENT_TYPE_AGENT_END, 2, "ContactExtractionAgent", false);
+  end.set_message("no contacts page");
+  v1::Lead lead = Play({end});
+  EXPECT_EQ(lead.stage(), "research");
+  ASSERT_EQ(lead.warnings_size(), 1);
+  EXPECT_EQ(lead.warnings(0).agent(), "ContactExtractionAgent");
+}
+
+TEST_F(StageEngineTest, TerminalLeadLeavesOnlyOnANewerRun) {
+  v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 10, "", true);
+  end.mutable_enrichment()->add_strategic_questions("q");
+  v1::Lead lead = Play({MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1), end,
+                        // A late agent event and an older start: nothing moves.
+                        MakeEvent("late", v1::EVENT_TYPE_AGENT_START, 5, "TavilyEnrichmentAgent"),
+                        MakeEvent("old", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 0)});
+  EXPECT_EQ(lead.stage(), "enriched");
+
+  std::vector<LeadTransition> transitions;
+  auto applied = engine_.ApplyToLead(&lead, MakeEvent("new", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 20));
+  const LeadTransition& rerun = std::get<LeadTransition>(applied);
+  EXPECT_EQ(rerun.lead.stage(), "intake");
+  EXPECT_EQ(rerun.kind, v1::CHANGE_KIND_STAGE_CHANGED);
+  EXPECT_EQ(rerun.previous_stage, "enriched");
+  EXPECT_EQ(rerun.lead.run_started_at().seconds(), 1767225600 + 20);
+  EXPECT_TRUE(rerun.lead.enrichment_stored());  // the last package stays viewable
+
+  // Events of the old run are stale now.
+  auto stale = engine_.ApplyToLead(
+      &rerun.lead, MakeEvent("stale", v1::EVENT_TYPE_PIPELINE_ERROR, 8, "TavilyEnrichmentAgent"));
+  EXPECT_EQ(std::get<LeadTransition>(stale).lead.stage(), "intake");
+  EXPECT_FALSE(std::get<LeadTransition>(stale).visible);
+}
+
+TEST_F(StageEngineTest, RejectsAnEventForAnotherUsersLead) {
+  v1::Lead lead = Play({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  v1::PipelineEvent intruder = MakeEvent("2", v1::EVENT_TYPE_AGENT_START, 1, "TavilyEnrichmentAgent");
+  intruder.set_user_id("mallory");
+  auto applied = engine_.ApplyToLead(&lead, intruder);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(applied));
+  EXPECT_EQ(std::get<Rejection>(applied).field, "user_id");
+}
+
+TEST_F(StageEngineTest, ProfileDataMergesFieldByField) {
+  v1::PipelineEvent generated = MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0);
+  generated.mutable_lead()->set_company_name("TechStart Solutions");
+  generated.mutable_lead()->set_website("techstart.com");
+  v1::PipelineEvent start = MakeEvent("2", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1);
+  start.mutable_lead()->set_sector("Technology");
+  v1::Lead lead = Play({generated, start});
+  EXPECT_EQ(lead.profile().company_name(), "TechStart Solutions");
+  EXPECT_EQ(lead.profile().website(), "techstart.com");
+  EXPECT_EQ(lead.profile().sector(), "Technology");
+}
+
+// Every order of the same events of one run ends in the same state.
+void ExpectOrderIndependent(const StageEngine& engine, std::vector<v1::PipelineEvent> events,
+                            const std::string& expected_stage) {
+  std::vector<int> order(events.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::optional<v1::Lead> reference;
+  int permutations = 0;
+  do {
+    std::optional<v1::Lead> lead;
+    for (int i : order) {
+      auto applied = engine.ApplyToLead(lead ? &*lead : nullptr, events[i]);
+      lead = std::get<LeadTransition>(applied).lead;
+    }
+    ASSERT_EQ(lead->stage(), expected_stage);
+    if (!reference) {
+      reference = lead;
+    } else {
+      std::string diff;
+      MessageDifferencer differencer;
+      differencer.ReportDifferencesToString(&diff);
+      ASSERT_TRUE(differencer.Compare(*reference, *lead)) << "order #" << permutations << ": "
+                                                          << diff;
+    }
+    ++permutations;
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_GT(permutations, 1);
+}
+
+TEST_F(StageEngineTest, EveryOrderOfASuccessfulRunEndsTheSame) {
+  v1::PipelineEvent generated = MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0);
+  generated.mutable_lead()->set_company_name("DataSync Pro");
+  v1::PipelineEvent error = MakeEvent("err", v1::EVENT_TYPE_PIPELINE_ERROR, 4, "CompetitorIdentificationAgent");
+  error.set_message("rate limited");
+  v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true);
+  end.mutable_enrichment()->add_strategic_questions("Como vocês qualificam leads hoje?");
+  v1::PipelineEvent failed_agent = MakeEvent("fa", v1::EVENT_TYPE_AGENT_END, 5, "ContactExtractionAgent", false);
+  failed_agent.set_message("no contacts");
+  ExpectOrderIndependent(
+      engine_,
+      {generated, MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+       MakeEvent("a1", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent"),
+       MakeEvent("a2", v1::EVENT_TYPE_AGENT_START, 3, "LeadQualificationAgent"), error,
+       failed_agent, MakeEvent("u", v1::EVENT_TYPE_AGENT_START, 6, "UnknownHelperAgent"), end},
+      "enriched");
+}
+
+TEST_F(StageEngineTest, EveryOrderOfAFailedRunEndsTheSame) {
+  v1::PipelineEvent error1 = MakeEvent("e1", v1::EVENT_TYPE_PIPELINE_ERROR, 4, "TavilyEnrichmentAgent");
+  error1.set_message("first");
+  v1::PipelineEvent error2 = MakeEvent("e2", v1::EVENT_TYPE_PIPELINE_ERROR, 6, "LeadQualificationAgent");
+  error2.set_message("second");
+  ExpectOrderIndependent(
+      engine_,
+      {MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+       MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+       MakeEvent("a1", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent"), error1,
+       MakeEvent("a2", v1::EVENT_TYPE_AGENT_START, 5, "LeadQualificationAgent"), error2,
+       MakeEvent("end", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 7, "", false)},
+      "failed");
+}
+
+TEST_F(StageEngineTest, DuplicatesAnywhereChangeNothing) {
+  // The same event applied twice in every position ends as applying it once.
+  std::vector<v1::PipelineEvent> events = {
+      MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+      MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 2, "PainPointDeepeningAgent"),
+      MakeEvent("b", v1::EVENT_TYPE_AGENT_START, 3, "CompetitorIdentificationAgent"),
+      MakeEvent("b", v1::EVENT_TYPE_AGENT_START, 3, "CompetitorIdentificationAgent"),
+      MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 2, "PainPointDeepeningAgent"),
+  };
+  ExpectOrderIndependent(engine_, events, "intelligence");
+}
+
+TEST_F(StageEngineTest, JobsFollowTheirLifecycle) {
+  v1::PipelineEvent start = MakeEvent("p", v1::EVENT_TYPE_PIPELINE_START, 0);
+  start.clear_lead_id();
+  start.set_query("B2B sales automation platform with AI");
+  start.set_max_leads(10);
+  std::optional<v1::Job> job = engine_.ApplyToJob(nullptr, start);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->status(), v1::JOB_STATUS_RUNNING);
+  EXPECT_EQ(job->query(), "B2B sales automation platform with AI");
+  EXPECT_EQ(job->max_leads(), 10);
+  // A lead event changes nothing on the job.
+  EXPECT_FALSE(engine_.ApplyToJob(&*job, MakeEvent("x", v1::EVENT_TYPE_AGENT_START, 3, "A")));
+  v1::PipelineEvent end = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_END, 60, "", false);
+  end.clear_lead_id();
+  end.set_message("quota exceeded");
+  job = engine_.ApplyToJob(&*job, end);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->status(), v1::JOB_STATUS_FAILED);
+  EXPECT_EQ(job->error(), "quota exceeded");
+  EXPECT_EQ(job->ended_at().seconds(), 1767225600 + 60);
+}
+
+}  // namespace
+}  // namespace leadboard::engine
