@@ -1,0 +1,441 @@
+// Integration tests: the real leadboard-server binary on an ephemeral
+// loopback port, on a real SQLite file and on a real PostgreSQL schema,
+// driven through its gRPC API: ingest -> watch end to end.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "leadboard/v1/leadboard.grpc.pb.h"
+#include "server_process.h"
+#include "test_database.h"
+
+namespace leadboard {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Backend;
+using testing::ServerProcess;
+using testing::TestDatabase;
+
+v1::PipelineEvent Event(const std::string& id, const std::string& lead, v1::EventType type,
+                        int second, const std::string& agent = "") {
+  v1::PipelineEvent event;
+  event.set_event_id(id);
+  event.set_lead_id(lead);
+  event.set_job_id("job-1");
+  event.set_user_id("user-1");
+  event.set_type(type);
+  event.mutable_occurred_at()->set_seconds(1767225600 + second);
+  event.set_agent_name(agent);
+  return event;
+}
+
+// Changes (not snapshot entries, not markers) among `responses`.
+size_t CountChanges(const std::vector<v1::WatchLeadsResponse>& responses) {
+  size_t n = 0;
+  for (const auto& m : responses) {
+    n += m.has_lead_change() && m.lead_change().kind() != v1::CHANGE_KIND_SNAPSHOT;
+  }
+  return n;
+}
+
+// A watch stream read on its own thread.
+class WatchClient {
+ public:
+  WatchClient(v1::LeadBoard::Stub* stub, v1::WatchLeadsRequest request) {
+    thread_ = std::thread([this, stub, request] {
+      std::unique_ptr<grpc::ClientReader<v1::WatchLeadsResponse>> reader =
+          stub->WatchLeads(&context_, request);
+      v1::WatchLeadsResponse response;
+      while (reader->Read(&response)) {
+        absl::MutexLock lock(&mu_);
+        responses_.push_back(response);
+      }
+      grpc::Status status = reader->Finish();
+      absl::MutexLock lock(&mu_);
+      status_ = status;
+      done_ = true;
+    });
+  }
+  ~WatchClient() {
+    context_.TryCancel();
+    thread_.join();
+  }
+
+  // Waits until `ready` holds for the responses so far (or 20 s pass).
+  bool WaitUntil(const std::function<bool(const std::vector<v1::WatchLeadsResponse>&)>& ready) {
+    absl::MutexLock lock(&mu_);
+    auto condition = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return ready(responses_) || done_;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&condition), absl::Seconds(20));
+    return ready(responses_);
+  }
+  bool WaitForSynced() {
+    return WaitUntil([](const auto& r) {
+      for (const auto& m : r) {
+        if (m.has_synced()) return true;
+      }
+      return false;
+    });
+  }
+  bool WaitForDone() {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&done_), absl::Seconds(20));
+  }
+  std::vector<v1::WatchLeadsResponse> responses() {
+    absl::MutexLock lock(&mu_);
+    return responses_;
+  }
+  // Changes (not snapshot entries, not markers) received.
+  std::vector<v1::WatchLeadsResponse> changes() {
+    std::vector<v1::WatchLeadsResponse> out;
+    for (const auto& m : responses()) {
+      if (m.has_lead_change() && m.lead_change().kind() != v1::CHANGE_KIND_SNAPSHOT) {
+        out.push_back(m);
+      }
+    }
+    return out;
+  }
+  grpc::Status status() {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<v1::WatchLeadsResponse> responses_ ABSL_GUARDED_BY(mu_);
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class ServerTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string skip;
+    db_ = TestDatabase::Create(GetParam(), &skip);
+    if (db_ == nullptr) GTEST_SKIP() << skip;
+  }
+
+  void StartServer(std::vector<std::string> args = {}) {
+    args.push_back("--progress_interval=500ms");
+    server_ = std::make_unique<ServerProcess>(db_->url(), db_->dir(), args);
+    absl::Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+    Connect();
+  }
+  void Connect() {
+    channel_ = grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials());
+    stub_ = v1::LeadBoard::NewStub(channel_);
+  }
+
+  grpc::Status Ingest(const std::vector<v1::PipelineEvent>& events, v1::IngestSummary* summary) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    auto writer = stub_->IngestEvents(&context, summary);
+    for (const auto& event : events) {
+      if (!writer->Write(event)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  }
+  v1::IngestSummary IngestOk(const std::vector<v1::PipelineEvent>& events) {
+    v1::IngestSummary summary;
+    grpc::Status status = Ingest(events, &summary);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return summary;
+  }
+  std::unique_ptr<WatchClient> Watch(int64_t since, const std::string& job = "") {
+    v1::WatchLeadsRequest request;
+    request.set_since_revision(since);
+    request.set_job_id(job);
+    return std::make_unique<WatchClient>(stub_.get(), request);
+  }
+  v1::Lead GetLead(const std::string& id) {
+    grpc::ClientContext context;
+    v1::GetLeadRequest request;
+    request.set_lead_id(id);
+    v1::Lead lead;
+    grpc::Status status = stub_->GetLead(&context, request, &lead);
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
+    return lead;
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<ServerProcess> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::LeadBoard::Stub> stub_;
+};
+
+TEST_P(ServerTest, SnapshotThenSyncedThenLiveChanges) {
+  StartServer();
+  v1::PipelineEvent generated = Event("g1", "acme", v1::EVENT_TYPE_LEAD_GENERATED, 0);
+  generated.mutable_lead()->set_company_name("TechStart Solutions");
+  v1::IngestSummary summary = IngestOk(
+      {generated, Event("g2", "beta", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+       Event("s1", "acme", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
+  EXPECT_EQ(summary.accepted(), 3);
+  EXPECT_EQ(summary.last_revision(), 3);
+
+  auto watch = Watch(0);
+  ASSERT_TRUE(watch->WaitForSynced());
+  auto responses = watch->responses();
+  ASSERT_EQ(responses.size(), 3u);  // two snapshot entries, then synced
+  EXPECT_EQ(responses[0].lead_change().kind(), v1::CHANGE_KIND_SNAPSHOT);
+  EXPECT_EQ(responses[0].lead_change().lead().id(), "acme");
+  EXPECT_EQ(responses[0].lead_change().lead().stage(), "intake");
+  EXPECT_EQ(responses[0].lead_change().lead().profile().company_name(), "TechStart Solutions");
+  EXPECT_TRUE(responses[2].has_synced());
+  EXPECT_EQ(responses[2].revision(), 3);
+
+  IngestOk({Event("a1", "acme", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent")});
+  ASSERT_TRUE(watch->WaitUntil([](const auto& r) { return r.size() >= 4 && r[3].has_lead_change(); }));
+  auto live = watch->changes();
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].revision(), 4);
+  EXPECT_EQ(live[0].lead_change().kind(), v1::CHANGE_KIND_STAGE_CHANGED);
+  EXPECT_EQ(live[0].lead_change().previous_stage(), "intake");
+  EXPECT_EQ(live[0].lead_change().lead().stage(), "research");
+  EXPECT_EQ(live[0].lead_change().agent(), "TavilyEnrichmentAgent");
+  // Heartbeats follow with the current revision.
+  ASSERT_TRUE(watch->WaitUntil([](const auto& r) { return r.back().has_progress(); }));
+  EXPECT_EQ(watch->responses().back().revision(), 4);
+}
+
+TEST_P(ServerTest, ReplaysEveryChangeAfterARevision) {
+  StartServer();
+  IngestOk({Event("1", "a", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+            Event("2", "a", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+            Event("3", "a", v1::EVENT_TYPE_AGENT_START, 2, "PainPointDeepeningAgent"),
+            Event("4", "a", v1::EVENT_TYPE_AGENT_START, 3, "CompetitorIdentificationAgent")});
+  auto watch = Watch(2);
+  ASSERT_TRUE(watch->WaitForSynced());
+  auto responses = watch->responses();
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[0].revision(), 3);
+  EXPECT_EQ(responses[0].lead_change().lead().stage(), "qualification");
+  EXPECT_EQ(responses[1].revision(), 4);
+  EXPECT_TRUE(responses[2].has_synced());
+  EXPECT_EQ(responses[2].revision(), 4);
+}
+
+TEST_P(ServerTest, OutOfRangeWhenTheRevisionIsNoLongerRetained) {
+  StartServer({"--retention=1s", "--trim_interval=100ms"});
+  IngestOk({Event("1", "a", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+            Event("2", "a", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  IngestOk({Event("3", "a", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent")});
+  auto watch = Watch(1);
+  ASSERT_TRUE(watch->WaitForDone());
+  EXPECT_EQ(watch->status().error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_THAT(watch->status().error_message(), HasSubstr("oldest retained revision is 3"));
+  // A snapshot still works.
+  auto snapshot = Watch(0);
+  ASSERT_TRUE(snapshot->WaitForSynced());
+}
+
+TEST_P(ServerTest, DuplicatesAreCountedAndChangeNothing) {
+  StartServer();
+  std::vector<v1::PipelineEvent> events = {Event("1", "a", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+                                           Event("2", "a", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)};
+  EXPECT_EQ(IngestOk(events).accepted(), 2);
+  v1::IngestSummary again = IngestOk(events);
+  EXPECT_EQ(again.accepted(), 0);
+  EXPECT_EQ(again.duplicates(), 2);
+  EXPECT_EQ(again.last_revision(), 2);
+  EXPECT_EQ(GetLead("a").revision(), 2);
+}
+
+TEST_P(ServerTest, RejectsBadEventsWithReasonsAndKeepsTheGoodOnes) {
+  StartServer();
+  v1::PipelineEvent no_lead = Event("bad1", "", v1::EVENT_TYPE_LEAD_GENERATED, 0);
+  v1::PipelineEvent long_id = Event(std::string(200, 'x'), "a", v1::EVENT_TYPE_LEAD_GENERATED, 0);
+  v1::PipelineEvent wrong_field = Event("bad3", "a", v1::EVENT_TYPE_AGENT_START, 2, "X");
+  wrong_field.mutable_enrichment()->add_strategic_questions("q");
+  v1::IngestSummary summary = IngestOk(
+      {Event("ok1", "a", v1::EVENT_TYPE_LEAD_GENERATED, 0), no_lead, long_id, wrong_field,
+       Event("ok2", "a", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
+  EXPECT_EQ(summary.accepted(), 2);
+  ASSERT_EQ(summary.rejected_size(), 3);
+  EXPECT_EQ(summary.rejected(0).index(), 1);
+  EXPECT_EQ(summary.rejected(0).event_id(), "bad1");
+  EXPECT_EQ(summary.rejected(0).field(), "lead_id");
+  EXPECT_THAT(summary.rejected(0).reason(), HasSubstr("is required"));
+  EXPECT_EQ(summary.rejected(1).index(), 2);
+  EXPECT_EQ(summary.rejected(1).field(), "event_id");
+  EXPECT_THAT(summary.rejected(1).reason(), HasSubstr("limit is 128"));
+  EXPECT_EQ(summary.rejected(2).field(), "enrichment");
+  EXPECT_EQ(GetLead("a").stage(), "intake");
+}
+
+TEST_P(ServerTest, UnaryCallsValidateAndAnswer) {
+  StartServer();
+  IngestOk({Event("1", "a", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+            Event("2", "b", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+            Event("3", "b", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
+  {
+    grpc::ClientContext context;
+    v1::GetLeadRequest request;
+    request.set_lead_id("nope");
+    v1::Lead lead;
+    grpc::Status status = stub_->GetLead(&context, request, &lead);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_THAT(status.error_message(), HasSubstr("\"nope\" not found"));
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListLeadsRequest request;
+    request.set_stage("limbo");
+    v1::ListLeadsResponse response;
+    grpc::Status status = stub_->ListLeads(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("stage: unknown column \"limbo\""));
+    EXPECT_FALSE(status.error_details().empty());  // google.rpc.BadRequest
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListLeadsRequest request;
+    request.set_page_size(1);
+    v1::ListLeadsResponse response;
+    ASSERT_TRUE(stub_->ListLeads(&context, request, &response).ok());
+    ASSERT_EQ(response.leads_size(), 1);
+    EXPECT_EQ(response.leads(0).id(), "a");
+    grpc::ClientContext next_context;
+    request.set_page_token(response.next_page_token());
+    v1::ListLeadsResponse next;
+    ASSERT_TRUE(stub_->ListLeads(&next_context, request, &next).ok());
+    ASSERT_EQ(next.leads_size(), 1);
+    EXPECT_EQ(next.leads(0).id(), "b");
+    EXPECT_TRUE(next.next_page_token().empty());
+  }
+  {
+    grpc::ClientContext context;
+    v1::Board board;
+    ASSERT_TRUE(stub_->GetBoard(&context, v1::GetBoardRequest(), &board).ok());
+    ASSERT_EQ(board.columns_size(), 9);
+    EXPECT_EQ(board.columns(0).id(), "harvested");
+    EXPECT_EQ(board.columns(0).lead_count(), 1);
+    EXPECT_EQ(board.columns(1).lead_count(), 1);
+    EXPECT_TRUE(board.columns(7).terminal());
+    EXPECT_EQ(board.revision(), 3);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListJobsResponse jobs;
+    ASSERT_TRUE(stub_->ListJobs(&context, v1::ListJobsRequest(), &jobs).ok());
+    ASSERT_EQ(jobs.jobs_size(), 1);
+    EXPECT_EQ(jobs.jobs(0).id(), "job-1");
+    EXPECT_EQ(jobs.jobs(0).lead_count(), 2);
+  }
+}
+
+TEST_P(ServerTest, ASlowWatcherIsCutOffAndNobodyElseNotices) {
+  StartServer({"--watch_queue_limit=1000"});
+  grpc::ClientContext slow_context;
+  v1::WatchLeadsRequest request;
+  auto slow = stub_->WatchLeads(&slow_context, request);  // never read until the end
+  auto fast = Watch(0);
+  ASSERT_TRUE(fast->WaitForSynced());
+  // Big activity lines so the stalled stream's transport buffers fill; in
+  // streams of 250 so that a reading watcher's queue never nears its bound.
+  constexpr int kStreams = 12;
+  constexpr int kPerStream = 250;
+  for (int s = 0; s < kStreams; ++s) {
+    std::vector<v1::PipelineEvent> events;
+    for (int i = 0; i < kPerStream; ++i) {
+      const int n = s * kPerStream + i;
+      v1::PipelineEvent event = Event(absl::StrCat("s", n), "busy", v1::EVENT_TYPE_STATUS_UPDATE, n);
+      event.set_message(absl::StrCat(n, ": ", std::string(8000, 'x')));
+      events.push_back(event);
+    }
+    EXPECT_EQ(IngestOk(events).accepted(), kPerStream);
+    ASSERT_TRUE(fast->WaitUntil(
+        [&](const auto& r) { return CountChanges(r) >= static_cast<size_t>((s + 1) * kPerStream); }));
+  }
+  auto changes = fast->changes();
+  ASSERT_EQ(changes.size(), static_cast<size_t>(kStreams * kPerStream));
+  for (size_t i = 0; i < changes.size(); ++i) ASSERT_EQ(changes[i].revision(), i + 1);
+
+  v1::WatchLeadsResponse response;
+  int64_t last = 0;
+  while (slow->Read(&response)) last = response.revision();
+  grpc::Status status = slow->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("last revision sent ", last)));
+  EXPECT_LT(last, kStreams * kPerStream);
+}
+
+TEST_P(ServerTest, ConcurrentStreamsGetDenseInOrderRevisions) {
+  StartServer();
+  auto watch = Watch(0);
+  ASSERT_TRUE(watch->WaitForSynced());
+  constexpr int kPerStream = 400;
+  auto stream = [&](const std::string& prefix) {
+    std::vector<v1::PipelineEvent> events;
+    for (int i = 0; i < kPerStream; ++i) {
+      events.push_back(Event(absl::StrCat(prefix, i), absl::StrCat(prefix, "-lead-", i % 40),
+                             i < 40 ? v1::EVENT_TYPE_LEAD_GENERATED : v1::EVENT_TYPE_STATUS_UPDATE,
+                             i));
+      events.back().set_message(absl::StrCat("step ", i));
+    }
+    v1::IngestSummary summary;
+    EXPECT_TRUE(Ingest(events, &summary).ok());
+    EXPECT_EQ(summary.accepted(), kPerStream);
+  };
+  std::thread a(stream, "a");
+  std::thread b(stream, "b");
+  a.join();
+  b.join();
+  ASSERT_TRUE(watch->WaitUntil([&](const auto& r) { return CountChanges(r) >= 2 * kPerStream; }));
+  auto changes = watch->changes();
+  ASSERT_EQ(changes.size(), 2u * kPerStream);
+  for (size_t i = 0; i < changes.size(); ++i) ASSERT_EQ(changes[i].revision(), i + 1);
+}
+
+TEST_P(ServerTest, AKilledServerLosesNoAcknowledgedEvent) {
+  StartServer();
+  std::vector<v1::PipelineEvent> events;
+  for (int i = 0; i < 200; ++i) {
+    events.push_back(Event(absl::StrCat("e", i), absl::StrCat("lead-", i % 20),
+                           i < 20 ? v1::EVENT_TYPE_LEAD_GENERATED : v1::EVENT_TYPE_AGENT_START, i,
+                           "TavilyEnrichmentAgent"));
+  }
+  v1::IngestSummary summary = IngestOk(events);
+  ASSERT_EQ(summary.accepted(), 200);
+  server_->Kill();  // SIGKILL right after the acknowledgement
+  ASSERT_TRUE(server_->Start().ok());
+  Connect();
+  v1::IngestSummary again = IngestOk(events);
+  EXPECT_EQ(again.duplicates(), 200);
+  EXPECT_EQ(again.last_revision(), summary.last_revision());
+  EXPECT_EQ(GetLead("lead-7").stage(), "research");
+  auto watch = Watch(0);
+  ASSERT_TRUE(watch->WaitForSynced());
+  EXPECT_EQ(watch->responses().size(), 21u);  // 20 leads + synced
+}
+
+TEST_P(ServerTest, ShutdownEndsWatchesWithAResumePoint) {
+  StartServer();
+  IngestOk({Event("1", "a", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  auto watch = Watch(0);
+  ASSERT_TRUE(watch->WaitForSynced());
+  EXPECT_EQ(server_->Stop(), 0);
+  ASSERT_TRUE(watch->WaitForDone());
+  EXPECT_EQ(watch->status().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(watch->status().error_message(), HasSubstr("resume with since_revision 1"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServerTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace leadboard
