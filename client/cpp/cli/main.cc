@@ -1,0 +1,248 @@
+// leadboard: the operator CLI. Subcommands: ingest, watch, get, list,
+// board, jobs, bench. `leadboard --help` and `leadboard SUBCOMMAND --help`.
+//
+// Exit codes: 0 success; 1 the server refused something (rejected events,
+// not found, invalid argument); 2 usage or connection error.
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "bench.h"
+#include "google/protobuf/util/json_util.h"
+#include "leadboard/client.h"
+#include "render.h"
+
+namespace {
+
+using leadboard::client::Client;
+using leadboard::client::ConnectOptions;
+namespace v1 = leadboard::v1;
+namespace cli = leadboard::cli;
+
+Client* g_watch_client = nullptr;
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kUnauthenticated:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "leadboard: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return ExitCodeFor(status);
+}
+
+int Ingest(const ConnectOptions& connect, const std::string& path, size_t batch) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path);
+    if (!file) {
+      std::cerr << "leadboard: cannot read " << path << "\n";
+      return 2;
+    }
+    in = &file;
+  }
+  std::vector<v1::PipelineEvent> events;
+  std::vector<int> line_of;  // event index -> line number
+  int bad_lines = 0;
+  std::string line;
+  for (int number = 1; std::getline(*in, line); ++number) {
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    v1::PipelineEvent event;
+    auto status = google::protobuf::util::JsonStringToMessage(line, &event);
+    if (!status.ok()) {
+      std::cout << "line " << number << ": invalid JSON: " << status.message() << "\n";
+      ++bad_lines;
+      continue;
+    }
+    events.push_back(std::move(event));
+    line_of.push_back(number);
+  }
+  Client client(connect);
+  leadboard::client::IngestOptions options;
+  options.batch_size = batch;
+  absl::StatusOr<v1::IngestSummary> summary = client.Ingest(events, options);
+  if (!summary.ok()) return Fail(summary.status());
+  for (const v1::RejectedEvent& rejected : summary->rejected()) {
+    std::cout << "line " << line_of[rejected.index()] << ": " << rejected.field() << ": "
+              << rejected.reason();
+    if (!rejected.event_id().empty()) std::cout << " (event " << rejected.event_id() << ")";
+    std::cout << "\n";
+  }
+  const int rejected = summary->rejected_size() + bad_lines;
+  std::cout << "accepted " << summary->accepted() << ", duplicates " << summary->duplicates()
+            << ", rejected " << rejected << ", revision " << summary->last_revision() << "\n";
+  return rejected == 0 ? 0 : 1;
+}
+
+int Watch(const ConnectOptions& connect, int64_t since, const std::string& job,
+          const std::string& user, bool json, int64_t limit, bool progress) {
+  Client client(connect);
+  g_watch_client = &client;
+  std::signal(SIGINT, [](int) {
+    if (g_watch_client != nullptr) g_watch_client->Cancel();
+  });
+  int64_t changes = 0;
+  leadboard::client::WatchOptions options;
+  options.since_revision = since;
+  options.job_id = job;
+  options.user_id = user;
+  absl::Status status = client.Watch(
+      options,
+      [&](const v1::WatchLeadsResponse& response) {
+        if (response.has_progress() && !progress) return true;
+        std::cout << (json ? cli::ToJsonLine(response) : cli::ChangeLine(response)) << std::endl;
+        if (response.has_lead_change()) ++changes;
+        return limit <= 0 || changes < limit;
+      },
+      [](leadboard::client::WatchNotice notice, const grpc::Status& why) {
+        std::cerr << (notice == leadboard::client::WatchNotice::kRestarting
+                          ? "leadboard: history no longer retained, restarting from a snapshot: "
+                          : "leadboard: stream ended, resuming: ")
+                  << why.error_message() << std::endl;
+      });
+  g_watch_client = nullptr;
+  if (status.code() == absl::StatusCode::kCancelled) return 0;
+  return status.ok() ? 0 : Fail(status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"leadboard: operate a leadboard server (ingest, watch, inspect, benchmark)"};
+  app.require_subcommand(1);
+  ConnectOptions connect;
+  if (const char* target = std::getenv("LEADBOARD_TARGET")) connect.target = target;
+  if (const char* token = std::getenv("LEADBOARD_TOKEN")) connect.token = token;
+  app.add_option("--target", connect.target, "Server address host:port (env LEADBOARD_TARGET)")
+      ->capture_default_str();
+  app.add_option("--token", connect.token, "Bearer token (env LEADBOARD_TOKEN)");
+  app.add_flag("--tls", connect.tls, "Use TLS");
+  app.add_option("--ca", connect.ca_file, "PEM file of CA roots for TLS");
+
+  std::string ingest_path;
+  size_t batch = 1000;
+  auto* ingest = app.add_subcommand("ingest", "Stream JSON Lines events (protobuf JSON) from FILE or -");
+  ingest->add_option("file", ingest_path, "File of events, one JSON object per line; - for stdin")
+      ->required();
+  ingest->add_option("--batch", batch, "Events per stream")->capture_default_str();
+
+  int64_t since = 0, limit = 0;
+  std::string job, user, stage;
+  bool json = false, progress = false;
+  auto* watch = app.add_subcommand("watch", "Print board changes as they happen; resumes by itself");
+  watch->add_option("--since", since, "Replay changes after this revision (0: snapshot first)");
+  watch->add_option("--job", job, "Only this job's leads");
+  watch->add_option("--user", user, "Only this user's leads");
+  watch->add_flag("--json", json, "One JSON object per line");
+  watch->add_flag("--progress", progress, "Also print heartbeats");
+  watch->add_option("--limit", limit, "Exit after this many changes (0: never)");
+
+  std::string lead_id;
+  auto* get = app.add_subcommand("get", "Show one lead with every enrichment section");
+  get->add_option("lead_id", lead_id, "Lead id")->required();
+  get->add_flag("--json", json, "As JSON");
+
+  auto* list = app.add_subcommand("list", "List leads");
+  list->add_option("--stage", stage, "Only this column");
+  list->add_option("--job", job, "Only this job");
+  list->add_option("--user", user, "Only this user");
+  list->add_flag("--json", json, "One JSON object per line");
+
+  auto* board = app.add_subcommand("board", "Show the board's columns with lead counts");
+  board->add_option("--job", job, "Count only this job");
+  board->add_option("--user", user, "Count only this user");
+  board->add_flag("--json", json, "As JSON");
+
+  auto* jobs = app.add_subcommand("jobs", "List pipeline jobs, newest first");
+  jobs->add_option("--user", user, "Only this user's jobs");
+  jobs->add_flag("--json", json, "One JSON object per line");
+
+  cli::BenchOptions bench_options;
+  auto* bench = app.add_subcommand("bench", "Drive load and report events/s, deliveries/s, latency");
+  bench->add_option("--streams", bench_options.streams, "Concurrent ingest streams")->capture_default_str();
+  bench->add_option("--events", bench_options.events, "Events in all")->capture_default_str();
+  bench->add_option("--rate", bench_options.rate, "Offered events/s in all (0: as fast as possible)")->capture_default_str();
+  bench->add_option("--watchers", bench_options.watchers, "Concurrent watchers")->capture_default_str();
+  bench->add_option("--batch", bench_options.batch, "Events per ingest stream")->capture_default_str();
+  bench->add_option("--payload", bench_options.payload, "Bytes per event message")->capture_default_str();
+  bench->add_option("--user", bench_options.user, "User id for the bench leads")->capture_default_str();
+  bench->add_flag("--json", bench_options.json, "One JSON object");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (*ingest) return Ingest(connect, ingest_path, batch);
+  if (*watch) return Watch(connect, since, job, user, json, limit, progress);
+  if (*bench) return cli::RunBench(connect, bench_options);
+  Client client(connect);
+  if (*get) {
+    absl::StatusOr<v1::Lead> lead = client.GetLead(lead_id);
+    if (!lead.ok()) return Fail(lead.status());
+    if (json) {
+      std::cout << cli::ToJsonLine(*lead) << "\n";
+    } else {
+      cli::PrintLead(*lead, std::cout);
+    }
+    return 0;
+  }
+  if (*list) {
+    v1::ListLeadsRequest request;
+    request.set_stage(stage);
+    request.set_job_id(job);
+    request.set_user_id(user);
+    request.set_page_size(1000);
+    absl::StatusOr<std::vector<v1::Lead>> leads = client.ListLeads(request);
+    if (!leads.ok()) return Fail(leads.status());
+    if (json) {
+      for (const auto& lead : *leads) std::cout << cli::ToJsonLine(lead) << "\n";
+    } else {
+      cli::PrintLeadTable(*leads, std::cout);
+    }
+    return 0;
+  }
+  if (*board) {
+    v1::GetBoardRequest request;
+    request.set_job_id(job);
+    request.set_user_id(user);
+    absl::StatusOr<v1::Board> result = client.GetBoard(request);
+    if (!result.ok()) return Fail(result.status());
+    if (json) {
+      std::cout << cli::ToJsonLine(*result) << "\n";
+    } else {
+      cli::PrintBoard(*result, std::cout);
+    }
+    return 0;
+  }
+  if (*jobs) {
+    v1::ListJobsRequest request;
+    request.set_user_id(user);
+    request.set_page_size(1000);
+    absl::StatusOr<std::vector<v1::Job>> result = client.ListJobs(request);
+    if (!result.ok()) return Fail(result.status());
+    if (json) {
+      for (const auto& j : *result) std::cout << cli::ToJsonLine(j) << "\n";
+    } else {
+      cli::PrintJobs(*result, std::cout);
+    }
+    return 0;
+  }
+  return 2;
+}

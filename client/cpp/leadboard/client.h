@@ -1,0 +1,105 @@
+// leadboard::client: a small C++ client for the LeadBoard service.
+//
+// Connects with plaintext or TLS and an optional bearer token; ingests
+// events in batches with idempotent retry (event ids make re-sending safe);
+// watches with automatic resume from the last revision and a fresh snapshot
+// on OUT_OF_RANGE; reads leads, the board and jobs.
+//
+// A Client is thread-safe except that one Watch runs at a time per Client.
+#ifndef LEADBOARD_CLIENT_CPP_LEADBOARD_CLIENT_H_
+#define LEADBOARD_CLIENT_CPP_LEADBOARD_CLIENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "leadboard/v1/leadboard.grpc.pb.h"
+
+namespace leadboard::client {
+
+struct ConnectOptions {
+  std::string target = "127.0.0.1:50051";
+  std::string token;        // sent as "authorization: Bearer <token>"
+  bool tls = false;
+  std::string ca_file;      // PEM roots for TLS (default: system roots)
+};
+
+struct IngestOptions {
+  size_t batch_size = 1000;  // events per IngestEvents stream
+  int max_attempts = 8;      // per batch, on UNAVAILABLE / DEADLINE_EXCEEDED
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+  absl::Duration deadline = absl::Seconds(120);  // per stream
+};
+
+struct WatchOptions {
+  int64_t since_revision = 0;
+  std::string job_id;
+  std::string user_id;
+  absl::Duration max_backoff = absl::Seconds(5);
+};
+
+// What happened to a watch besides messages, for callers that want to say so.
+enum class WatchNotice {
+  kReconnecting,  // the stream broke; resuming from the last revision
+  kRestarting,    // OUT_OF_RANGE; starting over from a snapshot
+};
+
+class Client {
+ public:
+  explicit Client(const ConnectOptions& options);
+
+  // Streams `events` in batches of options.batch_size. Returns the combined
+  // summary with rejection indices relative to `events`. Retries a batch
+  // (all of it: duplicates are counted, never doubled) on UNAVAILABLE and
+  // DEADLINE_EXCEEDED with exponential backoff; other errors return at once
+  // with the summary of the batches before in `partial` if given.
+  absl::StatusOr<v1::IngestSummary> Ingest(const std::vector<v1::PipelineEvent>& events,
+                                           const IngestOptions& options = {},
+                                           v1::IngestSummary* partial = nullptr);
+
+  // Watches until `on_message` returns false, Cancel() is called, or a
+  // non-retryable error (returned). Resumes on UNAVAILABLE, RESOURCE_EXHAUSTED
+  // and the like from the last revision seen; restarts from a snapshot on
+  // OUT_OF_RANGE. `on_notice` (optional) hears about both.
+  absl::Status Watch(const WatchOptions& options,
+                     const std::function<bool(const v1::WatchLeadsResponse&)>& on_message,
+                     const std::function<void(WatchNotice, const grpc::Status&)>& on_notice = {});
+  // Ends a running Watch from another thread.
+  void Cancel();
+
+  absl::StatusOr<v1::Lead> GetLead(const std::string& lead_id);
+  // All pages.
+  absl::StatusOr<std::vector<v1::Lead>> ListLeads(v1::ListLeadsRequest request);
+  absl::StatusOr<v1::Board> GetBoard(const v1::GetBoardRequest& request);
+  absl::StatusOr<std::vector<v1::Job>> ListJobs(v1::ListJobsRequest request);
+
+  v1::LeadBoard::Stub* stub() { return stub_.get(); }
+  // A context with the token and, if set, a deadline.
+  std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration deadline = absl::ZeroDuration());
+
+ private:
+  grpc::Status IngestBatch(const std::vector<v1::PipelineEvent>& events, size_t begin, size_t end,
+                           const IngestOptions& options, v1::IngestSummary* summary);
+
+  const ConnectOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::LeadBoard::Stub> stub_;
+  absl::Mutex mu_;
+  grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Maps a grpc::Status to an absl::Status (same code and message).
+absl::Status FromGrpc(const grpc::Status& status);
+
+}  // namespace leadboard::client
+
+#endif  // LEADBOARD_CLIENT_CPP_LEADBOARD_CLIENT_H_
