@@ -28,6 +28,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "engine/stage_engine.h"
 #include "hub/hub.h"
+#include "prometheus/exposer.h"
 #include "spdlog/spdlog.h"
 #include "store/commit_queue.h"
 #include "store/retention_trimmer.h"
@@ -55,6 +56,8 @@ ABSL_FLAG(int, watch_queue_limit, 10000,
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long shutdown waits for open calls before cancelling them.");
 ABSL_FLAG(std::string, port_file, "", "If set, the chosen port is written to this file.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "If set (e.g. 127.0.0.1:9464), serve Prometheus metrics at http://ADDR/metrics.");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warn, error.");
 
 namespace {
@@ -78,7 +81,7 @@ using leadboard::store::SociLeadRepository;
 void ApplyEnvironment() {
   for (const char* name : {"listen", "data_dir", "database", "board_config", "retention", "trim_interval",
                            "progress_interval", "watch_queue_limit", "shutdown_grace",
-                           "port_file", "log_level"}) {
+                           "port_file", "metrics_listen", "log_level"}) {
     const std::string env = absl::StrCat("LEADBOARD_", absl::AsciiStrToUpper(name));
     const char* value = std::getenv(env.c_str());
     if (value == nullptr) continue;
@@ -165,14 +168,32 @@ int main(int argc, char** argv) {
 
   // Engine, hub, commit queue, executor, service.
   StageEngine engine(board);
-  Hub hub(repository->get(), Hub::Options{absl::GetFlag(FLAGS_progress_interval), 1000});
+  std::unique_ptr<leadboard::api::Metrics> metrics;
+  Hub hub(repository->get(), Hub::Options{absl::GetFlag(FLAGS_progress_interval), 1000},
+          [&metrics](size_t, size_t deliveries) {
+            if (metrics) metrics->CountDeliveries(deliveries);
+          });
+  metrics = std::make_unique<leadboard::api::Metrics>(&hub);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(address);
+    } catch (const std::exception& e) {
+      Die(4, absl::StrCat("leadboard-server: cannot serve metrics on ", address, ": ", e.what()));
+    }
+    for (const auto& collectable : metrics->Collectables()) exposer->RegisterCollectable(collectable);
+  }
   if (absl::Status started = hub.Start(); !started.ok()) {
     Die(3, absl::StrCat("leadboard-server: ", started.message()));
   }
   CommitQueue commits(
       repository->get(), &engine,
       [&hub](std::vector<leadboard::store::Change> changes) { hub.Publish(std::move(changes)); },
-      CommitQueue::Options{});
+      CommitQueue::Options{},
+      [&metrics](const std::vector<const leadboard::v1::PipelineEvent*>& batch,
+                 const absl::StatusOr<leadboard::store::BatchResult>& result, double seconds) {
+        metrics->ObserveCommit(batch, result, seconds);
+      });
   Executor executor(4);
   RetentionTrimmer trimmer(repository->get(), &clock, absl::GetFlag(FLAGS_retention),
                            absl::GetFlag(FLAGS_trim_interval));
@@ -183,6 +204,7 @@ int main(int argc, char** argv) {
   context.board = &board;
   context.executor = &executor;
   context.clock = &clock;
+  context.metrics = metrics.get();
   context.options.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);
   LeadBoardService service(context);
 
@@ -213,8 +235,11 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     WritePortFile(path, port);
   }
-  spdlog::info("leadboard-server listening on {} (database {}, board of {} columns)", listen,
-               url->Describe(), board.columns().size());
+  spdlog::info("leadboard-server listening on {} (database {}, board of {} columns{})", listen,
+               url->Describe(), board.columns().size(),
+               exposer ? absl::StrCat(", metrics on http://", absl::GetFlag(FLAGS_metrics_listen),
+                                      "/metrics")
+                       : std::string());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

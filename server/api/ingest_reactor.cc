@@ -29,6 +29,9 @@ void IngestReactor::OnReadDone(bool ok) {
         event_.mutable_occurred_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
       }
       if (std::optional<engine::Rejection> rejection = engine::ValidateEvent(event_)) {
+        if (context_.metrics != nullptr) {
+          context_.metrics->CountEvent(event_.type(), Metrics::Outcome::kRejected);
+        }
         v1::RejectedEvent* rejected = summary_->add_rejected();
         rejected->set_index(index);
         // An over-long id is not echoed back; the index identifies the event.

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "api/executor.h"
+#include "api/metrics.h"
 #include "engine/board_config.h"
 #include "hub/hub.h"
 #include "store/clock.h"
@@ -27,6 +28,7 @@ struct ServiceContext {
   const engine::BoardConfig* board = nullptr;
   Executor* executor = nullptr;
   const Clock* clock = nullptr;
+  Metrics* metrics = nullptr;  // optional
   ServiceOptions options;
 };
 

@@ -49,7 +49,16 @@ void WatchStream::CatchUp(int64_t registered_at) {
   std::deque<Message> backlog;
   int64_t synced_at = 0;
   const int64_t since = request_.since_revision();
+  auto count = [this](const char* what, bool request) {
+    if (context_.metrics == nullptr) return;
+    if (request) {
+      context_.metrics->CountWatchRequest(what);
+    } else {
+      context_.metrics->CountWatcherCut(what);
+    }
+  };
   if (since == 0) {
+    count("snapshot", true);
     absl::StatusOr<store::Snapshot> snapshot = context_.repository->ReadSnapshot(filter);
     if (!snapshot.ok()) {
       absl::MutexLock lock(&mu_);
@@ -75,6 +84,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
       return;
     }
     if (since < *oldest - 1 || since > *current) {
+      count("out_of_range", true);
       const std::string why =
           since > *current
               ? absl::StrCat("since_revision ", since, " is ahead of the current revision ",
@@ -88,6 +98,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
                        "; restart from a snapshot (since_revision 0)")));
       return;
     }
+    count("replay", true);
     for (int64_t after = since; after < registered_at;) {
       absl::StatusOr<std::vector<store::Change>> page =
           context_.repository->ReadChanges(after, registered_at, filter, kReplayPage);
@@ -181,6 +192,7 @@ void WatchStream::MaybeWriteLocked() {
       case hub::Watcher::Next::kEmpty:
         return;
       case hub::Watcher::Next::kOverflowed:
+        if (context_.metrics != nullptr) context_.metrics->CountWatcherCut("slow");
         RequestFinishLocked(grpc::Status(
             grpc::StatusCode::RESOURCE_EXHAUSTED,
             absl::StrCat("watcher fell behind: more than ", context_.options.watch_queue_limit,
@@ -188,6 +200,7 @@ void WatchStream::MaybeWriteLocked() {
                          "; resume with since_revision ", last_sent_)));
         return;
       case hub::Watcher::Next::kClosed:
+        if (context_.metrics != nullptr) context_.metrics->CountWatcherCut("shutdown");
         RequestFinishLocked(grpc::Status(
             grpc::StatusCode::UNAVAILABLE,
             absl::StrCat("server shutting down; last revision sent ", last_sent_,

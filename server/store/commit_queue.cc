@@ -58,9 +58,7 @@ void CommitQueue::Run() {
     absl::StatusOr<BatchResult> result = repository_->CommitBatch(batch, *engine_);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (observe_) {
-      observe_(batch.size(), result.ok() ? result->changes.size() : 0, seconds, result.ok());
-    }
+    if (observe_) observe_(batch, result, seconds);
     if (!result.ok()) {
       for (Chunk& chunk : chunks) chunk.done(result.status(), {}, 0);
       continue;

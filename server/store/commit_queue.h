@@ -30,8 +30,10 @@ class CommitQueue {
   // failed: then nothing of it was stored). Must not block.
   using DoneFn = std::function<void(absl::Status status, std::vector<EventOutcome> outcomes,
                                     int64_t last_revision)>;
-  // Observes each commit (for metrics): events, changes, seconds taken.
-  using ObserveFn = std::function<void(size_t events, size_t changes, double seconds, bool ok)>;
+  // Observes each commit (for metrics): the batch, its result and the
+  // seconds the transaction took. Called on the writer thread.
+  using ObserveFn = std::function<void(const std::vector<const v1::PipelineEvent*>& batch,
+                                       const absl::StatusOr<BatchResult>& result, double seconds)>;
 
   CommitQueue(LeadRepository* repository, const engine::StageEngine* engine, PublishFn publish,
               Options options, ObserveFn observe = nullptr);

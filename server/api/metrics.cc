@@ -1,0 +1,119 @@
+#include "api/metrics.h"
+
+#include "absl/strings/ascii.h"
+#include "prometheus/family.h"
+#include "prometheus/metric_family.h"
+
+namespace leadboard::api {
+namespace {
+
+// Gauges read from the hub when scraped, so they are never stale.
+class LiveGauges : public prometheus::Collectable {
+ public:
+  explicit LiveGauges(const hub::Hub* hub) : hub_(hub) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    return {Gauge("leadboard_revision", "Last revision fanned out to watchers",
+                  static_cast<double>(hub_->revision())),
+            Gauge("leadboard_watchers", "Open WatchLeads streams",
+                  static_cast<double>(hub_->watcher_count())),
+            Gauge("leadboard_watcher_queue_depth", "Changes queued for all watchers",
+                  static_cast<double>(hub_->total_queue_depth()))};
+  }
+
+ private:
+  static prometheus::MetricFamily Gauge(const std::string& name, const std::string& help,
+                                        double value) {
+    prometheus::MetricFamily family;
+    family.name = name;
+    family.help = help;
+    family.type = prometheus::MetricType::Gauge;
+    prometheus::ClientMetric metric;
+    metric.gauge.value = value;
+    family.metric.push_back(metric);
+    return family;
+  }
+  const hub::Hub* hub_;
+};
+
+}  // namespace
+
+Metrics::Metrics(const hub::Hub* hub)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      live_(std::make_shared<LiveGauges>(hub)) {
+  auto& events = prometheus::BuildCounter()
+                     .Name("leadboard_events_total")
+                     .Help("Pipeline events by type and outcome")
+                     .Register(*registry_);
+  const char* outcomes[] = {"accepted", "duplicate", "rejected"};
+  for (int type = 0; type < v1::EventType_ARRAYSIZE; ++type) {
+    std::string name = type == 0 ? "unknown" : v1::EventType_Name(type).substr(11);
+    std::array<prometheus::Counter*, 3> row;
+    for (int o = 0; o < 3; ++o) {
+      row[o] = &events.Add({{"type", absl::AsciiStrToLower(name)}, {"outcome", outcomes[o]}});
+    }
+    events_.push_back(row);
+  }
+  batch_events_ = &prometheus::BuildHistogram()
+                       .Name("leadboard_commit_batch_events")
+                       .Help("Events per committed transaction")
+                       .Register(*registry_)
+                       .Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 500, 1000, 2000});
+  commit_seconds_ = &prometheus::BuildHistogram()
+                         .Name("leadboard_commit_seconds")
+                         .Help("Time to commit one transaction")
+                         .Register(*registry_)
+                         .Add({}, prometheus::Histogram::BucketBoundaries{
+                                      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                      0.5, 1, 2.5});
+  commit_failures_ = &prometheus::BuildCounter()
+                          .Name("leadboard_commit_failures_total")
+                          .Help("Transactions that failed (database errors)")
+                          .Register(*registry_)
+                          .Add({});
+  deliveries_ = &prometheus::BuildCounter()
+                     .Name("leadboard_deliveries_total")
+                     .Help("Changes queued to watchers")
+                     .Register(*registry_)
+                     .Add({});
+  watch_requests_ = &prometheus::BuildCounter()
+                         .Name("leadboard_watch_requests_total")
+                         .Help("WatchLeads calls by mode: snapshot, replay, out_of_range")
+                         .Register(*registry_);
+  watchers_cut_ = &prometheus::BuildCounter()
+                       .Name("leadboard_watchers_cut_total")
+                       .Help("Watch streams the server ended: slow (queue overflow), shutdown")
+                       .Register(*registry_);
+}
+
+std::vector<std::shared_ptr<prometheus::Collectable>> Metrics::Collectables() const {
+  return {registry_, live_};
+}
+
+void Metrics::CountEvent(int type, Outcome outcome) {
+  if (type < 0 || type >= static_cast<int>(events_.size())) type = 0;
+  events_[type][static_cast<int>(outcome)]->Increment();
+}
+
+void Metrics::ObserveCommit(const std::vector<const v1::PipelineEvent*>& batch,
+                            const absl::StatusOr<store::BatchResult>& result, double seconds) {
+  commit_seconds_->Observe(seconds);
+  if (!result.ok()) {
+    commit_failures_->Increment();
+    return;
+  }
+  batch_events_->Observe(static_cast<double>(batch.size()));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto kind = result->outcomes[i].kind;
+    CountEvent(batch[i]->type(), kind == store::EventOutcome::Kind::kAccepted    ? Outcome::kAccepted
+                                 : kind == store::EventOutcome::Kind::kDuplicate ? Outcome::kDuplicate
+                                                                                 : Outcome::kRejected);
+  }
+}
+
+void Metrics::CountDeliveries(size_t deliveries) { deliveries_->Increment(static_cast<double>(deliveries)); }
+
+void Metrics::CountWatchRequest(const std::string& mode) { watch_requests_->Add({{"mode", mode}}).Increment(); }
+
+void Metrics::CountWatcherCut(const std::string& reason) { watchers_cut_->Add({{"reason", reason}}).Increment(); }
+
+}  // namespace leadboard::api
