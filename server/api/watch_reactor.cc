@@ -158,10 +158,9 @@ void WatchStream::WriteLocked(Message message) {
       message->has_lead_change() && message->lead_change().kind() == v1::CHANGE_KIND_SNAPSHOT;
   if (!snapshot_entry && !message->has_progress()) last_sent_ = message->revision();
   in_flight_ = std::move(message);
-  grpc::WriteOptions options;
-  // Let gRPC coalesce while more is queued; the last write flushes.
-  if (!backlog_.empty() || watcher_->HasMore()) options.set_buffer_hint();
-  reactor_->StartWrite(in_flight_.get(), options);
+  // No buffer hint: a hinted write does not complete until a later write
+  // flushes it, and a reactor has only one write in flight.
+  reactor_->StartWrite(in_flight_.get());
 }
 
 void WatchStream::MaybeWriteLocked() {

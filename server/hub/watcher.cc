@@ -65,11 +65,6 @@ Watcher::Next Watcher::Pop(std::shared_ptr<const v1::WatchLeadsResponse>* messag
   return Next::kEmpty;
 }
 
-bool Watcher::HasMore() const {
-  absl::MutexLock lock(&mu_);
-  return !queue_.empty();
-}
-
 size_t Watcher::depth() const {
   absl::MutexLock lock(&mu_);
   return queue_.size();

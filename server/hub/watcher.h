@@ -49,9 +49,6 @@ class Watcher {
   // Reader side: the next thing to send. kEmpty arms the listener.
   Next Pop(std::shared_ptr<const v1::WatchLeadsResponse>* message, int64_t* progress_revision);
 
-  // True if more messages are queued (lets the writer coalesce writes).
-  bool HasMore() const;
-
   size_t depth() const;
   const store::LeadFilter& filter() const { return filter_; }
 
