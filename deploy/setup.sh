@@ -9,8 +9,9 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev libsoci-dev libboost-dev libpq-dev libsqlite3-dev
+  libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql python3-venv
+  postgresql python3-venv sqlite3 curl
 )
 missing=()
 for p in "${packages[@]}"; do
