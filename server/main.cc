@@ -31,6 +31,7 @@
 #include "prometheus/exposer.h"
 #include "spdlog/spdlog.h"
 #include "store/commit_queue.h"
+#include "store/pg_listener.h"
 #include "store/retention_trimmer.h"
 #include "store/soci_lead_repository.h"
 
@@ -230,6 +231,18 @@ int main(int argc, char** argv) {
     Die(4, absl::StrCat("leadboard-server: cannot listen on ", absl::GetFlag(FLAGS_listen)));
   }
   server->GetHealthCheckService()->SetServingStatus(true);
+  // Several replicas share one PostgreSQL: learn of their commits by LISTEN,
+  // and report NOT_SERVING while the database is unreachable.
+  std::unique_ptr<leadboard::store::PgListener> listener;
+  if (url->backend == leadboard::store::DatabaseUrl::Backend::kPostgres) {
+    listener = std::make_unique<leadboard::store::PgListener>(
+        url->postgres_conninfo, [&hub](int64_t revision) { hub.NotifyRevision(revision); },
+        [&server](bool connected) {
+          spdlog::info("health: {}", connected ? "SERVING (database back)"
+                                                : "NOT_SERVING (database unreachable)");
+          server->GetHealthCheckService()->SetServingStatus(connected);
+        });
+  }
   std::string listen = absl::GetFlag(FLAGS_listen);
   listen = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
@@ -246,6 +259,7 @@ int main(int argc, char** argv) {
   spdlog::info("leadboard-server: signal {}, draining (grace {})", signal_number,
                absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
   server->GetHealthCheckService()->SetServingStatus(false);
+  listener.reset();
   hub.CloseAll();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_shutdown_grace)));
