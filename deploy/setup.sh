@@ -11,7 +11,7 @@ packages=(
   libabsl-dev libspdlog-dev libsoci-dev libboost-dev libpq-dev libsqlite3-dev
   libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql python3-venv sqlite3 curl
+  postgresql python3-venv sqlite3 curl openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "api/authenticator.h"
 #include "api/executor.h"
 #include "api/lead_board_service.h"
 #include "engine/board_config.h"
@@ -59,6 +62,17 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 ABSL_FLAG(std::string, port_file, "", "If set, the chosen port is written to this file.");
 ABSL_FLAG(std::string, metrics_listen, "",
           "If set (e.g. 127.0.0.1:9464), serve Prometheus metrics at http://ADDR/metrics.");
+ABSL_FLAG(std::string, tokens_file, "",
+          "Bearer tokens: lines of \"SHA256HEX ROLE USER_ID\" (role worker, board or operator). "
+          "Without it authentication is off and the server listens on loopback only.");
+ABSL_FLAG(bool, insecure, false,
+          "Allow listening on a non-loopback address without --tokens_file.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve TLS (with --tls_key).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require client certificates signed by it (mutual TLS).");
+ABSL_FLAG(bool, hash_token, false,
+          "Read a token on stdin, print the line hash for --tokens_file, and exit.");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warn, error.");
 
 namespace {
@@ -82,7 +96,8 @@ using leadboard::store::SociLeadRepository;
 void ApplyEnvironment() {
   for (const char* name : {"listen", "data_dir", "database", "board_config", "retention", "trim_interval",
                            "progress_interval", "watch_queue_limit", "shutdown_grace",
-                           "port_file", "metrics_listen", "log_level"}) {
+                           "port_file", "metrics_listen", "tokens_file", "insecure", "tls_cert",
+                           "tls_key", "tls_client_ca", "log_level"}) {
     const std::string env = absl::StrCat("LEADBOARD_", absl::AsciiStrToUpper(name));
     const char* value = std::getenv(env.c_str());
     if (value == nullptr) continue;
@@ -100,6 +115,42 @@ std::string DefaultDataDir() {
   }
   const char* home = std::getenv("HOME");
   return absl::StrCat(home != nullptr ? home : ".", "/.local/share/leadboard");
+}
+
+std::string ReadFileOrDie(const std::string& flag, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) Die(2, absl::StrCat("leadboard-server: --", flag, ": cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" ||
+         host == "ipv4:127.0.0.1" || host == "ipv6:[::1]";
+}
+
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials() {
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_tls_key);
+  if (cert.empty() != key.empty()) Die(1, "leadboard-server: --tls_cert and --tls_key go together");
+  if (cert.empty()) {
+    if (!absl::GetFlag(FLAGS_tls_client_ca).empty()) {
+      Die(1, "leadboard-server: --tls_client_ca needs --tls_cert and --tls_key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions options(
+      absl::GetFlag(FLAGS_tls_client_ca).empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back(
+      {ReadFileOrDie("tls_key", key), ReadFileOrDie("tls_cert", cert)});
+  if (!absl::GetFlag(FLAGS_tls_client_ca).empty()) {
+    options.pem_root_certs = ReadFileOrDie("tls_client_ca", absl::GetFlag(FLAGS_tls_client_ca));
+  }
+  return grpc::SslServerCredentials(options);
 }
 
 void WritePortFile(const std::string& path, int port) {
@@ -121,6 +172,25 @@ int main(int argc, char** argv) {
   ApplyEnvironment();
   absl::ParseCommandLine(argc, argv);
   spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+  if (absl::GetFlag(FLAGS_hash_token)) {
+    std::string token;
+    std::getline(std::cin, token);
+    std::cout << leadboard::api::Authenticator::HashToken(token) << "\n";
+    return 0;
+  }
+
+  // Authentication, and the safe default without it.
+  leadboard::api::Authenticator auth;
+  if (const std::string path = absl::GetFlag(FLAGS_tokens_file); !path.empty()) {
+    absl::StatusOr<leadboard::api::Authenticator> loaded =
+        leadboard::api::Authenticator::FromFile(path);
+    if (!loaded.ok()) Die(2, absl::StrCat("leadboard-server: ", loaded.status().message()));
+    auth = *std::move(loaded);
+  } else if (!IsLoopback(absl::GetFlag(FLAGS_listen)) && !absl::GetFlag(FLAGS_insecure)) {
+    Die(1, absl::StrCat("leadboard-server: refusing to listen on ", absl::GetFlag(FLAGS_listen),
+                        " without --tokens_file: anyone who can reach it could read and write "
+                        "every lead. Pass --tokens_file, or --insecure to accept that."));
+  }
 
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
@@ -206,6 +276,7 @@ int main(int argc, char** argv) {
   context.executor = &executor;
   context.clock = &clock;
   context.metrics = metrics.get();
+  context.auth = &auth;
   context.options.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);
   LeadBoardService service(context);
 
@@ -216,7 +287,7 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), ServerCredentials(), &port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   // Long streams behind proxies: ping idle connections, accept clients'
@@ -248,8 +319,10 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     WritePortFile(path, port);
   }
-  spdlog::info("leadboard-server listening on {} (database {}, board of {} columns{})", listen,
-               url->Describe(), board.columns().size(),
+  spdlog::info("leadboard-server listening on {}{} (database {}, board of {} columns, {}{})",
+               absl::GetFlag(FLAGS_tls_cert).empty() ? "" : "tls://", listen, url->Describe(),
+               board.columns().size(),
+               auth.enabled() ? "bearer tokens required" : "authentication off",
                exposer ? absl::StrCat(", metrics on http://", absl::GetFlag(FLAGS_metrics_listen),
                                       "/metrics")
                        : std::string());

@@ -9,8 +9,9 @@
 
 namespace leadboard::api {
 
-IngestReactor::IngestReactor(const ServiceContext& context, v1::IngestSummary* summary)
-    : context_(context), summary_(summary) {
+IngestReactor::IngestReactor(const ServiceContext& context, Principal principal,
+                             v1::IngestSummary* summary)
+    : context_(context), principal_(std::move(principal)), summary_(summary) {
   StartRead(&event_);
 }
 
@@ -28,7 +29,13 @@ void IngestReactor::OnReadDone(bool ok) {
         event_.mutable_occurred_at()->set_seconds(micros / 1000000);
         event_.mutable_occurred_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
       }
-      if (std::optional<engine::Rejection> rejection = engine::ValidateEvent(event_)) {
+      // A worker's events are its user's: fill the user in, refuse others.
+      if (event_.user_id().empty()) event_.set_user_id(principal_.user_id);
+      std::optional<engine::Rejection> rejection = engine::ValidateEvent(event_);
+      if (!rejection && !principal_.Owns(event_.user_id())) {
+        rejection = engine::Rejection{"user_id", "is not the user of this token"};
+      }
+      if (rejection) {
         if (context_.metrics != nullptr) {
           context_.metrics->CountEvent(event_.type(), Metrics::Outcome::kRejected);
         }

@@ -22,7 +22,8 @@ namespace leadboard::api {
 
 class IngestReactor final : public grpc::ServerReadReactor<v1::PipelineEvent> {
  public:
-  IngestReactor(const ServiceContext& context, v1::IngestSummary* summary);
+  // `principal` may write only its own user's events.
+  IngestReactor(const ServiceContext& context, Principal principal, v1::IngestSummary* summary);
 
   void OnReadDone(bool ok) override;
   void OnDone() override { delete this; }
@@ -46,6 +47,7 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::PipelineEvent> {
   void Execute(Actions actions);
 
   const ServiceContext& context_;
+  const Principal principal_;
   v1::IngestSummary* const summary_;
   v1::PipelineEvent event_;  // the read buffer; one read in flight
 

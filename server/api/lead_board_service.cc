@@ -47,46 +47,89 @@ std::optional<grpc::Status> PageSize(int32_t requested, int default_size, int ma
   return std::nullopt;
 }
 
+// Scopes a request's user_id to the principal: fills it in when empty,
+// PERMISSION_DENIED when it names another user.
+std::optional<grpc::Status> ScopeUser(const Principal& principal, std::string* user_id) {
+  if (principal.user_id.empty()) return std::nullopt;
+  if (user_id->empty()) {
+    *user_id = principal.user_id;
+    return std::nullopt;
+  }
+  if (*user_id != principal.user_id) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "user_id: this token may only read its own user's leads");
+  }
+  return std::nullopt;
+}
+
+// A reactor that only finishes with `status`.
+template <typename Base>
+class Refused final : public Base {
+ public:
+  explicit Refused(grpc::Status status) { this->Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
+
+std::optional<grpc::Status> LeadBoardService::Authorize(grpc::CallbackServerContext* ctx,
+                                                        bool write, Principal* principal) const {
+  absl::StatusOr<Principal> who = context_.auth->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  if (write ? !who->CanIngest() : !who->CanRead()) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        write ? "this token may not ingest events (role board)"
+                              : "this token may not read the board (role worker)");
+  }
+  *principal = *std::move(who);
+  return std::nullopt;
+}
 
 grpc::ServerReadReactor<v1::PipelineEvent>* LeadBoardService::IngestEvents(
     grpc::CallbackServerContext* ctx, v1::IngestSummary* summary) {
-  return new IngestReactor(context_, summary);
+  Principal principal;
+  if (std::optional<grpc::Status> denied = Authorize(ctx, /*write=*/true, &principal)) {
+    return new Refused<grpc::ServerReadReactor<v1::PipelineEvent>>(*denied);
+  }
+  return new IngestReactor(context_, std::move(principal), summary);
 }
 
 grpc::ServerWriteReactor<v1::WatchLeadsResponse>* LeadBoardService::WatchLeads(
     grpc::CallbackServerContext* ctx, const v1::WatchLeadsRequest* request) {
-  std::optional<grpc::Status> invalid =
-      CheckIds({{"job_id", request->job_id()}, {"user_id", request->user_id()}});
+  Principal principal;
+  v1::WatchLeadsRequest scoped = *request;
+  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
+  if (!invalid) invalid = CheckIds({{"job_id", request->job_id()}, {"user_id", request->user_id()}});
   if (!invalid && request->since_revision() < 0) {
     invalid = InvalidField("since_revision", "must not be negative");
   }
-  if (invalid) {
-    // A reactor that only finishes.
-    class Rejected final : public grpc::ServerWriteReactor<v1::WatchLeadsResponse> {
-     public:
-      explicit Rejected(grpc::Status status) { Finish(std::move(status)); }
-      void OnDone() override { delete this; }
-    };
-    return new Rejected(*invalid);
-  }
-  return new WatchReactor(context_, *request);
+  if (!invalid) invalid = ScopeUser(principal, scoped.mutable_user_id());
+  if (invalid) return new Refused<grpc::ServerWriteReactor<v1::WatchLeadsResponse>>(*invalid);
+  return new WatchReactor(context_, scoped);
 }
 
 grpc::ServerUnaryReactor* LeadBoardService::GetLead(grpc::CallbackServerContext* ctx,
                                                     const v1::GetLeadRequest* request,
                                                     v1::Lead* lead) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  std::optional<grpc::Status> invalid = CheckIds({{"lead_id", request->lead_id()}});
+  Principal principal;
+  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
+  if (!invalid) invalid = CheckIds({{"lead_id", request->lead_id()}});
   if (!invalid && request->lead_id().empty()) invalid = InvalidField("lead_id", "is required");
   if (invalid) {
     reactor->Finish(*invalid);
     return reactor;
   }
-  context_.executor->Post([this, reactor, request, lead] {
+  context_.executor->Post([this, reactor, request, lead, principal] {
     absl::StatusOr<std::optional<v1::Lead>> found = context_.repository->GetLead(request->lead_id());
     if (!found.ok()) {
       reactor->Finish(ToGrpcStatus(found.status()));
+    } else if (!principal.user_id.empty() &&
+               (!found->has_value() || !principal.Owns((*found)->user_id()))) {
+      // Same answer for another user's lead and a missing one: no hint.
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("lead \"", request->lead_id(), "\" is not visible to this token")));
     } else if (!found->has_value()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
                                    absl::StrCat("lead \"", request->lead_id(), "\" not found")));
@@ -104,8 +147,11 @@ grpc::ServerUnaryReactor* LeadBoardService::ListLeads(grpc::CallbackServerContex
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   int page_size = 0;
   std::string after;
-  std::optional<grpc::Status> invalid =
-      CheckIds({{"job_id", request->job_id()}, {"user_id", request->user_id()}});
+  Principal principal;
+  std::string user_id = request->user_id();
+  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
+  if (!invalid) invalid = CheckIds({{"job_id", request->job_id()}, {"user_id", user_id}});
+  if (!invalid) invalid = ScopeUser(principal, &user_id);
   if (!invalid) invalid = CheckStage(*context_.board, request->stage());
   if (!invalid) invalid = PageSize(request->page_size(), 100, 1000, &page_size);
   if (!invalid && !request->page_token().empty() &&
@@ -119,9 +165,9 @@ grpc::ServerUnaryReactor* LeadBoardService::ListLeads(grpc::CallbackServerContex
     reactor->Finish(*invalid);
     return reactor;
   }
-  context_.executor->Post([this, reactor, request, response, page_size, after] {
+  context_.executor->Post([this, reactor, request, response, page_size, after, user_id] {
     absl::StatusOr<store::LeadPage> page = context_.repository->ListLeads(
-        store::LeadFilter{request->user_id(), request->job_id(), request->stage()}, after,
+        store::LeadFilter{user_id, request->job_id(), request->stage()}, after,
         page_size, request->view() == v1::LEAD_VIEW_FULL);
     if (!page.ok()) {
       reactor->Finish(ToGrpcStatus(page.status()));
@@ -140,16 +186,20 @@ grpc::ServerUnaryReactor* LeadBoardService::GetBoard(grpc::CallbackServerContext
                                                      const v1::GetBoardRequest* request,
                                                      v1::Board* board) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  if (std::optional<grpc::Status> invalid =
-          CheckIds({{"job_id", request->job_id()}, {"user_id", request->user_id()}})) {
+  Principal principal;
+  std::string user_id = request->user_id();
+  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
+  if (!invalid) invalid = CheckIds({{"job_id", request->job_id()}, {"user_id", user_id}});
+  if (!invalid) invalid = ScopeUser(principal, &user_id);
+  if (invalid) {
     reactor->Finish(*invalid);
     return reactor;
   }
-  context_.executor->Post([this, reactor, request, board] {
+  context_.executor->Post([this, reactor, request, board, user_id] {
     absl::StatusOr<int64_t> revision = context_.repository->CurrentRevision();
     absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> counts =
         revision.ok() ? context_.repository->CountByStage(
-                            store::LeadFilter{request->user_id(), request->job_id(), ""})
+                            store::LeadFilter{user_id, request->job_id(), ""})
                       : revision.status();
     if (!counts.ok()) {
       reactor->Finish(ToGrpcStatus(counts.status()));
@@ -172,15 +222,19 @@ grpc::ServerUnaryReactor* LeadBoardService::ListJobs(grpc::CallbackServerContext
                                                      v1::ListJobsResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   int page_size = 0;
-  std::optional<grpc::Status> invalid = CheckIds({{"user_id", request->user_id()}});
+  Principal principal;
+  std::string user_id = request->user_id();
+  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
+  if (!invalid) invalid = CheckIds({{"user_id", user_id}});
+  if (!invalid) invalid = ScopeUser(principal, &user_id);
   if (!invalid) invalid = PageSize(request->page_size(), 50, 1000, &page_size);
   if (invalid) {
     reactor->Finish(*invalid);
     return reactor;
   }
-  context_.executor->Post([this, reactor, request, response, page_size] {
+  context_.executor->Post([this, reactor, request, response, page_size, user_id] {
     absl::StatusOr<store::JobPage> page = context_.repository->ListJobs(
-        request->user_id(), request->page_token(), page_size, *context_.board);
+        user_id, request->page_token(), page_size, *context_.board);
     if (!page.ok()) {
       reactor->Finish(page.status().code() == absl::StatusCode::kInvalidArgument
                           ? InvalidField("page_token", "not a token this server issued")

@@ -4,6 +4,8 @@
 #ifndef LEADBOARD_SERVER_API_LEAD_BOARD_SERVICE_H_
 #define LEADBOARD_SERVER_API_LEAD_BOARD_SERVICE_H_
 
+#include <optional>
+
 #include "api/service_context.h"
 #include "leadboard/v1/leadboard.grpc.pb.h"
 
@@ -30,6 +32,11 @@ class LeadBoardService final : public v1::LeadBoard::CallbackService {
                                      v1::ListJobsResponse* response) override;
 
  private:
+  // Authenticates the call and checks the role may write (ingest) or read.
+  // Returns the error to finish with, or fills `principal`.
+  std::optional<grpc::Status> Authorize(grpc::CallbackServerContext* ctx, bool write,
+                                        Principal* principal) const;
+
   const ServiceContext context_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "api/authenticator.h"
 #include "api/executor.h"
 #include "api/metrics.h"
 #include "engine/board_config.h"
@@ -29,6 +30,7 @@ struct ServiceContext {
   Executor* executor = nullptr;
   const Clock* clock = nullptr;
   Metrics* metrics = nullptr;  // optional
+  const Authenticator* auth = nullptr;
   ServiceOptions options;
 };
 
