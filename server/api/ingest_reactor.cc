@@ -5,14 +5,27 @@
 
 #include "absl/time/time.h"
 #include "api/grpc_status.h"
+#include "engine/event_decoder.h"
 #include "engine/event_validator.h"
 
 namespace leadboard::api {
 
 IngestReactor::IngestReactor(const ServiceContext& context, Principal principal,
-                             v1::IngestSummary* summary)
-    : context_(context), principal_(std::move(principal)), summary_(summary) {
-  StartRead(&event_);
+                             grpc::ByteBuffer* response)
+    : context_(context), principal_(std::move(principal)), response_(response) {
+  StartRead(&buffer_);
+}
+
+void IngestReactor::RejectLocked(int64_t index, const std::string& event_id,
+                                 const engine::Rejection& why) {
+  v1::RejectedEvent* rejected = summary_.add_rejected();
+  rejected->set_index(index);
+  // An over-long or undecodable id is not echoed back; the index says which.
+  if (event_id.size() <= engine::kMaxIdBytes && engine::IsValidUtf8(event_id)) {
+    rejected->set_event_id(event_id);
+  }
+  rejected->set_field(why.field);
+  rejected->set_reason(why.reason);
 }
 
 void IngestReactor::OnReadDone(bool ok) {
@@ -24,34 +37,39 @@ void IngestReactor::OnReadDone(bool ok) {
       reads_done_ = true;
     } else if (error_.ok()) {
       const int64_t index = next_index_++;
-      if (!event_.has_occurred_at()) {
-        const int64_t micros = absl::ToUnixMicros(context_.clock->Now());
-        event_.mutable_occurred_at()->set_seconds(micros / 1000000);
-        event_.mutable_occurred_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+      std::vector<grpc::Slice> slices;
+      (void)buffer_.Dump(&slices);
+      buffer_.Clear();
+      std::string bytes;
+      for (const grpc::Slice& slice : slices) {
+        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
       }
-      // A worker's events are its user's: fill the user in, refuse others.
-      if (event_.user_id().empty()) event_.set_user_id(principal_.user_id);
-      std::optional<engine::Rejection> rejection = engine::ValidateEvent(event_);
-      if (!rejection && !principal_.Owns(event_.user_id())) {
-        rejection = engine::Rejection{"user_id", "is not the user of this token"};
+      v1::PipelineEvent event;
+      std::string undecodable_id;
+      std::optional<engine::Rejection> rejection =
+          engine::DecodeEvent(bytes, &event, &undecodable_id);
+      if (!rejection) {
+        if (!event.has_occurred_at()) {
+          const int64_t micros = absl::ToUnixMicros(context_.clock->Now());
+          event.mutable_occurred_at()->set_seconds(micros / 1000000);
+          event.mutable_occurred_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+        }
+        // A worker's events are its user's: fill the user in, refuse others.
+        if (event.user_id().empty()) event.set_user_id(principal_.user_id);
+        rejection = engine::ValidateEvent(event);
+        if (!rejection && !principal_.Owns(event.user_id())) {
+          rejection = engine::Rejection{"user_id", "is not the user of this token"};
+        }
       }
       if (rejection) {
         if (context_.metrics != nullptr) {
-          context_.metrics->CountEvent(event_.type(), Metrics::Outcome::kRejected);
+          context_.metrics->CountEvent(event.type(), Metrics::Outcome::kRejected);
         }
-        v1::RejectedEvent* rejected = summary_->add_rejected();
-        rejected->set_index(index);
-        // An over-long id is not echoed back; the index identifies the event.
-        if (event_.event_id().size() <= engine::kMaxIdBytes) {
-          rejected->set_event_id(event_.event_id());
-        }
-        rejected->set_field(rejection->field);
-        rejected->set_reason(rejection->reason);
-        event_.Clear();
+        RejectLocked(index, undecodable_id.empty() ? event.event_id() : undecodable_id,
+                     *rejection);
       } else {
-        pending_.events.push_back(std::move(event_));
+        pending_.events.push_back(std::move(event));
         pending_.indices.push_back(index);
-        event_ = v1::PipelineEvent();
       }
     }
     PlanLocked(&actions);
@@ -81,10 +99,13 @@ void IngestReactor::PlanLocked(Actions* actions) {
   }
   if (reads_done_ && in_flight_ == 0 && pending_.events.empty() && !actions->submit) {
     finished_ = true;
-    std::sort(summary_->mutable_rejected()->begin(), summary_->mutable_rejected()->end(),
+    std::sort(summary_.mutable_rejected()->begin(), summary_.mutable_rejected()->end(),
               [](const v1::RejectedEvent& a, const v1::RejectedEvent& b) {
                 return a.index() < b.index();
               });
+    grpc::Slice slice(summary_.SerializeAsString());
+    grpc::ByteBuffer serialized(&slice, 1);
+    response_->Swap(&serialized);
     actions->finish = grpc::Status::OK;
   }
 }
@@ -103,7 +124,7 @@ void IngestReactor::Execute(Actions actions) {
                       std::move(ids));
         });
   }
-  if (actions.read) StartRead(&event_);
+  if (actions.read) StartRead(&buffer_);
   if (actions.finish) Finish(*actions.finish);
 }
 
@@ -120,22 +141,17 @@ void IngestReactor::OnCommitted(const absl::Status& status,
       for (size_t i = 0; i < outcomes.size(); ++i) {
         switch (outcomes[i].kind) {
           case store::EventOutcome::Kind::kAccepted:
-            summary_->set_accepted(summary_->accepted() + 1);
+            summary_.set_accepted(summary_.accepted() + 1);
             break;
           case store::EventOutcome::Kind::kDuplicate:
-            summary_->set_duplicates(summary_->duplicates() + 1);
+            summary_.set_duplicates(summary_.duplicates() + 1);
             break;
-          case store::EventOutcome::Kind::kRejected: {
-            v1::RejectedEvent* rejected = summary_->add_rejected();
-            rejected->set_index(indices[i]);
-            rejected->set_event_id(event_ids[i]);
-            rejected->set_field(outcomes[i].rejection.field);
-            rejected->set_reason(outcomes[i].rejection.reason);
+          case store::EventOutcome::Kind::kRejected:
+            RejectLocked(indices[i], event_ids[i], outcomes[i].rejection);
             break;
-          }
         }
       }
-      summary_->set_last_revision(std::max(summary_->last_revision(), last_revision));
+      summary_.set_last_revision(std::max(summary_.last_revision(), last_revision));
     }
     PlanLocked(&actions);
   }

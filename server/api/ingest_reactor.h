@@ -1,4 +1,6 @@
-// IngestReactor: one IngestEvents stream. Validates each event as it is
+// IngestReactor: one IngestEvents stream. Decodes and validates each event
+// as it is read (raw bytes, so that an undecodable event is rejected alone
+// rather than ending the stream),
 // read, hands valid ones to the commit queue in chunks (one chunk in flight
 // while the next accumulates, so a busy stream batches and a quiet one
 // commits at once), pauses reading past a bound, and finishes with the
@@ -20,10 +22,11 @@
 
 namespace leadboard::api {
 
-class IngestReactor final : public grpc::ServerReadReactor<v1::PipelineEvent> {
+class IngestReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  // `principal` may write only its own user's events.
-  IngestReactor(const ServiceContext& context, Principal principal, v1::IngestSummary* summary);
+  // `principal` may write only its own user's events. The summary is
+  // serialized into `response` when the stream finishes.
+  IngestReactor(const ServiceContext& context, Principal principal, grpc::ByteBuffer* response);
 
   void OnReadDone(bool ok) override;
   void OnDone() override { delete this; }
@@ -47,9 +50,13 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::PipelineEvent> {
   void Execute(Actions actions);
 
   const ServiceContext& context_;
+  void RejectLocked(int64_t index, const std::string& event_id, const engine::Rejection& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const Principal principal_;
-  v1::IngestSummary* const summary_;
-  v1::PipelineEvent event_;  // the read buffer; one read in flight
+  grpc::ByteBuffer* const response_;
+  grpc::ByteBuffer buffer_;  // the read buffer; one read in flight
+  v1::IngestSummary summary_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex mu_;
   int64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;

@@ -85,11 +85,11 @@ std::optional<grpc::Status> LeadBoardService::Authorize(grpc::CallbackServerCont
   return std::nullopt;
 }
 
-grpc::ServerReadReactor<v1::PipelineEvent>* LeadBoardService::IngestEvents(
-    grpc::CallbackServerContext* ctx, v1::IngestSummary* summary) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* LeadBoardService::IngestEvents(
+    grpc::CallbackServerContext* ctx, grpc::ByteBuffer* summary) {
   Principal principal;
   if (std::optional<grpc::Status> denied = Authorize(ctx, /*write=*/true, &principal)) {
-    return new Refused<grpc::ServerReadReactor<v1::PipelineEvent>>(*denied);
+    return new Refused<grpc::ServerReadReactor<grpc::ByteBuffer>>(*denied);
   }
   return new IngestReactor(context_, std::move(principal), summary);
 }

@@ -11,12 +11,15 @@
 
 namespace leadboard::api {
 
-class LeadBoardService final : public v1::LeadBoard::CallbackService {
+// IngestEvents is registered raw (bytes in, bytes out) so that the reactor
+// can reject an undecodable event alone instead of losing the stream.
+class LeadBoardService final
+    : public v1::LeadBoard::WithRawCallbackMethod_IngestEvents<v1::LeadBoard::CallbackService> {
  public:
   explicit LeadBoardService(ServiceContext context) : context_(context) {}
 
-  grpc::ServerReadReactor<v1::PipelineEvent>* IngestEvents(grpc::CallbackServerContext* ctx,
-                                                           v1::IngestSummary* summary) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* IngestEvents(grpc::CallbackServerContext* ctx,
+                                                          grpc::ByteBuffer* summary) override;
   grpc::ServerWriteReactor<v1::WatchLeadsResponse>* WatchLeads(
       grpc::CallbackServerContext* ctx, const v1::WatchLeadsRequest* request) override;
   grpc::ServerUnaryReactor* GetLead(grpc::CallbackServerContext* ctx,

@@ -99,9 +99,13 @@ void WatchStream::CatchUp(int64_t registered_at) {
       return;
     }
     count("replay", true);
-    for (int64_t after = since; after < registered_at;) {
+    // Replay up to what is committed now (the hub may lag behind it); the
+    // live queue holds everything after registered_at, so the overlap is
+    // skipped there.
+    const int64_t up_to = std::max(*current, registered_at);
+    for (int64_t after = since; after < up_to;) {
       absl::StatusOr<std::vector<store::Change>> page =
-          context_.repository->ReadChanges(after, registered_at, filter, kReplayPage);
+          context_.repository->ReadChanges(after, up_to, filter, kReplayPage);
       if (!page.ok()) {
         absl::MutexLock lock(&mu_);
         RequestFinishLocked(ToGrpcStatus(page.status()));
@@ -111,7 +115,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
       if (static_cast<int>(page->size()) < kReplayPage) break;
       after = page->back().revision;
     }
-    synced_at = std::max(since, registered_at);
+    synced_at = std::max(since, up_to);
   }
   backlog.push_back(Marker(synced_at, /*synced=*/true));
 

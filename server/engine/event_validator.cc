@@ -6,9 +6,6 @@
 #include "absl/strings/string_view.h"
 
 namespace leadboard::engine {
-namespace {
-
-// Strict UTF-8 check (no overlongs, no surrogates, at most U+10FFFF).
 bool IsValidUtf8(absl::string_view s) {
   size_t i = 0;
   const size_t n = s.size();
@@ -46,6 +43,8 @@ bool IsValidUtf8(absl::string_view s) {
   }
   return true;
 }
+
+namespace {
 
 bool HasControlChar(absl::string_view s) {
   for (char c : s) {

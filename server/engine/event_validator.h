@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "leadboard/v1/event.pb.h"
 
 namespace leadboard::engine {
@@ -30,6 +31,9 @@ struct Rejection {
 // ids, enum values, timestamps (year 2000 to 2200) and fields not allowed for
 // the type. Pure and thread-safe.
 std::optional<Rejection> ValidateEvent(const v1::PipelineEvent& event);
+
+// True if `s` is well-formed UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(absl::string_view s);
 
 // True if `type` names a lead-scoped event that requires lead_id.
 bool RequiresLeadId(v1::EventType type);

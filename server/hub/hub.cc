@@ -135,16 +135,28 @@ bool Hub::CatchUpTo(int64_t target) {
                    page.status().ToString());
       return false;
     }
-    if (page->empty() || page->front().revision != current + 1) {
-      // Revisions trimmed before this replica saw them: watchers that need
-      // them will get OUT_OF_RANGE when they resume.
-      spdlog::warn("hub: change log has no revision {} (trimmed); skipping to {}", current + 1,
-                   page->empty() ? target : page->front().revision);
-      if (page->empty()) {
-        absl::MutexLock lock(&watchers_mu_);
-        revision_ = target;
+    if (page->empty()) {
+      // Either the revisions were trimmed before this replica saw them, or
+      // the announcement is ahead of what is committed. Only the first
+      // allows skipping ahead.
+      absl::StatusOr<int64_t> committed = repository_->CurrentRevision();
+      if (!committed.ok()) return false;
+      if (*committed < target) {
+        spdlog::warn("hub: revision {} was announced but {} is the last committed; ignoring",
+                     target, *committed);
         return true;
       }
+      spdlog::warn("hub: change log has no revisions {}..{} (trimmed); skipping them",
+                   current + 1, target);
+      absl::MutexLock lock(&watchers_mu_);
+      revision_ = target;
+      return true;
+    }
+    if (page->front().revision != current + 1) {
+      // Trimmed before this replica saw them: watchers that need them get
+      // OUT_OF_RANGE when they resume.
+      spdlog::warn("hub: change log has no revision {} (trimmed); skipping to {}", current + 1,
+                   page->front().revision);
     }
     FanOut(*page);
   }

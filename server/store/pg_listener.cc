@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "spdlog/spdlog.h"
 
 namespace leadboard::store {
@@ -23,6 +24,17 @@ int64_t CurrentRevision(PGconn* conn) {
   }
   PQclear(result);
   return revision;
+}
+
+// The schema this connection's tables live in; empty on error.
+std::string CurrentSchema(PGconn* conn) {
+  PGresult* result = PQexec(conn, "SELECT current_schema()");
+  std::string schema;
+  if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
+    schema = PQgetvalue(result, 0, 0);
+  }
+  PQclear(result);
+  return schema;
 }
 
 }  // namespace
@@ -69,6 +81,7 @@ void PgListener::Run() {
     }
     PQclear(listen);
     backoff_ms = 100;
+    const std::string prefix = CurrentSchema(conn) + " ";
     // Catch up with whatever was committed while we were not listening.
     if (int64_t revision = CurrentRevision(conn); revision >= 0) on_revision_(revision);
     set_health(true);
@@ -85,8 +98,12 @@ void PgListener::Run() {
       if (PQconsumeInput(conn) == 0) break;
       int64_t latest = -1;
       while (PGnotify* notify = PQnotifies(conn)) {
+        // "SCHEMA REVISION": only our schema's commits concern us.
+        absl::string_view payload(notify->extra);
         int64_t revision = 0;
-        if (absl::SimpleAtoi(notify->extra, &revision)) latest = std::max(latest, revision);
+        if (absl::ConsumePrefix(&payload, prefix) && absl::SimpleAtoi(payload, &revision)) {
+          latest = std::max(latest, revision);
+        }
         PQfreemem(notify);
       }
       if (latest >= 0) on_revision_(latest);

@@ -355,9 +355,10 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     if (revision != start_revision) {
       sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(revision);
       if (pg) {
-        // One notification per committed batch, carrying the new revision.
-        std::string payload = absl::StrCat(revision);
-        sql << "SELECT pg_notify('leadboard_changes', :p)", soci::use(payload);
+        // One notification per committed batch: "SCHEMA REVISION", so that
+        // deployments sharing a database in different schemas ignore each other.
+        std::string payload = absl::StrCat(" ", revision);
+        sql << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(payload);
       }
     }
     sql << "COMMIT";

@@ -394,7 +394,9 @@ TEST_P(ServerTest, ConcurrentStreamsGetDenseInOrderRevisions) {
   std::thread b(stream, "b");
   a.join();
   b.join();
-  ASSERT_TRUE(watch->WaitUntil([&](const auto& r) { return CountChanges(r) >= 2 * kPerStream; }));
+  ASSERT_TRUE(watch->WaitUntil([&](const auto& r) { return CountChanges(r) >= 2 * kPerStream; }))
+      << "got " << watch->changes().size() << " changes; stream status "
+      << watch->status().error_code() << " " << watch->status().error_message();
   auto changes = watch->changes();
   ASSERT_EQ(changes.size(), 2u * kPerStream);
   for (size_t i = 0; i < changes.size(); ++i) ASSERT_EQ(changes[i].revision(), i + 1);

@@ -27,6 +27,7 @@ class ServerProcess {
   void Kill();
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string target() const;
   std::string log_path() const { return dir_ + "/server.log"; }
   bool running() const { return pid_ > 0; }
