@@ -1,0 +1,68 @@
+"""leadboard: the Python worker SDK of the leadboard real-time lead board.
+
+Report what your pipeline's agents do, and watch the board::
+
+    import leadboard
+
+    with leadboard.Client("127.0.0.1:50051", token="...", user_id="ana") as board:
+        summary = board.report(pipeline_events)        # dicts or PipelineEvent
+        for change in board.watch():                    # resumes on its own
+            print(change.kind, change.lead.id, change.lead.stage)
+
+For asyncio pipelines use :class:`AsyncClient` and ``await board.areport(agen)``.
+"""
+
+from ._common import DEFAULT_CHANNEL_OPTIONS, RetryPolicy, WatchEvent, WatchState
+from ._proto.board_pb2 import Board, BoardColumn, ColumnRole
+from ._proto.enrichment_pb2 import EnrichmentPackage, QualificationTier, UrgencyLevel
+from ._proto.event_pb2 import EventType, IngestSummary, PipelineEvent, RejectedEvent
+from ._proto.lead_pb2 import Job, JobStatus, Lead, LeadIssue, LeadProfile, LeadStatus
+from ._proto.leadboard_pb2 import ChangeKind, LeadChange, WatchLeadsRequest, WatchLeadsResponse
+from .adapter import (
+    EventAdapter,
+    EventContext,
+    adapt,
+    derive_event_id,
+    parse_timestamp,
+    qualification_tier,
+    urgency_level,
+)
+from .aio import AsyncClient
+from .client import Client, LeadWatch
+from .errors import (
+    STATUS_TO_ERROR,
+    AbortedError,
+    AlreadyExistsError,
+    CancelledError,
+    DeadlineExceededError,
+    FailedPreconditionError,
+    FieldViolation,
+    InternalError,
+    InvalidArgumentError,
+    LeadboardError,
+    NotFoundError,
+    OutOfRangeError,
+    PermissionDeniedError,
+    RejectedEventsError,
+    ResourceExhaustedError,
+    UnauthenticatedError,
+    UnavailableError,
+    from_rpc_error,
+)
+from .summary import Rejection, ReportSummary
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AbortedError", "AlreadyExistsError", "AsyncClient", "Board", "BoardColumn", "CancelledError",
+    "ChangeKind", "Client", "ColumnRole", "DEFAULT_CHANNEL_OPTIONS", "DeadlineExceededError",
+    "EnrichmentPackage", "EventAdapter", "EventContext", "EventType", "FailedPreconditionError",
+    "FieldViolation", "IngestSummary", "InternalError", "InvalidArgumentError", "Job", "JobStatus",
+    "Lead", "LeadChange", "LeadIssue", "LeadProfile", "LeadStatus", "LeadWatch", "LeadboardError",
+    "NotFoundError", "OutOfRangeError", "PermissionDeniedError", "PipelineEvent",
+    "QualificationTier", "RejectedEvent", "RejectedEventsError", "Rejection", "ReportSummary",
+    "ResourceExhaustedError", "RetryPolicy", "STATUS_TO_ERROR", "UnauthenticatedError",
+    "UnavailableError", "UrgencyLevel", "WatchEvent", "WatchLeadsRequest", "WatchLeadsResponse",
+    "WatchState", "adapt", "derive_event_id", "from_rpc_error", "parse_timestamp",
+    "qualification_tier", "urgency_level",
+]

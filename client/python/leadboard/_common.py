@@ -1,0 +1,163 @@
+"""Shared plumbing of the sync and async clients: channel options, retries, watch events."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import grpc
+
+from ._proto import leadboard_pb2 as svc
+
+# Keepalive suited to long pipelines: a ping after 5 minutes of silence (the
+# gRPC server's default minimum ping interval, so servers never answer with
+# GOAWAY "too_many_pings"), 20 s to answer. Long-lived watches also get the
+# server's progress heartbeats. Message limits fit a 1 MiB enrichment package.
+DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("grpc.keepalive_time_ms", 300_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.keepalive_permit_without_calls", 0),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.max_send_message_length", 16 * 1024 * 1024),
+    ("grpc.enable_retries", 0),  # the SDK retries itself, re-sending whole batches
+    ("grpc.primary_user_agent", "leadboard-python/0.1"),
+)
+
+#: Codes on which a batch is re-sent and a unary read retried.
+RETRYABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+#: Codes on which a watch resumes from its last revision.
+WATCH_RESUME_CODES = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.CANCELLED,  # only when the SDK did not cancel it itself
+        grpc.StatusCode.INTERNAL,  # e.g. RST_STREAM when a server dies mid-stream
+    }
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter.
+
+    Attributes:
+        max_attempts: attempts per batch or unary call (including the first);
+            0 retries forever. Watches always retry (see ``Client.watch``).
+        initial_backoff: seconds before the first retry.
+        max_backoff: the longest pause between attempts.
+        multiplier: growth of the pause per attempt.
+    """
+
+    max_attempts: int = 8
+    initial_backoff: float = 0.2
+    max_backoff: float = 10.0
+    multiplier: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        """The pause before retry number ``attempt`` (1-based), jittered."""
+        ceiling = min(self.max_backoff, self.initial_backoff * (self.multiplier ** max(0, attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def allows(self, attempt: int) -> bool:
+        """Whether retry number ``attempt`` (1-based) may run."""
+        return self.max_attempts <= 0 or attempt < self.max_attempts
+
+
+def channel_options(extra: Optional[Sequence[tuple[str, Any]]]) -> list[tuple[str, Any]]:
+    """The default options, overridden by ``extra`` key by key."""
+    merged = dict(DEFAULT_CHANNEL_OPTIONS)
+    for key, value in extra or ():
+        merged[key] = value
+    return list(merged.items())
+
+
+def auth_metadata(token: Optional[str]) -> tuple[tuple[str, str], ...]:
+    """``authorization: Bearer <token>`` metadata, or nothing."""
+    return (("authorization", f"Bearer {token}"),) if token else ()
+
+
+_KIND_NAMES = {
+    svc.CHANGE_KIND_CREATED: "created",
+    svc.CHANGE_KIND_STAGE_CHANGED: "stage_changed",
+    svc.CHANGE_KIND_ENRICHED: "enriched",
+    svc.CHANGE_KIND_FAILED: "failed",
+    svc.CHANGE_KIND_UPDATED: "updated",
+    svc.CHANGE_KIND_SNAPSHOT: "snapshot",
+}
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One item of a watch.
+
+    Attributes:
+        kind: ``"snapshot"``, ``"created"``, ``"stage_changed"``,
+            ``"enriched"``, ``"failed"``, ``"updated"`` for lead changes;
+            ``"synced"`` when the snapshot or replay is complete;
+            ``"progress"`` for heartbeats (only with ``include_progress``);
+            ``"reset"`` when the watch had to start over from a snapshot
+            (its revision was older than the server's change log): drop what
+            you cached, a fresh snapshot follows.
+        revision: the change's revision (for synced/progress, the revision the
+            watch is up to date with).
+        lead: the lead after the change (None for synced/progress/reset).
+        previous_stage: the stage before the change, if any.
+        agent: the agent whose event caused the change, if any.
+        response: the raw ``WatchLeadsResponse`` (None for reset).
+    """
+
+    kind: str
+    revision: int
+    lead: Any = None
+    previous_stage: str = ""
+    agent: str = ""
+    response: Any = field(default=None, repr=False, compare=False)
+
+    @staticmethod
+    def from_response(resp: Any) -> "WatchEvent":
+        which = resp.WhichOneof("change")
+        if which == "lead_change":
+            ch = resp.lead_change
+            return WatchEvent(
+                kind=_KIND_NAMES.get(ch.kind, "unspecified"),
+                revision=int(resp.revision),
+                lead=ch.lead,
+                previous_stage=ch.previous_stage,
+                agent=ch.agent,
+                response=resp,
+            )
+        return WatchEvent(kind=which or "unspecified", revision=int(resp.revision), response=resp)
+
+
+class WatchState:
+    """Resume bookkeeping shared by the sync and async watches.
+
+    ``resume_from`` is the revision to pass as ``since_revision`` on
+    reconnect: it advances on live or replayed changes, ``synced`` and
+    ``progress``, never on snapshot entries (a watch cut mid-snapshot starts
+    the snapshot over).
+    """
+
+    def __init__(self, since_revision: int) -> None:
+        self.resume_from = int(since_revision)
+        self.duplicates_skipped = 0
+        self.reconnects = 0
+        self.resets = 0
+
+    def accept(self, event: WatchEvent) -> bool:
+        """Updates the state with ``event``; False if it repeats one already seen."""
+        if event.kind == "snapshot":
+            return True
+        if event.kind in ("synced", "progress"):
+            self.resume_from = max(self.resume_from, event.revision)
+            return True
+        if event.revision <= self.resume_from:
+            self.duplicates_skipped += 1
+            return False
+        self.resume_from = event.revision
+        return True

@@ -1,0 +1,301 @@
+"""The asyncio client (grpc.aio): the same surface as :class:`leadboard.Client`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Optional, Sequence, Union
+
+import grpc
+import grpc.aio
+
+from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, RetryPolicy, WatchEvent, WatchState, auth_metadata
+from ._proto import board_pb2, event_pb2, lead_pb2
+from ._proto import leadboard_pb2 as svc
+from ._proto import leadboard_pb2_grpc as svc_grpc
+from .adapter import EventAdapter, EventContext
+from .client import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_SECONDS, _make_channel
+from .errors import RejectedEventsError, from_rpc_error
+from .summary import ReportSummary
+
+__all__ = ["AsyncClient"]
+
+# The details grpc.aio gives a write that failed in the local transport.
+_LOCAL_WRITE_FAILURE = "Internal error from Core"
+
+
+async def _aiter(events: Union[AsyncIterable[Any], Iterable[Any]]) -> AsyncGenerator[Any, None]:
+    """Iterates a sync or async iterable; closing it closes the caller's async generator."""
+    if hasattr(events, "__aiter__"):
+        inner = events.__aiter__()  # type: ignore[union-attr]
+        try:
+            while True:
+                try:
+                    e = await inner.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield e
+        finally:
+            aclose = getattr(inner, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    else:
+        for e in events:  # type: ignore[union-attr]
+            yield e
+
+
+class AsyncClient:
+    """An asyncio connection to a leadboard server.
+
+    Use as ``async with AsyncClient(...) as board:``. Arguments are those of
+    :class:`leadboard.Client`.
+    """
+
+    def __init__(
+        self,
+        target: str = "127.0.0.1:50051",
+        token: Optional[str] = None,
+        *,
+        tls: bool = False,
+        credentials: Optional[grpc.ChannelCredentials] = None,
+        user_id: Optional[str] = None,
+        job_id: Optional[str] = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_seconds: float = DEFAULT_MAX_BATCH_SECONDS,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: Optional[float] = 30.0,
+        ingest_timeout: Optional[float] = None,
+        channel_options: Optional[Sequence[tuple[str, Any]]] = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.target = target
+        self._channel = _make_channel(target, tls, credentials, channel_options, aio=True)
+        self._stub = svc_grpc.LeadBoardStub(self._channel)
+        self._metadata = auth_metadata(token)
+        self.adapter = EventAdapter(EventContext(job_id=job_id, user_id=user_id))
+        self.batch_size = batch_size
+        self.max_batch_seconds = max_batch_seconds
+        self.retry = retry
+        self.timeout = timeout
+        self.ingest_timeout = ingest_timeout
+
+    async def close(self) -> None:
+        """Closes the channel."""
+        await self._channel.close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def areport(
+        self,
+        events: Union[AsyncIterable[Any], Iterable[Any]],
+        *,
+        job_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        lead_id: Optional[str] = None,
+        adapter: Optional[EventAdapter] = None,
+        raise_on_rejected: bool = True,
+    ) -> ReportSummary:
+        """Streams events (an async iterable, or a plain one) to the server.
+
+        Each event is written as soon as the pipeline yields it; streams hold
+        at most ``batch_size`` events and a stream broken by UNAVAILABLE or
+        DEADLINE_EXCEEDED is re-sent whole after a backoff. Returns, and
+        raises, as :meth:`leadboard.Client.report` (an exception of the
+        pipeline is re-raised once the events before it are stored).
+        Cancelling the task cancels the open stream (events already
+        committed stay).
+        """
+        ctx = EventContext.of(None, job_id=job_id, user_id=user_id, lead_id=lead_id)
+        use = adapter or self.adapter
+        source = _aiter(events)
+        summary = ReportSummary()
+        done = False
+        errors: list[BaseException] = []
+
+        async def pull() -> Optional[event_pb2.PipelineEvent]:
+            nonlocal done
+            if done:
+                return None
+            try:
+                raw = await source.__anext__()
+                return use.adapt(raw, ctx)
+            except StopAsyncIteration:
+                done = True
+                return None
+            except Exception as e:  # the pipeline failed: store what came before, then raise
+                errors.append(e)
+                done = True
+                return None
+
+        try:
+            await self._report_batches(pull, summary)
+        finally:
+            await source.aclose()
+        if errors:
+            raise errors[0]
+        if summary.rejected and raise_on_rejected:
+            raise RejectedEventsError(summary)
+        return summary
+
+    async def _report_batches(self, pull: Any, summary: ReportSummary) -> None:
+        offset = 0
+        carry: Optional[event_pb2.PipelineEvent] = None
+        while True:
+            first = carry if carry is not None else await pull()
+            carry = None
+            if first is None:
+                break
+            batch = [first]
+            started = time.monotonic()
+            attempt = 0
+            while True:
+                call = self._stub.IngestEvents(metadata=self._metadata, timeout=self.ingest_timeout)
+                try:
+                    for event in batch:
+                        await call.write(event)
+                    while len(batch) < self.batch_size:
+                        pulled = await pull()
+                        if pulled is None:
+                            break
+                        if time.monotonic() - started > self.max_batch_seconds:
+                            carry = pulled
+                            break
+                        batch.append(pulled)
+                        await call.write(pulled)
+                    await call.done_writing()
+                    response = await call
+                    break
+                except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as e:
+                    code = e.code() if isinstance(e, grpc.aio.AioRpcError) else await call.code()
+                    if code == grpc.StatusCode.INTERNAL and _LOCAL_WRITE_FAILURE in (
+                        (e.details() or "") if isinstance(e, grpc.aio.AioRpcError) else ""
+                    ):
+                        # grpc.aio reports a write on a broken connection as a
+                        # local INTERNAL; the transport, not the server, failed.
+                        code = grpc.StatusCode.UNAVAILABLE
+                    attempt += 1
+                    if code in RETRYABLE_CODES and self.retry.allows(attempt):
+                        summary.retries += 1
+                        await asyncio.sleep(self.retry.delay(attempt))
+                        continue
+                    if isinstance(e, grpc.aio.AioRpcError):
+                        raise from_rpc_error(e, "IngestEvents") from e
+                    try:
+                        await call
+                    except grpc.aio.AioRpcError as err:
+                        raise from_rpc_error(err, "IngestEvents") from err
+                    raise
+                except BaseException:
+                    call.cancel()
+                    raise
+            summary.add(response, offset)
+            offset += len(batch)
+
+    #: Alias so code can call ``report`` on either client kind (awaitable here).
+    report = areport
+
+    async def _unary(self, name: str, method: Any, request: Any) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return await method(request, metadata=self._metadata, timeout=self.timeout)
+            except grpc.aio.AioRpcError as e:
+                attempt += 1
+                if e.code() in RETRYABLE_CODES and self.retry.allows(attempt):
+                    await asyncio.sleep(self.retry.delay(attempt))
+                    continue
+                raise from_rpc_error(e, name) from e
+
+    async def get_lead(self, lead_id: str) -> lead_pb2.Lead:
+        """Returns one lead with its full enrichment. Raises NotFoundError."""
+        return await self._unary("GetLead", self._stub.GetLead, svc.GetLeadRequest(lead_id=lead_id))
+
+    async def get_board(self, *, job_id: str = "", user_id: str = "") -> board_pb2.Board:
+        """Returns the board's columns in order, with lead counts for the filter."""
+        return await self._unary("GetBoard", self._stub.GetBoard, svc.GetBoardRequest(job_id=job_id, user_id=user_id))
+
+    async def list_leads(
+        self, *, stage: str = "", job_id: str = "", user_id: str = "", full: bool = False, page_size: int = 100
+    ) -> AsyncIterator[lead_pb2.Lead]:
+        """Iterates every matching lead (ordered by id), page after page."""
+        token = ""
+        while True:
+            page = await self._unary(
+                "ListLeads",
+                self._stub.ListLeads,
+                svc.ListLeadsRequest(
+                    page_size=page_size, page_token=token, stage=stage, job_id=job_id, user_id=user_id,
+                    view=svc.LEAD_VIEW_FULL if full else svc.LEAD_VIEW_UNSPECIFIED,
+                ),
+            )
+            for lead in page.leads:
+                yield lead
+            token = page.next_page_token
+            if not token:
+                return
+
+    async def list_jobs(self, *, user_id: str = "", page_size: int = 50) -> AsyncIterator[lead_pb2.Job]:
+        """Iterates every job (newest first), page after page."""
+        token = ""
+        while True:
+            page = await self._unary(
+                "ListJobs", self._stub.ListJobs,
+                svc.ListJobsRequest(page_size=page_size, page_token=token, user_id=user_id),
+            )
+            for job in page.jobs:
+                yield job
+            token = page.next_page_token
+            if not token:
+                return
+
+    async def watch(
+        self,
+        since_revision: int = 0,
+        job_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        *,
+        include_progress: bool = False,
+        retry: Optional[RetryPolicy] = None,
+        state: Optional[WatchState] = None,
+    ) -> AsyncIterator[WatchEvent]:
+        """Watches the board, resuming across disconnects: see :meth:`leadboard.Client.watch`.
+
+        Stop by breaking out of the ``async for`` or cancelling the task.
+        Pass ``state`` to read the resume bookkeeping while it runs.
+        """
+        policy = retry or RetryPolicy(max_attempts=0, max_backoff=5.0)
+        st = state or WatchState(since_revision)
+        failures = 0
+        while True:
+            call = self._stub.WatchLeads(
+                svc.WatchLeadsRequest(since_revision=st.resume_from, job_id=job_id or "", user_id=user_id or ""),
+                metadata=self._metadata,
+            )
+            try:
+                async for response in call:
+                    failures = 0
+                    event = WatchEvent.from_response(response)
+                    if not st.accept(event):
+                        continue
+                    if event.kind == "progress" and not include_progress:
+                        continue
+                    yield event
+            except grpc.aio.AioRpcError as e:
+                code = e.code()
+                if code == grpc.StatusCode.OUT_OF_RANGE:
+                    st.resume_from = 0
+                    st.resets += 1
+                    yield WatchEvent(kind="reset", revision=0)
+                    continue
+                failures += 1
+                if code not in WATCH_RESUME_CODES or not policy.allows(failures):
+                    raise from_rpc_error(e, "WatchLeads") from e
+            finally:
+                call.cancel()
+            st.reconnects += 1
+            await asyncio.sleep(policy.delay(max(1, failures)))

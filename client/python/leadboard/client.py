@@ -1,0 +1,446 @@
+"""The synchronous client: report events, watch the board, read leads and jobs."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
+
+import grpc
+
+from ._common import (
+    RETRYABLE_CODES,
+    WATCH_RESUME_CODES,
+    RetryPolicy,
+    WatchEvent,
+    WatchState,
+    auth_metadata,
+    channel_options,
+)
+from ._proto import board_pb2, event_pb2, lead_pb2
+from ._proto import leadboard_pb2 as svc
+from ._proto import leadboard_pb2_grpc as svc_grpc
+from .adapter import EventAdapter, EventContext
+from .errors import RejectedEventsError, from_rpc_error
+from .summary import ReportSummary
+
+__all__ = ["Client", "LeadWatch", "DEFAULT_BATCH_SIZE", "DEFAULT_MAX_BATCH_SECONDS"]
+
+#: Events per IngestEvents stream; also the most a retry re-sends.
+DEFAULT_BATCH_SIZE = 500
+#: A stream older than this is closed at its next event (keeps summaries timely).
+DEFAULT_MAX_BATCH_SECONDS = 60.0
+
+T = TypeVar("T")
+
+
+def _make_channel(
+    target: str,
+    tls: bool,
+    credentials: Optional[grpc.ChannelCredentials],
+    options: Optional[Sequence[tuple[str, Any]]],
+    aio: bool = False,
+) -> Any:
+    opts = channel_options(options)
+    mod: Any = grpc.aio if aio else grpc
+    if credentials is not None or tls:
+        return mod.secure_channel(target, credentials or grpc.ssl_channel_credentials(), options=opts)
+    return mod.insecure_channel(target, options=opts)
+
+
+class _BatchSource:
+    """Pulls events from the caller's iterable into bounded batches.
+
+    Thread-safe: gRPC consumes request iterators on its own thread, and a
+    broken stream's consumer may still be blocked in the caller's iterator
+    when the retry starts.
+    """
+
+    def __init__(self, events: Iterable[Any], convert: Callable[[Any], event_pb2.PipelineEvent]) -> None:
+        self._it = iter(events)
+        self._convert = convert
+        self.lock = threading.Lock()
+        self.exhausted = False
+        self.error: Optional[BaseException] = None
+        self.carry: Optional[event_pb2.PipelineEvent] = None
+
+    def pull_locked(self) -> Optional[event_pb2.PipelineEvent]:
+        """The next converted event, or None at the end or after an error."""
+        if self.carry is not None:
+            event, self.carry = self.carry, None
+            return event
+        if self.exhausted or self.error is not None:
+            return None
+        try:
+            raw = next(self._it)
+        except StopIteration:
+            self.exhausted = True
+            return None
+        except BaseException as e:  # re-raised in the caller's thread
+            self.error = e
+            return None
+        try:
+            return self._convert(raw)
+        except BaseException as e:
+            self.error = e
+            return None
+
+
+class Client:
+    """A connection to a leadboard server.
+
+    Use as a context manager (``with Client("host:50051", token=...) as c:``)
+    or call :meth:`close`. Thread-safe except for :meth:`report` calls that
+    share the client's adapter: concurrent reports should pass their own
+    ``adapter``.
+
+    Args:
+        target: ``host:port`` of the server.
+        token: bearer token, sent as ``authorization: Bearer <token>``.
+        tls: use TLS with the system's root certificates.
+        credentials: explicit channel credentials (implies TLS).
+        user_id: default ``user_id`` for events that lack one.
+        job_id: default ``job_id`` for events that lack one.
+        batch_size: events per ingest stream (the most a retry re-sends).
+        max_batch_seconds: a stream older than this is closed at its next event.
+        retry: backoff policy for UNAVAILABLE / DEADLINE_EXCEEDED.
+        timeout: deadline in seconds for unary calls (None: no deadline).
+        ingest_timeout: deadline in seconds for each ingest stream (None: none).
+        channel_options: extra gRPC channel options (override the defaults).
+        channel: an existing channel to use instead of creating one.
+    """
+
+    def __init__(
+        self,
+        target: str = "127.0.0.1:50051",
+        token: Optional[str] = None,
+        *,
+        tls: bool = False,
+        credentials: Optional[grpc.ChannelCredentials] = None,
+        user_id: Optional[str] = None,
+        job_id: Optional[str] = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_seconds: float = DEFAULT_MAX_BATCH_SECONDS,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: Optional[float] = 30.0,
+        ingest_timeout: Optional[float] = None,
+        channel_options: Optional[Sequence[tuple[str, Any]]] = None,
+        channel: Optional[grpc.Channel] = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.target = target
+        self._own_channel = channel is None
+        self._channel = channel or _make_channel(target, tls, credentials, channel_options)
+        self._stub = svc_grpc.LeadBoardStub(self._channel)
+        self._metadata = auth_metadata(token)
+        self.adapter = EventAdapter(EventContext(job_id=job_id, user_id=user_id))
+        self.batch_size = batch_size
+        self.max_batch_seconds = max_batch_seconds
+        self.retry = retry
+        self.timeout = timeout
+        self.ingest_timeout = ingest_timeout
+
+    # -- lifecycle
+
+    def close(self) -> None:
+        """Closes the channel (if the client created it)."""
+        if self._own_channel:
+            self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- ingest
+
+    def report(
+        self,
+        events: Iterable[Any],
+        *,
+        job_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        lead_id: Optional[str] = None,
+        adapter: Optional[EventAdapter] = None,
+        raise_on_rejected: bool = True,
+    ) -> ReportSummary:
+        """Streams events to the server and returns the combined summary.
+
+        ``events`` may be event dicts (adapted with the client's
+        :class:`EventAdapter`, or ``adapter``) or ``PipelineEvent`` messages;
+        it is consumed lazily, so a generator that yields as the pipeline runs
+        is reported as it runs. Events go out in streams of at most
+        ``batch_size`` events; a stream broken by UNAVAILABLE or
+        DEADLINE_EXCEEDED is re-sent whole after a backoff (safe: event ids
+        make re-sent events duplicates), so memory stays bounded by one batch.
+
+        Returns:
+            The summary over all batches. Rejection indices count from 0 over
+            ``events``.
+
+        Raises:
+            RejectedEventsError: some events were rejected (the good ones
+                were stored); carries the summary and the rejections.
+            UnavailableError, DeadlineExceededError: retries ran out.
+            LeadboardError: any other gRPC failure, per the status table.
+            Whatever ``events`` raised while being iterated, after the
+            events before it were stored.
+        """
+        ctx = EventContext.of(None, job_id=job_id, user_id=user_id, lead_id=lead_id)
+        use = adapter or self.adapter
+        convert = lambda raw: use.adapt(raw, ctx)  # noqa: E731
+        source = _BatchSource(events, convert)
+        summary = ReportSummary()
+        offset = 0
+        while True:
+            with source.lock:
+                first = source.pull_locked()
+            if first is None:
+                break
+            batch: list[event_pb2.PipelineEvent] = [first]
+            started = time.monotonic()
+            attempt = 0
+            while True:
+                generation = attempt
+
+                def requests(generation: int = generation) -> Iterator[event_pb2.PipelineEvent]:
+                    i = 0
+                    while True:
+                        with source.lock:
+                            if attempt_box[0] != generation:
+                                return
+                            if i < len(batch):
+                                msg = batch[i]
+                            elif len(batch) >= self.batch_size:
+                                return
+                            else:
+                                pulled = source.pull_locked()
+                                if pulled is None:
+                                    return
+                                if time.monotonic() - started > self.max_batch_seconds:
+                                    source.carry = pulled
+                                    return
+                                batch.append(pulled)
+                                msg = pulled
+                        i += 1
+                        yield msg
+
+                attempt_box = [generation]
+                try:
+                    response = self._stub.IngestEvents(
+                        requests(), metadata=self._metadata, timeout=self.ingest_timeout
+                    )
+                    break
+                except grpc.RpcError as e:
+                    with source.lock:
+                        attempt_box[0] = -1  # stop the broken stream's consumer
+                    attempt += 1
+                    if e.code() in RETRYABLE_CODES and self.retry.allows(attempt):
+                        summary.retries += 1
+                        time.sleep(self.retry.delay(attempt))
+                        continue
+                    raise from_rpc_error(e, "IngestEvents") from e
+            summary.add(response, offset)
+            offset += len(batch)
+            if source.error is not None:
+                break
+        if source.error is not None:
+            raise source.error
+        if summary.rejected and raise_on_rejected:
+            raise RejectedEventsError(summary)
+        return summary
+
+    # -- reads
+
+    def _unary(self, name: str, method: Callable[..., T], request: Any) -> T:
+        attempt = 0
+        while True:
+            try:
+                return method(request, metadata=self._metadata, timeout=self.timeout)
+            except grpc.RpcError as e:
+                attempt += 1
+                if e.code() in RETRYABLE_CODES and self.retry.allows(attempt):
+                    time.sleep(self.retry.delay(attempt))
+                    continue
+                raise from_rpc_error(e, name) from e
+
+    def get_lead(self, lead_id: str) -> lead_pb2.Lead:
+        """Returns one lead with its full enrichment package.
+
+        Raises:
+            NotFoundError: no such lead.
+        """
+        return self._unary("GetLead", self._stub.GetLead, svc.GetLeadRequest(lead_id=lead_id))
+
+    def list_leads(
+        self,
+        *,
+        stage: str = "",
+        job_id: str = "",
+        user_id: str = "",
+        full: bool = False,
+        page_size: int = 100,
+    ) -> Iterator[lead_pb2.Lead]:
+        """Iterates every matching lead (ordered by id), fetching page after page.
+
+        Args:
+            full: return full leads with their enrichment instead of cards.
+        """
+        token = ""
+        while True:
+            request = svc.ListLeadsRequest(
+                page_size=page_size,
+                page_token=token,
+                stage=stage,
+                job_id=job_id,
+                user_id=user_id,
+                view=svc.LEAD_VIEW_FULL if full else svc.LEAD_VIEW_UNSPECIFIED,
+            )
+            page = self._unary("ListLeads", self._stub.ListLeads, request)
+            yield from page.leads
+            token = page.next_page_token
+            if not token:
+                return
+
+    def get_board(self, *, job_id: str = "", user_id: str = "") -> board_pb2.Board:
+        """Returns the board's columns in order, with lead counts for the filter."""
+        return self._unary("GetBoard", self._stub.GetBoard, svc.GetBoardRequest(job_id=job_id, user_id=user_id))
+
+    def list_jobs(self, *, user_id: str = "", page_size: int = 50) -> Iterator[lead_pb2.Job]:
+        """Iterates every job (newest first), fetching page after page."""
+        token = ""
+        while True:
+            page = self._unary(
+                "ListJobs",
+                self._stub.ListJobs,
+                svc.ListJobsRequest(page_size=page_size, page_token=token, user_id=user_id),
+            )
+            yield from page.jobs
+            token = page.next_page_token
+            if not token:
+                return
+
+    # -- watch
+
+    def watch(
+        self,
+        since_revision: int = 0,
+        job_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        *,
+        include_progress: bool = False,
+        retry: Optional[RetryPolicy] = None,
+    ) -> "LeadWatch":
+        """Watches the board: an iterable of :class:`WatchEvent` that survives disconnects.
+
+        ``since_revision=0`` starts with a snapshot of every matching lead,
+        then ``synced``, then live changes; ``R > 0`` replays every change
+        after R first. On UNAVAILABLE and other transient ends the watch
+        reconnects with backoff from the last revision it delivered (no gap,
+        no repeat); on OUT_OF_RANGE it yields a ``reset`` event and starts
+        over from a snapshot. Call :meth:`LeadWatch.cancel` (from any thread)
+        or break out of the loop to stop.
+
+        Args:
+            retry: backoff between reconnects; ``max_attempts`` counts
+                consecutive failed connects (default: retry forever).
+        """
+        return LeadWatch(
+            self,
+            since_revision,
+            job_id or "",
+            user_id or "",
+            include_progress,
+            retry or RetryPolicy(max_attempts=0, max_backoff=5.0),
+        )
+
+
+class LeadWatch:
+    """A resumable watch; iterate it for :class:`WatchEvent` items.
+
+    Attributes:
+        state: resume bookkeeping (``resume_from``, ``reconnects``,
+            ``resets``, ``duplicates_skipped``).
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        since_revision: int,
+        job_id: str,
+        user_id: str,
+        include_progress: bool,
+        retry: RetryPolicy,
+    ) -> None:
+        self._client = client
+        self._job_id = job_id
+        self._user_id = user_id
+        self._include_progress = include_progress
+        self._retry = retry
+        self.state = WatchState(since_revision)
+        self._cancelled = threading.Event()
+        self._call: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def last_revision(self) -> int:
+        """The revision to resume from: the last change, synced or progress seen."""
+        return self.state.resume_from
+
+    def cancel(self) -> None:
+        """Stops the watch; the iterating thread's loop ends. Thread-safe."""
+        self._cancelled.set()
+        with self._lock:
+            if self._call is not None:
+                self._call.cancel()
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        return self._run()
+
+    def _run(self) -> Iterator[WatchEvent]:
+        failures = 0
+        stub = self._client._stub
+        try:
+            while not self._cancelled.is_set():
+                request = svc.WatchLeadsRequest(
+                    since_revision=self.state.resume_from, job_id=self._job_id, user_id=self._user_id
+                )
+                with self._lock:
+                    if self._cancelled.is_set():
+                        return
+                    call = stub.WatchLeads(request, metadata=self._client._metadata)
+                    self._call = call
+                try:
+                    for response in call:
+                        failures = 0
+                        event = WatchEvent.from_response(response)
+                        if not self.state.accept(event):
+                            continue
+                        if event.kind == "progress" and not self._include_progress:
+                            continue
+                        yield event
+                    # The server ended the stream cleanly (e.g. shutting down): resume.
+                except grpc.RpcError as e:
+                    if self._cancelled.is_set():
+                        return
+                    code = e.code()
+                    if code == grpc.StatusCode.OUT_OF_RANGE:
+                        self.state.resume_from = 0
+                        self.state.resets += 1
+                        yield WatchEvent(kind="reset", revision=0)
+                        continue
+                    if code not in WATCH_RESUME_CODES:
+                        raise from_rpc_error(e, "WatchLeads") from e
+                    failures += 1
+                    if not self._retry.allows(failures):
+                        raise from_rpc_error(e, "WatchLeads") from e
+                self.state.reconnects += 1
+                if self._cancelled.wait(self._retry.delay(max(1, failures))):
+                    return
+        finally:
+            with self._lock:
+                if self._call is not None:
+                    self._call.cancel()
+                    self._call = None

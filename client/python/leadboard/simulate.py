@@ -1,0 +1,470 @@
+"""``leadboard-simulate``: plays realistic prospecting jobs against a leadboard server.
+
+A job harvests N leads (``lead_generated``, then LeadIntakeAgent and
+LeadAnalysisAgent), then enriches them with the 15 enrichment agents in the
+pipelines' order, ``--concurrency`` leads at a time, with tool calls and
+status lines, and ends each lead with ``pipeline_end`` + ``final_package``
+(or ``lead_enrichment_end`` + ``data``), or with ``pipeline_error`` and an
+unsuccessful ``lead_enrichment_end``. Some agents fail without failing the
+lead (a warning). Every event may be delivered twice.
+
+The simulator emits the pipelines' own messy event dicts (``agent_start``
+without ``lead_id``, errors as ``error`` or ``error_message``, naive
+timestamps) and feeds them through :class:`leadboard.EventAdapter` and
+:class:`leadboard.AsyncClient`, so it exercises the real integration path.
+
+The plan of a job (companies, timings, failures, duplicates) is a pure
+function of ``--seed`` and the job's number; ids also depend on ``--run-id``
+(random unless given) so that repeated runs create new cards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import datetime as dt
+import heapq
+import json
+import os
+import random
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Optional
+
+from . import _sample_data as data
+from ._proto import event_pb2
+from .adapter import EventAdapter, EventContext
+from .aio import AsyncClient
+from .errors import LeadboardError
+from .summary import ReportSummary
+
+__all__ = ["SimOptions", "JobPlan", "PlannedEvent", "plan_job", "play_job", "main", "ENRICHMENT_AGENTS"]
+
+# (agent, description, (min, max) seconds in real life, tool or None, package section)
+PRE_AGENTS: list[tuple[str, str, tuple[float, float], Optional[str], Optional[str]]] = [
+    ("LeadIntakeAgent", "Valida e normaliza o lead coletado", (2, 5), None, None),
+    ("LeadAnalysisAgent", "Analisa o site e o setor da empresa", (8, 20), "web_scraper", None),
+]
+ENRICHMENT_AGENTS: list[tuple[str, str, tuple[float, float], Optional[str], Optional[str]]] = [
+    ("TavilyEnrichmentAgent", "Pesquisa na web sobre a empresa", (15, 40), "tavily_search", "external_intelligence"),
+    ("ContactExtractionAgent", "Extrai contatos e perfis sociais", (8, 20), "web_scraper", "contact_information"),
+    ("PainPointDeepeningAgent", "Aprofunda as dores do prospect", (10, 25), None, "pain_point_analysis"),
+    ("LeadQualificationAgent", "Qualifica o lead", (6, 15), None, "lead_qualification"),
+    ("CompetitorIdentificationAgent", "Identifica concorrentes", (10, 25), "tavily_search", "competitor_intelligence"),
+    ("BuyingTriggerIdentificationAgent", "Identifica gatilhos de compra", (8, 20), "tavily_search", "purchase_triggers"),
+    ("ValuePropositionCustomizationAgent", "Personaliza propostas de valor", (10, 20), None, None),
+    ("StrategicQuestionGenerationAgent", "Gera perguntas estratégicas", (6, 15), None, None),
+    ("ToTStrategyGenerationAgent", "Gera estratégias (tree of thought)", (15, 35), None, None),
+    ("ToTStrategyEvaluationAgent", "Avalia as estratégias", (12, 25), None, None),
+    ("ToTActionPlanSynthesisAgent", "Sintetiza o plano de ação", (10, 20), None, None),
+    ("DetailedApproachPlanAgent", "Detalha o plano de abordagem", (15, 30), None, "detailed_approach_plan"),
+    ("ObjectionHandlingAgent", "Prepara respostas a objeções", (8, 18), None, "objection_framework"),
+    ("B2BPersonalizedMessageAgent", "Escreve a mensagem personalizada", (10, 20), None, "enhanced_personalized_message"),
+    ("InternalBriefingSummaryAgent", "Resume o briefing interno", (8, 16), None, "internal_briefing"),
+]
+
+
+@dataclass
+class SimOptions:
+    """What to simulate. Rates are probabilities in 0..1."""
+
+    jobs: int = 1
+    leads: int = 5
+    seed: int = 0
+    failure_rate: float = 0.1
+    duplicate_rate: float = 0.05
+    warning_rate: Optional[float] = None  # default: failure_rate / 2
+    concurrency: int = 3
+    user: str = "demo"
+    run_id: str = "run"
+    start_time: Optional[dt.datetime] = None  # virtual clock origin (naive UTC)
+
+
+@dataclass
+class PlannedEvent:
+    """One delivery of a job's plan: at ``offset`` virtual seconds, on ``stream``."""
+
+    offset: float
+    seq: int
+    stream: str
+    event: dict[str, Any]
+    dup_of: Optional[int] = None  # index of the original delivery, for duplicates
+
+
+@dataclass
+class JobPlan:
+    """Everything one job will send, and how its leads must end."""
+
+    job_id: str
+    user_id: str
+    query: str
+    events: list[PlannedEvent]
+    outcomes: dict[str, str]  # lead_id -> "enriched" | "failed"
+    companies: dict[str, str]  # lead_id -> company name
+    duration: float  # virtual seconds
+
+    @property
+    def deliveries(self) -> int:
+        return len(self.events)
+
+    @property
+    def duplicate_deliveries(self) -> int:
+        return sum(1 for e in self.events if e.dup_of is not None)
+
+
+def _iso(origin: dt.datetime, offset: float) -> str:
+    return (origin + dt.timedelta(seconds=offset)).isoformat(timespec="microseconds")
+
+
+def plan_job(options: SimOptions, job_index: int) -> JobPlan:
+    """Plans job number ``job_index`` (deterministic in seed, run id and index)."""
+    rng = random.Random(f"{options.seed}:{job_index}")
+    origin = options.start_time or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    job_id = f"job-{options.run_id}-{job_index:03d}"
+    user = options.user
+    warning_rate = options.failure_rate / 2 if options.warning_rate is None else options.warning_rate
+    query = rng.choice(data.QUERIES)
+    raw: list[tuple[float, str, dict[str, Any], bool]] = []  # (offset, stream, dict, lead_switch)
+    jitter = lambda: rng.randint(1, 999) / 1e6  # noqa: E731 - distinct microseconds
+
+    def emit(offset: float, stream: str, event_type: str, switch: bool = False, **fields: Any) -> None:
+        d: dict[str, Any] = {"event_type": event_type, "timestamp": None, "job_id": job_id, "user_id": user}
+        d.update(fields)
+        raw.append((offset + jitter(), stream, d, switch))
+
+    emit(0.0, "job", "pipeline_start", initial_query=query, max_leads_to_generate=options.leads)
+    emit(0.4, "job", "status_update", status_message="Iniciando busca de leads", progress_percentage=0)
+
+    companies = rng.sample(data.COMPANIES, k=min(options.leads, len(data.COMPANIES)))
+    while len(companies) < options.leads:
+        base = rng.choice(data.COMPANIES)
+        companies.append(dict(base, company_name=f"{base['company_name']} {len(companies) + 1}"))
+    leads = [(f"lead-{options.run_id}-{job_index:03d}-{i:02d}", c) for i, c in enumerate(companies)]
+
+    def agent_run(t: float, stream: str, agent: tuple, lead_id: Optional[str], ok: bool,
+                  progress: Optional[float], err: Optional[tuple[str, str]], company: str) -> float:
+        name, desc, (lo, hi), tool, _ = agent
+        dur = round(rng.uniform(lo, hi), 2)
+        emit(t, stream, "agent_start", agent_name=name, agent_description=desc,
+             input_query=f"{company}")
+        if progress is not None and rng.random() < 0.5:
+            emit(t + 0.2, stream, "status_update", agent_name=name, status_message=f"{desc}...",
+                 progress_percentage=round(progress, 1))
+        if tool:
+            emit(t + 0.5, stream, "tool_call_start", tool_name=tool, agent_name=name,
+                 tool_args={"query": f"{company} {desc.lower()}"})
+            emit(t + dur * 0.5, stream, "tool_call_output", tool_name=tool, agent_name=name,
+                 output_snippet=f"Resultados de {tool}: 5 fontes encontradas")
+            emit(t + dur * 0.6, stream, "tool_call_end", tool_name=tool, agent_name=name, is_final=True,
+                 success=True)
+        if ok:
+            emit(t + dur, stream, "agent_end", agent_name=name, execution_time_seconds=dur, success=True,
+                 final_response=f"{name} concluído para {company}",
+                 error_message=None)
+        else:
+            etype, emsg = err or ("RuntimeError", "agent failed")
+            emit(t + dur, stream, "agent_end", agent_name=name, execution_time_seconds=dur, success=False,
+                 final_response=None, error_message=emsg)
+            fields: dict[str, Any] = {"agent_name": name, "error_type": etype}
+            fields["error" if rng.random() < 0.5 else "error_message"] = emsg
+            if tool:
+                fields["tool_name"] = tool
+            if rng.random() < 0.5 and lead_id:
+                fields["lead_id"] = lead_id
+            emit(t + dur + 0.05, stream, "pipeline_error", **fields)
+        return t + dur + rng.uniform(0.1, 0.6)
+
+    lead_company = {lid: c["company_name"] for lid, c in leads}
+
+    # Harvest: sequential, on the job's own stream.
+    t = 1.0
+    ready: list[tuple[float, str, dict[str, str]]] = []
+    for i, (lead_id, company) in enumerate(leads):
+        t += rng.uniform(2, 6)
+        emit(t - 0.5, "job", "status_update", status_message=f"Buscando leads: {i + 1}/{len(leads)}",
+             progress_percentage=round(100 * i / max(1, len(leads)), 1))
+        lead_data = {k: v for k, v in company.items() if k != "description" or rng.random() < 0.8}
+        emit(t, "job", "lead_generated", switch=True, lead_id=lead_id, lead_data=lead_data,
+             source_url=f"https://www.google.com/search?q={data.slug(company['company_name'])}",
+             agent_name="HarvesterAgent")
+        t += 0.3
+        for agent in PRE_AGENTS:
+            t = agent_run(t, "job", agent, lead_id, True, None, None, company["company_name"])
+        ready.append((t, lead_id, company))
+
+    # Enrichment: --concurrency workers, each lead on its own stream.
+    slots = [0.0] * max(1, options.concurrency)
+    heapq.heapify(slots)
+    outcomes: dict[str, str] = {}
+    job_end = t
+    for ready_at, lead_id, company in ready:
+        stream = f"lead:{lead_id}"
+        start = max(ready_at, heapq.heappop(slots)) + rng.uniform(0.1, 1.0)
+        roll = rng.random()
+        fail_at = rng.randrange(len(ENRICHMENT_AGENTS)) if roll < options.failure_rate else None
+        warn_at = (
+            rng.randrange(len(ENRICHMENT_AGENTS))
+            if fail_at is None and rng.random() < warning_rate
+            else None
+        )
+        err = rng.choice(data.ERRORS)
+        emit(start, stream, "lead_enrichment_start", switch=True, lead_id=lead_id,
+             company_name=company["company_name"])
+        t = start + 0.2
+        failed_sections: set[str] = set()
+        for k, agent in enumerate(ENRICHMENT_AGENTS):
+            ok = k != fail_at and k != warn_at
+            t = agent_run(t, stream, agent, None, ok, 100.0 * k / len(ENRICHMENT_AGENTS), err,
+                          company["company_name"])
+            if k == warn_at and agent[4]:
+                failed_sections.add(agent[4])
+            if k == fail_at:
+                break
+        if fail_at is not None:
+            emit(t, stream, "lead_enrichment_end", switch=True, lead_id=lead_id, success=False,
+                 final_package=None, error_message=f"{ENRICHMENT_AGENTS[fail_at][0]} failed: {err[1]}")
+            outcomes[lead_id] = "failed"
+        else:
+            package = data.enrichment_package(rng, lead_id, company, failed_sections, _iso(origin, t))
+            if rng.random() < 0.8:
+                emit(t, stream, "pipeline_end", switch=True, lead_id=lead_id, success=True,
+                     final_package=package, execution_time_seconds=round(t - start, 2))
+            else:
+                emit(t, stream, "lead_enrichment_end", switch=True, lead_id=lead_id, success=True,
+                     data=package, error_message=None)
+            outcomes[lead_id] = "enriched"
+        heapq.heappush(slots, t)
+        job_end = max(job_end, t)
+
+    emit(job_end + 0.5, "job", "status_update", status_message="Pipeline concluído", progress_percentage=100)
+    emit(job_end + 1.0, "job", "pipeline_end", success=True, total_leads_generated=len(leads),
+         execution_time_seconds=round(job_end + 1.0, 2), error_message=None)
+
+    # Order deliveries, then add duplicates: a copy delivered a little later on
+    # the same stream, never after the stream's next lead switch (the adapter
+    # would attribute a late lead-less copy to the next lead, as it would in
+    # a real pipeline).
+    raw.sort(key=lambda r: r[0])
+    events: list[PlannedEvent] = []
+    for offset, stream, d, _ in raw:
+        d["timestamp"] = _iso(origin, offset)
+        events.append(PlannedEvent(offset, len(events), stream, d))
+    switches: dict[str, list[float]] = {}
+    for (offset, stream, _, switch) in raw:
+        if switch:
+            switches.setdefault(stream, []).append(offset)
+    dups: list[PlannedEvent] = []
+    for pe in list(events):
+        if rng.random() >= options.duplicate_rate:
+            continue
+        later = [s for s in switches.get(pe.stream, []) if s > pe.offset]
+        limit = min(later) if later else float("inf")
+        when = min(pe.offset + rng.uniform(0.01, 2.0), pe.offset + (limit - pe.offset) / 2)
+        dups.append(PlannedEvent(when, len(events) + len(dups), pe.stream, pe.event, dup_of=pe.seq))
+    events = sorted(events + dups, key=lambda e: (e.offset, e.seq))
+    return JobPlan(job_id, user, query, events, outcomes, lead_company, job_end + 1.0)
+
+
+@dataclass
+class JobResult:
+    """The outcome of playing one job."""
+
+    plan: JobPlan
+    summary: ReportSummary
+    unique_ids: int
+    deliveries: int
+    seconds: float
+    error: str = ""
+
+    def line(self) -> str:
+        enriched = sum(1 for s in self.plan.outcomes.values() if s == "enriched")
+        failed = len(self.plan.outcomes) - enriched
+        s = self.summary
+        text = (
+            f"{self.plan.job_id}: {len(self.plan.outcomes)} leads ({enriched} enriched, {failed} failed), "
+            f"{self.deliveries} events sent ({self.deliveries - self.unique_ids} duplicate deliveries); "
+            f"server: accepted={s.accepted} duplicates={s.duplicates} rejected={len(s.rejected)} "
+            f"revision={s.last_revision} retries={s.retries}; {self.seconds:.1f}s"
+        )
+        return text + (f"; ERROR: {self.error}" if self.error else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "job_id": self.plan.job_id,
+            "user_id": self.plan.user_id,
+            "leads": self.plan.outcomes,
+            "deliveries": self.deliveries,
+            "unique_events": self.unique_ids,
+            "duplicate_deliveries": self.deliveries - self.unique_ids,
+            "accepted": s.accepted,
+            "duplicates": s.duplicates,
+            "rejected": [r.__dict__ for r in s.rejected],
+            "last_revision": s.last_revision,
+            "retries": s.retries,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+
+async def play_job(client: AsyncClient, plan: JobPlan, speed: float, wall_clock: bool = False) -> JobResult:
+    """Plays a planned job through the adapter and ``client.areport``.
+
+    Args:
+        speed: virtual seconds per real second (0: no sleeping).
+        wall_clock: stamp events with the real time at emission instead of
+            the plan's virtual clock.
+    """
+    adapters: dict[str, EventAdapter] = {}
+    emitted: dict[int, dict[str, Any]] = {}
+    ids: set[str] = set()
+    count = 0
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def events() -> AsyncIterator[event_pb2.PipelineEvent]:
+        nonlocal count
+        for pe in plan.events:
+            if speed > 0:
+                delay = started + pe.offset / speed - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            if pe.dup_of is not None:
+                d = copy.deepcopy(emitted[pe.dup_of])
+            else:
+                d = copy.deepcopy(pe.event)
+                if wall_clock:
+                    d["timestamp"] = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
+                emitted[pe.seq] = d
+            adapter = adapters.setdefault(pe.stream, EventAdapter(EventContext(job_id=plan.job_id, user_id=plan.user_id)))
+            message = adapter.adapt(d)
+            ids.add(message.event_id)
+            count += 1
+            yield message
+
+    error = ""
+    summary = ReportSummary()
+    try:
+        summary = await client.areport(events(), raise_on_rejected=False)
+    except LeadboardError as e:
+        error = str(e)
+    return JobResult(plan, summary, len(ids), count, loop.time() - started, error)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="leadboard-simulate",
+        description="Play realistic prospecting jobs against a leadboard server.",
+    )
+    p.add_argument("--target", default="127.0.0.1:50051", help="server host:port (default %(default)s)")
+    p.add_argument("--token", default=os.environ.get("LEADBOARD_TOKEN"), help="bearer token (env LEADBOARD_TOKEN)")
+    p.add_argument("--tls", action="store_true", help="connect with TLS")
+    p.add_argument("--jobs", type=int, default=1, help="jobs to run at once (default %(default)s)")
+    p.add_argument("--leads", type=int, default=5, help="leads per job (default %(default)s)")
+    p.add_argument("--speed", type=float, default=10.0,
+                   help="times faster than life; 0 = no sleeping (default %(default)s)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
+    p.add_argument("--run-id", default=None, help="prefix of job and lead ids (default: random)")
+    p.add_argument("--failure-rate", type=float, default=0.1, help="share of leads that fail (default %(default)s)")
+    p.add_argument("--warning-rate", type=float, default=None,
+                   help="share of leads with a failed agent that still succeed (default: failure-rate/2)")
+    p.add_argument("--duplicate-rate", type=float, default=0.05,
+                   help="share of events delivered twice (default %(default)s)")
+    p.add_argument("--concurrency", type=int, default=3, help="leads enriched at once per job (default %(default)s)")
+    p.add_argument("--user", default="demo", help="user (tenant) id (default %(default)s)")
+    p.add_argument("--start-time", default=None,
+                   help="virtual clock origin, ISO 8601 UTC (default: now); with --seed and --run-id makes "
+                        "every event id repeatable")
+    p.add_argument("--loop", action="store_true", help="keep starting new jobs until Ctrl-C")
+    p.add_argument("--json", action="store_true", help="print one JSON object per job instead of a line")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return p
+
+
+async def _run(args: argparse.Namespace, options: SimOptions) -> int:
+    status = 0
+    async with AsyncClient(args.target, args.token, tls=args.tls, user_id=options.user) as client:
+        def report(result: JobResult) -> None:
+            nonlocal status
+            if result.error or result.summary.rejected:
+                status = 1
+            if args.json:
+                print(json.dumps(result.as_dict(), ensure_ascii=False), flush=True)
+            elif not args.quiet or result.error:
+                print(result.line(), flush=True)
+
+        # Wall-clock stamps when playing in (scaled) real time, so the board's
+        # times make sense; the plan's virtual clock when not sleeping.
+        wall = args.speed > 0 and args.start_time is None
+        if not args.loop:
+            results = await asyncio.gather(
+                *(play_job(client, plan_job(options, i + 1), args.speed, wall) for i in range(options.jobs))
+            )
+            for r in results:
+                report(r)
+            return status
+        next_index = 1
+        running: set[asyncio.Task[JobResult]] = set()
+        try:
+            while True:
+                while len(running) < max(1, options.jobs):
+                    plan = plan_job(options, next_index)
+                    next_index += 1
+                    running.add(asyncio.create_task(play_job(client, plan, args.speed, wall)))
+                    await asyncio.sleep(0.5 if args.speed > 0 else 0)
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    report(task.result())
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point of the ``leadboard-simulate`` console script."""
+    args = _parser().parse_args(argv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    run_id = args.run_id or os.urandom(3).hex()
+    start = None
+    if args.start_time:
+        parsed = dt.datetime.fromisoformat(args.start_time.replace("Z", "+00:00"))
+        start = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+    options = SimOptions(
+        jobs=args.jobs, leads=args.leads, seed=seed, failure_rate=args.failure_rate,
+        duplicate_rate=args.duplicate_rate, warning_rate=args.warning_rate, concurrency=args.concurrency,
+        user=args.user, run_id=run_id, start_time=start,
+    )
+    if not args.quiet and not args.json:
+        print(f"leadboard-simulate: target={args.target} seed={seed} run-id={run_id} jobs={args.jobs} "
+              f"leads={args.leads} speed={args.speed}", flush=True)
+    loop = asyncio.new_event_loop()
+    main_task = loop.create_task(_run(args, options))
+    try:
+        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+    except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+        pass
+    try:
+        return loop.run_until_complete(main_task)
+    except KeyboardInterrupt:
+        main_task.cancel()
+        try:
+            loop.run_until_complete(main_task)
+        except (asyncio.CancelledError, Exception):
+            pass
+        if not args.quiet:
+            print("leadboard-simulate: stopped", file=sys.stderr, flush=True)
+        return 0 if args.loop else 130
+    except asyncio.CancelledError:
+        return 0 if args.loop else 143
+    except LeadboardError as e:
+        print(f"leadboard-simulate: {e}", file=sys.stderr)
+        return 1
+    finally:
+        loop.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

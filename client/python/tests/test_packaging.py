@@ -1,0 +1,49 @@
+"""The package under test is the installed one, with stubs generated at build time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import leadboard
+import leadboard._proto as proto
+
+SOURCE = Path(__file__).resolve().parents[1] / "leadboard"
+
+
+def test_installed_package_has_generated_stubs() -> None:
+    installed = Path(leadboard.__file__).resolve().parent
+    assert installed != SOURCE.resolve(), "tests must run against the installed (non-editable) package"
+    generated = {p.name for p in Path(proto.__file__).parent.glob("*_pb2*.py")}
+    for name in ("event", "enrichment", "lead", "board", "leadboard"):
+        assert f"{name}_pb2.py" in generated
+    assert "leadboard_pb2_grpc.py" in generated
+    # Imports were rewritten to be package-relative (no top-level `leadboard.v1`).
+    text = (Path(proto.__file__).parent / "leadboard_pb2_grpc.py").read_text()
+    assert "from leadboard.v1" not in text and "from . import" in text
+
+
+def test_public_api_reexports() -> None:
+    for name in ("Client", "AsyncClient", "adapt", "EventAdapter", "ReportSummary", "Rejection",
+                 "PipelineEvent", "Lead", "Board", "WatchEvent", "RetryPolicy"):
+        assert hasattr(leadboard, name)
+    assert leadboard.Client.__doc__ and leadboard.adapt.__doc__ and leadboard.Client.report.__doc__
+
+
+def test_status_table_has_one_root() -> None:
+    import grpc
+
+    for code, cls in leadboard.STATUS_TO_ERROR.items():
+        assert issubclass(cls, leadboard.LeadboardError)
+    assert leadboard.STATUS_TO_ERROR[grpc.StatusCode.UNAVAILABLE] is leadboard.UnavailableError
+    assert leadboard.STATUS_TO_ERROR[grpc.StatusCode.NOT_FOUND] is leadboard.NotFoundError
+    assert leadboard.STATUS_TO_ERROR[grpc.StatusCode.PERMISSION_DENIED] is leadboard.PermissionDeniedError
+    assert leadboard.STATUS_TO_ERROR[grpc.StatusCode.UNAUTHENTICATED] is leadboard.UnauthenticatedError
+    assert leadboard.STATUS_TO_ERROR[grpc.StatusCode.INVALID_ARGUMENT] is leadboard.InvalidArgumentError
+    assert issubclass(leadboard.RejectedEventsError, leadboard.LeadboardError)
+
+
+def test_bearer_metadata() -> None:
+    from leadboard._common import auth_metadata
+
+    assert auth_metadata("s3cret") == (("authorization", "Bearer s3cret"),)
+    assert auth_metadata(None) == ()
