@@ -45,6 +45,8 @@ lint_proto() {
 }
 suite "proto lint (buf)" lint_proto
 
+suite "benchmarks (quick run, figures only)" tests/bench/run.sh --quick
+
 for script in tests/grpcurl/run.sh tests/fuzz/run.sh client/python/run_tests.sh tests/e2e/run.sh; do
   [ -x "$script" ] && suite "$script" "$script"
 done

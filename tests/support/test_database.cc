@@ -57,6 +57,7 @@ TestDatabase::~TestDatabase() {
   if (!schema_.empty()) {
     try {
       soci::session sql(soci::postgresql, store::ParseDatabaseUrl(admin_url_)->postgres_conninfo);
+      sql << "SET client_min_messages TO WARNING";
       sql << "DROP SCHEMA " + schema_ + " CASCADE";
     } catch (const std::exception&) {
     }
