@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The README's first command: sets up this machine and runs the product.
+# Starts the server on the embedded SQLite default, the grpc-web proxy and
+# the board (when the board is present), and a simulated prospecting
+# pipeline feeding it; prints where to look. Ctrl-C stops everything.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+deploy/setup.sh
+venv="$root/build/py-venv"
+if [ ! -x "$venv/bin/leadboard-simulate" ]; then
+  echo "demo: installing the Python SDK and simulator into $venv"
+  python3 -m venv "$venv"
+  LEADBOARD_PROTO_DIR="$root/proto" "$venv/bin/pip" install --quiet "$root/client/python"
+fi
+board=0
+if [ -x deploy/setup_web.sh ]; then
+  deploy/setup_web.sh && board=1
+fi
+
+port=${LEADBOARD_PORT:-50051}
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "demo: stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+build/server/leadboard-server --listen="127.0.0.1:$port" --metrics_listen=127.0.0.1:9464 &
+pids+=($!)
+for _ in $(seq 50); do
+  build/client/cpp/leadboard --target "127.0.0.1:$port" board >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+if ((board)); then
+  build/go-bin/grpcwebproxy --backend_addr="127.0.0.1:$port" --run_tls_server=false \
+    --allow_all_origins --server_http_max_write_timeout=0 --server_http_debug_port=8080 \
+    >"$root/build/grpcwebproxy.log" 2>&1 &
+  pids+=($!)
+  (cd client/web && npx --no-install vite preview --host 127.0.0.1 --port 5173 --strictPort \
+    >"$root/build/board.log" 2>&1) &
+  pids+=($!)
+fi
+
+"$venv/bin/leadboard-simulate" --target "127.0.0.1:$port" --loop --speed 5 --leads 6 &
+pids+=($!)
+
+echo
+echo "leadboard is running:"
+if ((board)); then
+  echo "  board:   http://127.0.0.1:5173/?api=http://127.0.0.1:8080"
+fi
+echo "  gRPC:    127.0.0.1:$port   (grpcurl -plaintext 127.0.0.1:$port list)"
+echo "  watch:   build/client/cpp/leadboard --target 127.0.0.1:$port watch"
+echo "  metrics: http://127.0.0.1:9464/metrics"
+echo "Ctrl-C stops everything."
+wait "${pids[0]}"
