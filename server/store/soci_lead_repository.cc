@@ -82,6 +82,7 @@ void OpenSession(soci::session& session, const DatabaseUrl& url) {
   } else {
     session.open(soci::postgresql, url.postgres_conninfo);
     session << "SET synchronous_commit = on";
+    session << "SET client_min_messages TO WARNING";
   }
 }
 
