@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "leadboard/client.h"
 #include "server_process.h"
+#include "backend_test.h"
 #include "test_database.h"
 
 namespace leadboard {
@@ -49,18 +50,12 @@ int64_t ResidentKiB(int pid) {
   return -1;
 }
 
-class FaultTest : public ::testing::TestWithParam<Backend> {
+class FaultTest : public testing::BackendTest {
  protected:
-  void SetUp() override {
-    std::string skip;
-    db_ = TestDatabase::Create(GetParam(), &skip);
-    if (db_ == nullptr) GTEST_SKIP() << skip;
-  }
   void Start(std::vector<std::string> args = {}) {
     server_ = std::make_unique<ServerProcess>(db_->url(), db_->dir(), args);
     ASSERT_TRUE(server_->Start().ok());
   }
-  std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
 };
 
@@ -256,8 +251,7 @@ TEST(PostgresRestartTest, NothingAcknowledgedIsLostWhenTheDatabaseRestarts) {
   EXPECT_EQ(board->revision(), kEvents);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FaultTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return testing::BackendName(info.param); });
+LEADBOARD_INSTANTIATE_BACKENDS(FaultTest);
 
 }  // namespace
 }  // namespace leadboard

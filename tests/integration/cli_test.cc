@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server_process.h"
+#include "backend_test.h"
 #include "test_database.h"
 
 namespace leadboard {
@@ -29,12 +30,11 @@ std::string EventJson(const std::string& id, const std::string& lead, const std:
                       R"(Z")", extra, "}");
 }
 
-class CliTest : public ::testing::TestWithParam<Backend> {
+class CliTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    std::string skip;
-    db_ = TestDatabase::Create(GetParam(), &skip);
-    if (db_ == nullptr) GTEST_SKIP() << skip;
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     server_ = std::make_unique<ServerProcess>(db_->url(), db_->dir());
     absl::Status started = server_->Start();
     ASSERT_TRUE(started.ok()) << started;
@@ -52,7 +52,6 @@ class CliTest : public ::testing::TestWithParam<Backend> {
     return path;
   }
 
-  std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
 };
 
@@ -138,8 +137,7 @@ TEST_P(CliTest, BenchReportsItsFigures) {
   EXPECT_THAT(bench.output, Not(HasSubstr("incomplete")));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CliTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return testing::BackendName(info.param); });
+LEADBOARD_INSTANTIATE_BACKENDS(CliTest);
 
 }  // namespace
 }  // namespace leadboard

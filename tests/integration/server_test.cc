@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "leadboard/v1/leadboard.grpc.pb.h"
 #include "server_process.h"
+#include "backend_test.h"
 #include "test_database.h"
 
 namespace leadboard {
@@ -117,13 +118,8 @@ class WatchClient {
   bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class ServerTest : public ::testing::TestWithParam<Backend> {
+class ServerTest : public testing::BackendTest {
  protected:
-  void SetUp() override {
-    std::string skip;
-    db_ = TestDatabase::Create(GetParam(), &skip);
-    if (db_ == nullptr) GTEST_SKIP() << skip;
-  }
 
   void StartServer(std::vector<std::string> args = {}) {
     args.push_back("--progress_interval=500ms");
@@ -169,7 +165,6 @@ class ServerTest : public ::testing::TestWithParam<Backend> {
     return lead;
   }
 
-  std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::LeadBoard::Stub> stub_;
@@ -435,9 +430,7 @@ TEST_P(ServerTest, ShutdownEndsWatchesWithAResumePoint) {
   EXPECT_THAT(watch->status().error_message(), HasSubstr("resume with since_revision 1"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return testing::BackendName(info.param); });
+LEADBOARD_INSTANTIATE_BACKENDS(ServerTest);
 
 }  // namespace
 }  // namespace leadboard

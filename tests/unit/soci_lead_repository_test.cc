@@ -8,6 +8,7 @@
 #include "event_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "backend_test.h"
 #include "test_database.h"
 
 namespace leadboard::store {
@@ -24,12 +25,11 @@ class FixedClock : public Clock {
   absl::Time now = absl::FromUnixSeconds(1767225600);
 };
 
-class SociLeadRepositoryTest : public ::testing::TestWithParam<Backend> {
+class SociLeadRepositoryTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    std::string skip;
-    db_ = TestDatabase::Create(GetParam(), &skip);
-    if (db_ == nullptr) GTEST_SKIP() << skip;
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     repo_ = Open();
   }
 
@@ -60,7 +60,6 @@ class SociLeadRepositoryTest : public ::testing::TestWithParam<Backend> {
   FixedClock clock_;
   engine::BoardConfig board_ = engine::BoardConfig::Default();
   engine::StageEngine engine_{board_};
-  std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<SociLeadRepository> repo_;
 };
 
@@ -229,9 +228,7 @@ TEST_P(SociLeadRepositoryTest, TrimsTheChangeLogByAge) {
   EXPECT_EQ(*repo_->OldestRetainedRevision(), 3);  // empty log: current + 1
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, SociLeadRepositoryTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return testing::BackendName(info.param); });
+LEADBOARD_INSTANTIATE_BACKENDS(SociLeadRepositoryTest);
 
 TEST(SociLeadRepositoryOpenTest, UnreachableDatabasesAreUnavailableWithTheReason) {
   FixedClock clock;
