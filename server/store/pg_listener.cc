@@ -58,6 +58,7 @@ PgListener::~PgListener() {
 void PgListener::Run() {
   int backoff_ms = 100;
   bool healthy = true;
+  std::string last_error;
   auto set_health = [&](bool connected) {
     if (connected != healthy) {
       healthy = connected;
@@ -69,8 +70,12 @@ void PgListener::Run() {
     PGresult* listen = nullptr;
     if (PQstatus(conn) == CONNECTION_OK) listen = PQexec(conn, "LISTEN leadboard_changes");
     if (listen == nullptr || PQresultStatus(listen) != PGRES_COMMAND_OK) {
-      spdlog::warn("listener: cannot LISTEN on PostgreSQL ({}); retrying in {} ms",
-                   PQerrorMessage(conn), backoff_ms);
+      // Say it once per distinct error, not every retry.
+      std::string error = PQerrorMessage(conn);
+      if (error != last_error) {
+        spdlog::warn("listener: cannot LISTEN on PostgreSQL ({}); retrying with backoff", error);
+        last_error = std::move(error);
+      }
       if (listen != nullptr) PQclear(listen);
       PQfinish(conn);
       set_health(false);
@@ -81,6 +86,7 @@ void PgListener::Run() {
     }
     PQclear(listen);
     backoff_ms = 100;
+    last_error.clear();
     const std::string prefix = CurrentSchema(conn) + " ";
     // Catch up with whatever was committed while we were not listening.
     if (int64_t revision = CurrentRevision(conn); revision >= 0) on_revision_(revision);

@@ -88,18 +88,19 @@ void OpenSession(soci::session& session, const DatabaseUrl& url) {
 
 bool IsPostgres(const DatabaseUrl& url) { return url.backend == DatabaseUrl::Backend::kPostgres; }
 
-// Re-opens a pooled session after a failure so that the next borrower gets
-// a working connection. Best effort.
-void Recover(soci::session& session) {
+// Leaves a pooled session usable after a failure: a dead connection is
+// re-opened (a ROLLBACK on it may even "succeed"), otherwise any open
+// transaction is rolled back. Best effort. Returns `status`.
+absl::Status Recover(soci::session& session, absl::Status status) {
   try {
-    session << "ROLLBACK";
-    return;
+    if (absl::IsUnavailable(status)) {
+      session.reconnect();
+    } else {
+      session << "ROLLBACK";
+    }
   } catch (const std::exception&) {
   }
-  try {
-    session.reconnect();
-  } catch (const std::exception&) {
-  }
+  return status;
 }
 
 }  // namespace
@@ -367,11 +368,13 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     result.last_revision = revision;
   } catch (const std::exception& e) {
     absl::Status status = FromException(e, "commit");
-    if (in_transaction) {
+    if (absl::IsUnavailable(status)) {
+      writer_.reset();  // the connection may be gone: reconnect next time
+    } else if (in_transaction) {
       try {
         sql << "ROLLBACK";
       } catch (const std::exception&) {
-        writer_.reset();  // the connection is gone; reconnect next time
+        writer_.reset();
       }
     }
     return status;
@@ -386,8 +389,7 @@ absl::StatusOr<int64_t> SociLeadRepository::CurrentRevision() {
     sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(revision);
     return revision;
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "read revision");
+    return Recover(sql, FromException(e, "read revision"));
   }
 }
 
@@ -403,8 +405,7 @@ absl::StatusOr<int64_t> SociLeadRepository::OldestRetainedRevision() {
     sql << "COMMIT";
     return ind == soci::i_ok ? oldest : current + 1;
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "read oldest revision");
+    return Recover(sql, FromException(e, "read oldest revision"));
   }
 }
 
@@ -431,8 +432,7 @@ absl::StatusOr<std::vector<Change>> SociLeadRepository::ReadChanges(int64_t afte
       out.push_back(Change{rev, lead, user, job, std::move(message)});
     }
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "read changes");
+    return Recover(sql, FromException(e, "read changes"));
   }
   return out;
 }
@@ -462,8 +462,7 @@ absl::StatusOr<Snapshot> SociLeadRepository::ReadSnapshot(const LeadFilter& filt
     }
     sql << "COMMIT";
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "read snapshot");
+    return Recover(sql, FromException(e, "read snapshot"));
   }
   return snapshot;
 }
@@ -484,8 +483,7 @@ absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::s
     if (!s.ok()) return s;
     return lead;
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "get lead");
+    return Recover(sql, FromException(e, "get lead"));
   }
 }
 
@@ -520,8 +518,7 @@ absl::StatusOr<LeadPage> SociLeadRepository::ListLeads(const LeadFilter& filter,
       if (!s.ok()) return s;
     }
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "list leads");
+    return Recover(sql, FromException(e, "list leads"));
   }
   return page;
 }
@@ -542,8 +539,7 @@ absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> SociLeadRepository::Co
     st.execute();
     while (st.fetch()) counts[stage] = count;
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "count leads");
+    return Recover(sql, FromException(e, "count leads"));
   }
   return counts;
 }
@@ -603,8 +599,7 @@ absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
       }
     }
   } catch (const std::exception& e) {
-    Recover(sql);
-    return FromException(e, "list jobs");
+    return Recover(sql, FromException(e, "list jobs"));
   }
   return page;
 }

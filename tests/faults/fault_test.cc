@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "command.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadboard/client.h"
@@ -249,6 +250,41 @@ TEST(PostgresRestartTest, NothingAcknowledgedIsLostWhenTheDatabaseRestarts) {
   }
   ASSERT_TRUE(board.ok()) << board.status();
   EXPECT_EQ(board->revision(), kEvents);
+}
+
+TEST(PostgresOutageTest, HealthFollowsTheDatabaseAndIngestFailsLoudly) {
+  std::string skip;
+  auto db = TestDatabase::Create(Backend::kPostgres, &skip);
+  if (db == nullptr) GTEST_SKIP() << skip;
+  if (getuid() != 0) GTEST_SKIP() << "stopping PostgreSQL needs root";
+  ServerProcess server(db->url(), db->dir());
+  ASSERT_TRUE(server.Start().ok());
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
+  auto status_is = [&](grpc::health::v1::HealthCheckResponse::ServingStatus want) {
+    for (int i = 0; i < 200; ++i) {
+      grpc::ClientContext context;
+      grpc::health::v1::HealthCheckResponse response;
+      if (health->Check(&context, {}, &response).ok() && response.status() == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_TRUE(status_is(grpc::health::v1::HealthCheckResponse::SERVING));
+  client::Client c({server.target()});
+  ASSERT_EQ(testing::RunCommand({"/usr/bin/pg_ctlcluster", "15", "main", "stop"}).exit_code, 0);
+  EXPECT_TRUE(status_is(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
+  client::IngestOptions once;
+  once.max_attempts = 1;
+  auto refused = c.Ingest(Stream("outage", 5), once);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
+  ASSERT_EQ(testing::RunCommand({"/usr/bin/pg_ctlcluster", "15", "main", "start"}).exit_code, 0);
+  EXPECT_TRUE(status_is(grpc::health::v1::HealthCheckResponse::SERVING));
+  client::IngestOptions patient;
+  patient.max_attempts = 30;
+  auto accepted = c.Ingest(Stream("outage", 5), patient);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->accepted(), 5);  // the refused attempt stored nothing
 }
 
 LEADBOARD_INSTANTIATE_BACKENDS(FaultTest);
