@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up the board: grpcwebproxy (go install), Debian's Chromium (for the
+# browser tests), the npm packages, the generated clients and the build.
+# Idempotent.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export GOBIN="$root/build/go-bin"
+if [ ! -x "$GOBIN/grpcwebproxy" ]; then
+  echo "setup_web: installing grpcwebproxy into $GOBIN"
+  (cd /tmp && go install github.com/improbable-eng/grpc-web/go/grpcwebproxy@v0.15.0)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+cd "$root/client/web"
+# `npm install` with the committed lockfile: `npm ci` (npm 11) wrongly finds
+# the lockfile out of sync over @bufbuild/buf's optional platform packages.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm install --no-audit --no-fund --loglevel=error
+  touch node_modules
+fi
+npm run --silent generate
+npm run --silent build >/dev/null
+echo "setup_web: board built in client/web/dist"
