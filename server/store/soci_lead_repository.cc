@@ -4,9 +4,11 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -227,17 +229,64 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       return &it->second;
     };
 
+    // PostgreSQL: insert every event first in multi-row INSERTs, learning
+    // which were new from RETURNING (one round trip per chunk). SQLite: one
+    // reused prepared statement per event, below.
+    absl::flat_hash_set<std::string> inserted;
+    constexpr size_t kEventsPerInsert = 100;
+    for (size_t begin = 0; pg && begin < events.size(); begin += kEventsPerInsert) {
+      const size_t end = std::min(events.size(), begin + kEventsPerInsert);
+      std::vector<int> types;
+      std::vector<long long> times;
+      std::vector<std::string> payloads;
+      std::string query =
+          "INSERT INTO events (event_id, lead_id, job_id, user_id, type, occurred_at, "
+          "received_at, payload) VALUES ";
+      for (size_t i = begin; i < end; ++i) {
+        absl::StrAppend(&query, i == begin ? "" : ", ", "(:i", i, ", :l", i, ", :j", i, ", :u", i,
+                        ", :y", i, ", :t", i, ", :n", i, ", :p", i, ")");
+        types.push_back(static_cast<int>(events[i]->type()));
+        times.push_back(Micros(events[i]->occurred_at()));
+        payloads.push_back(Encode(*events[i]));
+      }
+      absl::StrAppend(&query, " ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
+      std::vector<std::string> returned(end - begin);
+      soci::statement insert_events(sql);
+      for (size_t i = begin; i < end; ++i) {
+        insert_events.exchange(soci::use(events[i]->event_id()));
+        insert_events.exchange(soci::use(events[i]->lead_id()));
+        insert_events.exchange(soci::use(events[i]->job_id()));
+        insert_events.exchange(soci::use(events[i]->user_id()));
+        insert_events.exchange(soci::use(types[i - begin]));
+        insert_events.exchange(soci::use(times[i - begin]));
+        insert_events.exchange(soci::use(now));
+        insert_events.exchange(soci::use(payloads[i - begin]));
+      }
+      insert_events.exchange(soci::into(returned));
+      insert_events.alloc();
+      insert_events.prepare(query);
+      insert_events.define_and_bind();
+      if (!insert_events.execute(true)) returned.clear();
+      inserted.insert(returned.begin(), returned.end());
+    }
+
     for (size_t i = 0; i < events.size(); ++i) {
       const v1::PipelineEvent& event = *events[i];
       ev_id = event.event_id();
-      ev_lead = event.lead_id();
-      ev_job = event.job_id();
-      ev_user = event.user_id();
-      ev_type = static_cast<int>(event.type());
       ev_at = Micros(event.occurred_at());
-      ev_payload = Encode(event);
-      insert_event.execute(true);
-      if (insert_event.get_affected_rows() == 0) {
+      bool is_new;
+      if (pg) {
+        is_new = inserted.erase(ev_id) == 1;  // a repeat within the batch finds it gone
+      } else {
+        ev_lead = event.lead_id();
+        ev_job = event.job_id();
+        ev_user = event.user_id();
+        ev_type = static_cast<int>(event.type());
+        ev_payload = Encode(event);
+        insert_event.execute(true);
+        is_new = insert_event.get_affected_rows() != 0;
+      }
+      if (!is_new) {
         result.outcomes[i].kind = EventOutcome::Kind::kDuplicate;
         continue;
       }
@@ -339,20 +388,57 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       j_state = Encode(*slot.job);
       upsert_job.execute(true);
     }
+    // Change rows: on PostgreSQL in multi-row INSERTs, one round trip per
+    // chunk instead of one per row (what dominates there: 4.2k -> 6.5k
+    // events/s measured); on SQLite, where a call is cheap and preparing a
+    // wide statement is not, one prepared statement reused per row (42k vs
+    // 20k events/s).
+    const size_t rows_per_insert = pg ? 200 : 0;
     long long c_rev = 0;
     std::string c_lead, c_user, c_job, c_payload;
-    soci::statement insert_change =
-        (sql.prepare << "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, "
-                        "payload) VALUES (:rev, :lead, :user, :job, :now, :payload)",
-         soci::use(c_rev), soci::use(c_lead), soci::use(c_user), soci::use(c_job),
-         soci::use(now), soci::use(c_payload));
-    for (const Change& change : result.changes) {
-      c_rev = change.revision;
-      c_lead = change.lead_id;
-      c_user = change.user_id;
-      c_job = change.job_id;
-      c_payload = Encode(*change.message);
-      insert_change.execute(true);
+    if (!pg) {
+      soci::statement insert_change =
+          (sql.prepare << "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, "
+                          "payload) VALUES (:rev, :lead, :user, :job, :now, :payload)",
+           soci::use(c_rev), soci::use(c_lead), soci::use(c_user), soci::use(c_job),
+           soci::use(now), soci::use(c_payload));
+      for (const Change& change : result.changes) {
+        c_rev = change.revision;
+        c_lead = change.lead_id;
+        c_user = change.user_id;
+        c_job = change.job_id;
+        c_payload = Encode(*change.message);
+        insert_change.execute(true);
+      }
+    }
+    for (size_t begin = 0; pg && begin < result.changes.size(); begin += rows_per_insert) {
+      const size_t end = std::min(result.changes.size(), begin + rows_per_insert);
+      std::vector<long long> revs;
+      std::vector<std::string> payloads;
+      revs.reserve(end - begin);
+      payloads.reserve(end - begin);
+      std::string query =
+          "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
+      for (size_t i = begin; i < end; ++i) {
+        absl::StrAppend(&query, i == begin ? "" : ", ", "(:r", i, ", :l", i, ", :u", i, ", :j", i,
+                        ", :t", i, ", :p", i, ")");
+        revs.push_back(result.changes[i].revision);
+        payloads.push_back(Encode(*result.changes[i].message));
+      }
+      soci::statement insert_changes(sql);
+      for (size_t i = begin; i < end; ++i) {
+        const Change& change = result.changes[i];
+        insert_changes.exchange(soci::use(revs[i - begin]));
+        insert_changes.exchange(soci::use(change.lead_id));
+        insert_changes.exchange(soci::use(change.user_id));
+        insert_changes.exchange(soci::use(change.job_id));
+        insert_changes.exchange(soci::use(now));
+        insert_changes.exchange(soci::use(payloads[i - begin]));
+      }
+      insert_changes.alloc();
+      insert_changes.prepare(query);
+      insert_changes.define_and_bind();
+      insert_changes.execute(true);
     }
     if (revision != start_revision) {
       sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(revision);
