@@ -165,12 +165,15 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     std::string ev_id, ev_lead, ev_job, ev_user, ev_payload;
     int ev_type = 0;
     long long ev_at = 0;
-    soci::statement insert_event =
-        (sql.prepare << "INSERT INTO events (event_id, lead_id, job_id, user_id, type, "
-                        "occurred_at, received_at, payload) VALUES (:id, :lead, :job, :user, "
-                        ":type, :at, :now, :payload) ON CONFLICT (event_id) DO NOTHING",
-         soci::use(ev_id), soci::use(ev_lead), soci::use(ev_job), soci::use(ev_user),
-         soci::use(ev_type), soci::use(ev_at), soci::use(now), soci::use(ev_payload));
+    std::optional<soci::statement> insert_event;  // SQLite only (see below)
+    if (!pg) {
+      insert_event.emplace(
+          (sql.prepare << "INSERT INTO events (event_id, lead_id, job_id, user_id, type, "
+                          "occurred_at, received_at, payload) VALUES (:id, :lead, :job, :user, "
+                          ":type, :at, :now, :payload) ON CONFLICT (event_id) DO NOTHING",
+           soci::use(ev_id), soci::use(ev_lead), soci::use(ev_job), soci::use(ev_user),
+           soci::use(ev_type), soci::use(ev_at), soci::use(now), soci::use(ev_payload)));
+    }
 
     struct LeadSlot {
       std::optional<v1::Lead> lead;
@@ -283,8 +286,8 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
         ev_user = event.user_id();
         ev_type = static_cast<int>(event.type());
         ev_payload = Encode(event);
-        insert_event.execute(true);
-        is_new = insert_event.get_affected_rows() != 0;
+        insert_event->execute(true);
+        is_new = insert_event->get_affected_rows() != 0;
       }
       if (!is_new) {
         result.outcomes[i].kind = EventOutcome::Kind::kDuplicate;
