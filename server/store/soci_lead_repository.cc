@@ -43,7 +43,14 @@ absl::Status Decode(const std::string& text, Message* message, absl::string_view
 // the store. Connection trouble and lock time-outs are Unavailable: the
 // caller may retry.
 absl::Status FromException(const std::exception& e, absl::string_view what) {
-  std::string message = absl::StrCat("database error during ", what, ": ", e.what());
+  // The database's own words, without the statement SOCI appends (it can be
+  // kilobytes long and carry lead data): short enough for a grpc-message.
+  absl::string_view reason = e.what();
+  if (size_t cut = reason.find(" while executing"); cut != absl::string_view::npos) {
+    reason = reason.substr(0, cut);
+  }
+  if (reason.size() > 300) reason = reason.substr(0, 300);
+  std::string message = absl::StrCat("database error during ", what, ": ", reason);
   if (const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e)) {
     switch (soci_error->get_error_category()) {
       case soci::soci_error::constraint_violation:
