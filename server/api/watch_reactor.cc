@@ -75,26 +75,26 @@ void WatchStream::CatchUp(int64_t registered_at) {
     }
     synced_at = std::max(snapshot->revision, registered_at);
   } else {
-    absl::StatusOr<int64_t> oldest = context_.repository->OldestRetainedRevision();
-    absl::StatusOr<int64_t> current =
-        oldest.ok() ? context_.repository->CurrentRevision() : oldest.status();
-    if (!current.ok()) {
+    absl::StatusOr<store::LogRange> range = context_.repository->ChangeLogRange();
+    if (!range.ok()) {
       absl::MutexLock lock(&mu_);
-      RequestFinishLocked(ToGrpcStatus(current.status()));
+      RequestFinishLocked(ToGrpcStatus(range.status()));
       return;
     }
-    if (since < *oldest - 1 || since > *current) {
+    const int64_t oldest = range->oldest;
+    const int64_t current = range->current;
+    if (since < oldest - 1 || since > current) {
       count("out_of_range", true);
       const std::string why =
-          since > *current
+          since > current
               ? absl::StrCat("since_revision ", since, " is ahead of the current revision ",
-                             *current)
+                             current)
               : absl::StrCat("since_revision ", since,
-                             " is older than the oldest retained revision ", *oldest);
+                             " is older than the oldest retained revision ", oldest);
       absl::MutexLock lock(&mu_);
       RequestFinishLocked(grpc::Status(
           grpc::StatusCode::OUT_OF_RANGE,
-          absl::StrCat(why, "; oldest retained revision is ", *oldest,
+          absl::StrCat(why, "; oldest retained revision is ", oldest,
                        "; restart from a snapshot (since_revision 0)")));
       return;
     }
@@ -102,7 +102,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
     // Replay up to what is committed now (the hub may lag behind it); the
     // live queue holds everything after registered_at, so the overlap is
     // skipped there.
-    const int64_t up_to = std::max(*current, registered_at);
+    const int64_t up_to = std::max(current, registered_at);
     for (int64_t after = since; after < up_to;) {
       absl::StatusOr<std::vector<store::Change>> page =
           context_.repository->ReadChanges(after, up_to, filter, kReplayPage);

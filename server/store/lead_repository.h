@@ -26,6 +26,12 @@ struct EventOutcome {
   engine::Rejection rejection;  // set for kRejected
 };
 
+// What the change log holds.
+struct LogRange {
+  int64_t oldest = 1;
+  int64_t current = 0;
+};
+
 // One committed change: a revision of the change log, ready to send.
 struct Change {
   int64_t revision = 0;
@@ -83,9 +89,10 @@ class LeadRepository {
   // The latest committed revision (0 for an empty log).
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
 
-  // The oldest revision still in the change log, or CurrentRevision() + 1
-  // when the log is empty.
-  virtual absl::StatusOr<int64_t> OldestRetainedRevision() = 0;
+  // The retained change log, read in one transaction: `oldest` is the
+  // oldest revision still in it (current + 1 when it is empty), `current`
+  // the latest committed revision.
+  virtual absl::StatusOr<LogRange> ChangeLogRange() = 0;
 
   // Changes with after < revision <= up_to matching `filter` (stage is
   // ignored), in order, at most `limit`.

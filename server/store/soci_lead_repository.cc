@@ -489,7 +489,7 @@ absl::StatusOr<int64_t> SociLeadRepository::CurrentRevision() {
   }
 }
 
-absl::StatusOr<int64_t> SociLeadRepository::OldestRetainedRevision() {
+absl::StatusOr<LogRange> SociLeadRepository::ChangeLogRange() {
   soci::session sql(*pool_);
   try {
     long long oldest = 0;
@@ -499,7 +499,7 @@ absl::StatusOr<int64_t> SociLeadRepository::OldestRetainedRevision() {
     sql << "SELECT MIN(revision) FROM changes", soci::into(oldest, ind);
     sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(current);
     sql << "COMMIT";
-    return ind == soci::i_ok ? oldest : current + 1;
+    return LogRange{ind == soci::i_ok ? oldest : current + 1, current};
   } catch (const std::exception& e) {
     return Recover(sql, FromException(e, "read oldest revision"));
   }

@@ -42,7 +42,7 @@ class SociLeadRepository final : public LeadRepository {
   absl::StatusOr<BatchResult> CommitBatch(const std::vector<const v1::PipelineEvent*>& events,
                                           const engine::StageEngine& engine) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
-  absl::StatusOr<int64_t> OldestRetainedRevision() override;
+  absl::StatusOr<LogRange> ChangeLogRange() override;
   absl::StatusOr<std::vector<Change>> ReadChanges(int64_t after, int64_t up_to,
                                                   const LeadFilter& filter, int limit) override;
   absl::StatusOr<Snapshot> ReadSnapshot(const LeadFilter& filter) override;

@@ -22,7 +22,9 @@ class FakeRepository : public store::LeadRepository {
     absl::MutexLock lock(&mu);
     return log.empty() ? 0 : log.back().revision;
   }
-  absl::StatusOr<int64_t> OldestRetainedRevision() override { return 1; }
+  absl::StatusOr<store::LogRange> ChangeLogRange() override {
+    return absl::UnimplementedError("fake");
+  }
   absl::StatusOr<std::vector<store::Change>> ReadChanges(int64_t after, int64_t up_to,
                                                          const store::LeadFilter&,
                                                          int limit) override {

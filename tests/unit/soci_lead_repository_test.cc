@@ -219,13 +219,14 @@ TEST_P(SociLeadRepositoryTest, TrimsTheChangeLogByAge) {
   Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
   clock_.now += absl::Hours(2);
   Commit({MakeEvent("2", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
-  EXPECT_EQ(*repo_->OldestRetainedRevision(), 1);
+  EXPECT_EQ(repo_->ChangeLogRange()->oldest, 1);
+  EXPECT_EQ(repo_->ChangeLogRange()->current, 2);
   auto trimmed = repo_->TrimChanges(clock_.now - absl::Hours(1));
   ASSERT_TRUE(trimmed.ok());
   EXPECT_EQ(*trimmed, 1);
-  EXPECT_EQ(*repo_->OldestRetainedRevision(), 2);
+  EXPECT_EQ(repo_->ChangeLogRange()->oldest, 2);
   EXPECT_EQ(*repo_->TrimChanges(clock_.now + absl::Hours(1)), 1);
-  EXPECT_EQ(*repo_->OldestRetainedRevision(), 3);  // empty log: current + 1
+  EXPECT_EQ(repo_->ChangeLogRange()->oldest, 3);  // empty log: current + 1
 }
 
 LEADBOARD_INSTANTIATE_BACKENDS(SociLeadRepositoryTest);
