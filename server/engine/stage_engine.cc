@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -118,12 +119,19 @@ void RecordActivity(v1::Lead* lead, const v1::PipelineEvent& event) {
   *lead->mutable_activity_at() = t;
 }
 
+// True if the cards are equal apart from the enrichment, the last event
+// time and the revision. The ignored fields are looked up once, by their
+// generated numbers, so a rename fails to compile rather than at run time.
 bool SameCard(const v1::Lead& a, const v1::Lead& b) {
+  static const auto* const ignored = [] {
+    const auto* descriptor = v1::Lead::descriptor();
+    return new std::vector<const google::protobuf::FieldDescriptor*>{
+        descriptor->FindFieldByNumber(v1::Lead::kEnrichmentFieldNumber),
+        descriptor->FindFieldByNumber(v1::Lead::kUpdatedAtFieldNumber),
+        descriptor->FindFieldByNumber(v1::Lead::kRevisionFieldNumber)};
+  }();
   MessageDifferencer differencer;
-  const auto* descriptor = v1::Lead::descriptor();
-  differencer.IgnoreField(descriptor->FindFieldByName("enrichment"));
-  differencer.IgnoreField(descriptor->FindFieldByName("updated_at"));
-  differencer.IgnoreField(descriptor->FindFieldByName("revision"));
+  for (const auto* field : *ignored) differencer.IgnoreField(field);
   return differencer.Compare(a, b);
 }
 
