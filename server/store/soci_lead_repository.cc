@@ -5,6 +5,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <utility>
 
@@ -73,6 +74,38 @@ std::string FilterSql(bool with_stage) {
   return sql;
 }
 
+// PostgreSQL: one statement for many rows, one round trip instead of one
+// per row: `head` (ROW), (ROW), ... `tail`, where ROW is `columns`
+// placeholders. `bind(i, st)` exchanges row i's values in order (they must
+// outlive the call); `into(st, rows)`, if given, exchanges what it returns.
+void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
+                 absl::string_view tail,
+                 const std::function<void(size_t, soci::statement&)>& bind,
+                 const std::function<void(soci::statement&, size_t)>& into = nullptr) {
+  std::string query(head);
+  for (size_t i = 0; i < rows; ++i) {
+    query += i == 0 ? "(" : ", (";
+    for (size_t c = 0; c < columns; ++c) {
+      absl::StrAppend(&query, c == 0 ? ":p" : ", :p", i * columns + c);
+    }
+    query += ")";
+  }
+  absl::StrAppend(&query, tail);
+  soci::statement st(sql);
+  for (size_t i = 0; i < rows; ++i) bind(i, st);
+  if (into) into(st, rows);
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute(true);
+}
+
+// Calls `fn(begin, end)` over [0, size) in chunks of at most `chunk`.
+template <typename Fn>
+void InChunks(size_t size, size_t chunk, Fn fn) {
+  for (size_t begin = 0; begin < size; begin += chunk) fn(begin, std::min(size, begin + chunk));
+}
+
 }  // namespace
 
 SociLeadRepository::SociLeadRepository(Options options, const Clock* clock)
@@ -82,12 +115,19 @@ SociLeadRepository::~SociLeadRepository() = default;
 
 namespace {
 
-void OpenSession(soci::session& session, const DatabaseUrl& url) {
+// The writer keeps a larger page cache (a batch's pages stay in memory
+// until COMMIT instead of spilling into the log mid-transaction) and leaves
+// checkpoints to the SqliteCheckpointer.
+void OpenSession(soci::session& session, const DatabaseUrl& url, bool writer = false) {
   if (url.backend == DatabaseUrl::Backend::kSqlite) {
     session.open(soci::sqlite3, absl::StrCat("db=\"", url.sqlite_path, "\" timeout=30"));
     session << "PRAGMA journal_mode=WAL";
     session << "PRAGMA synchronous=FULL";
     session << "PRAGMA busy_timeout=30000";
+    if (writer) {
+      session << "PRAGMA cache_size=-65536";  // KiB
+      session << "PRAGMA wal_autocheckpoint=0";
+    }
   } else {
     session.open(soci::postgresql, url.postgres_conninfo);
     session << "SET synchronous_commit = on";
@@ -119,12 +159,16 @@ absl::Status SociLeadRepository::Connect() {
     {
       absl::MutexLock lock(&writer_mu_);
       writer_ = std::make_unique<soci::session>();
-      OpenSession(*writer_, options_.url);
+      OpenSession(*writer_, options_.url, /*writer=*/true);
       absl::Status migrated = ApplyMigrations(*writer_, IsPostgres(options_.url), clock_->Now());
       if (!migrated.ok()) return migrated;
     }
     pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
     for (int i = 0; i < options_.pool_size; ++i) OpenSession(pool_->at(i), options_.url);
+    if (!IsPostgres(options_.url)) {
+      checkpointer_ = std::make_unique<SqliteCheckpointer>(options_.url.sqlite_path,
+                                                           SqliteCheckpointer::Options{});
+    }
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("cannot open database ",
                                                options_.url.Describe(), ": ", e.what()));
@@ -147,7 +191,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
   if (writer_ == nullptr) {
     try {
       writer_ = std::make_unique<soci::session>();
-      OpenSession(*writer_, options_.url);
+      OpenSession(*writer_, options_.url, /*writer=*/true);
     } catch (const std::exception& e) {
       writer_.reset();
       return FromException(e, "reconnect");
@@ -160,6 +204,15 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
   try {
     sql << (pg ? "BEGIN" : "BEGIN IMMEDIATE");
     in_transaction = true;
+    // A corrupt row ends the batch: roll back so the session stays usable.
+    auto abandon = [&](absl::Status status) {
+      try {
+        sql << "ROLLBACK";
+      } catch (const std::exception&) {
+        writer_.reset();
+      }
+      return status;
+    };
     long long revision = 0;
     // The counter row lock serializes writers, across processes too: the
     // revisions below are dense and become visible in commit order.
@@ -195,18 +248,26 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     };
     absl::flat_hash_map<std::string, JobSlot> jobs;
 
+    // SQLite: one prepared statement per table, reused for every row read
+    // (a call is cheap there). PostgreSQL: every lead and job of the batch
+    // is read up front in a few multi-row SELECTs (a call is a round trip).
+    const bool prefetched = pg;
+    std::string key, state;
+    soci::indicator state_ind = soci::i_null;
+    std::optional<soci::statement> select_lead, select_job;
+    if (!pg) {
+      select_lead.emplace((sql.prepare << "SELECT state FROM leads WHERE lead_id = :id",
+                           soci::use(key), soci::into(state, state_ind)));
+      select_job.emplace((sql.prepare << "SELECT state FROM jobs WHERE job_id = :id",
+                          soci::use(key), soci::into(state, state_ind)));
+    }
     auto load_lead = [&](const std::string& id) -> absl::StatusOr<LeadSlot*> {
       auto [it, inserted] = leads.try_emplace(id);
-      if (inserted) {
-        std::string state;
-        soci::indicator ind = soci::i_null;
-        sql << "SELECT state FROM leads WHERE lead_id = :id", soci::use(id),
-            soci::into(state, ind);
-        if (sql.got_data() && ind == soci::i_ok) {
-          v1::Lead lead;
-          absl::Status s = Decode(state, &lead, "lead");
+      if (inserted && !prefetched) {
+        key = id;
+        if (select_lead->execute(true) && state_ind == soci::i_ok) {
+          absl::Status s = Decode(state, &it->second.lead.emplace(), "lead");
           if (!s.ok()) return s;
-          it->second.lead = std::move(lead);
         }
       }
       return &it->second;
@@ -225,15 +286,11 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     };
     auto load_job = [&](const std::string& id) -> absl::StatusOr<JobSlot*> {
       auto [it, inserted] = jobs.try_emplace(id);
-      if (inserted) {
-        std::string state;
-        soci::indicator ind = soci::i_null;
-        sql << "SELECT state FROM jobs WHERE job_id = :id", soci::use(id), soci::into(state, ind);
-        if (sql.got_data() && ind == soci::i_ok) {
-          v1::Job job;
-          absl::Status s = Decode(state, &job, "job");
+      if (inserted && !prefetched) {
+        key = id;
+        if (select_job->execute(true) && state_ind == soci::i_ok) {
+          absl::Status s = Decode(state, &it->second.job.emplace(), "job");
           if (!s.ok()) return s;
-          it->second.job = std::move(job);
         }
       }
       return &it->second;
@@ -243,41 +300,82 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     // which were new from RETURNING (one round trip per chunk). SQLite: one
     // reused prepared statement per event, below.
     absl::flat_hash_set<std::string> inserted;
-    constexpr size_t kEventsPerInsert = 100;
-    for (size_t begin = 0; pg && begin < events.size(); begin += kEventsPerInsert) {
-      const size_t end = std::min(events.size(), begin + kEventsPerInsert);
-      std::vector<int> types;
-      std::vector<long long> times;
-      std::vector<std::string> payloads;
-      std::string query =
-          "INSERT INTO events (event_id, lead_id, job_id, user_id, type, occurred_at, "
-          "received_at, payload) VALUES ";
-      for (size_t i = begin; i < end; ++i) {
-        absl::StrAppend(&query, i == begin ? "" : ", ", "(:i", i, ", :l", i, ", :j", i, ", :u", i,
-                        ", :y", i, ", :t", i, ", :n", i, ", :p", i, ")");
-        types.push_back(static_cast<int>(events[i]->type()));
-        times.push_back(Micros(events[i]->occurred_at()));
-        payloads.push_back(Encode(*events[i]));
+    if (pg) {
+      std::vector<int> types(events.size());
+      std::vector<long long> times(events.size());
+      std::vector<std::string> payloads(events.size());
+      for (size_t i = 0; i < events.size(); ++i) {
+        types[i] = static_cast<int>(events[i]->type());
+        times[i] = Micros(events[i]->occurred_at());
+        payloads[i] = Encode(*events[i]);
       }
-      absl::StrAppend(&query, " ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
-      std::vector<std::string> returned(end - begin);
-      soci::statement insert_events(sql);
-      for (size_t i = begin; i < end; ++i) {
-        insert_events.exchange(soci::use(events[i]->event_id()));
-        insert_events.exchange(soci::use(events[i]->lead_id()));
-        insert_events.exchange(soci::use(events[i]->job_id()));
-        insert_events.exchange(soci::use(events[i]->user_id()));
-        insert_events.exchange(soci::use(types[i - begin]));
-        insert_events.exchange(soci::use(times[i - begin]));
-        insert_events.exchange(soci::use(now));
-        insert_events.exchange(soci::use(payloads[i - begin]));
+      InChunks(events.size(), 100, [&](size_t begin, size_t end) {
+        std::vector<std::string> returned;
+        ExecuteRows(
+            sql,
+            "INSERT INTO events (event_id, lead_id, job_id, user_id, type, occurred_at, "
+            "received_at, payload) VALUES ",
+            8, end - begin, " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            [&](size_t row, soci::statement& st) {
+              const size_t i = begin + row;
+              st.exchange(soci::use(events[i]->event_id()));
+              st.exchange(soci::use(events[i]->lead_id()));
+              st.exchange(soci::use(events[i]->job_id()));
+              st.exchange(soci::use(events[i]->user_id()));
+              st.exchange(soci::use(types[i]));
+              st.exchange(soci::use(times[i]));
+              st.exchange(soci::use(now));
+              st.exchange(soci::use(payloads[i]));
+            },
+            [&](soci::statement& st, size_t rows) {
+              returned.resize(rows);
+              st.exchange(soci::into(returned));
+            });
+        inserted.insert(returned.begin(), returned.end());
+      });
+      // Then every lead and job the batch touches, read in a few SELECTs.
+      std::vector<std::string> lead_ids, job_ids;
+      {
+        absl::flat_hash_set<absl::string_view> seen_leads, seen_jobs;
+        for (const v1::PipelineEvent* event : events) {
+          if (!event->lead_id().empty() && seen_leads.insert(event->lead_id()).second) {
+            lead_ids.push_back(event->lead_id());
+          }
+          if (seen_jobs.insert(event->job_id()).second) job_ids.push_back(event->job_id());
+        }
       }
-      insert_events.exchange(soci::into(returned));
-      insert_events.alloc();
-      insert_events.prepare(query);
-      insert_events.define_and_bind();
-      if (!insert_events.execute(true)) returned.clear();
-      inserted.insert(returned.begin(), returned.end());
+      auto prefetch = [&](const char* head, const std::vector<std::string>& ids,
+                          auto&& store) -> absl::Status {
+        absl::Status status;
+        InChunks(ids.size(), 200, [&](size_t begin, size_t end) {
+          std::vector<std::string> found_ids, found_states;
+          ExecuteRows(
+              sql, head, 1, end - begin, ")",
+              [&](size_t row, soci::statement& st) { st.exchange(soci::use(ids[begin + row])); },
+              [&](soci::statement& st, size_t rows) {
+                found_ids.resize(rows);
+                found_states.resize(rows);
+                st.exchange(soci::into(found_ids));
+                st.exchange(soci::into(found_states));
+              });
+          for (size_t i = 0; i < found_ids.size() && status.ok(); ++i) {
+            status = store(found_ids[i], found_states[i]);
+          }
+        });
+        return status;
+      };
+      absl::Status loaded = prefetch(
+          "SELECT lead_id, state FROM leads WHERE lead_id IN (", lead_ids,
+          [&](const std::string& id, const std::string& text) {
+            return Decode(text, &leads[id].lead.emplace(), "lead");
+          });
+      if (loaded.ok()) {
+        loaded = prefetch("SELECT job_id, state FROM jobs WHERE job_id IN (", job_ids,
+                          [&](const std::string& id, const std::string& text) {
+                            return Decode(text, &jobs[id].job.emplace(), "job");
+                          });
+      }
+      if (!loaded.ok()) return abandon(loaded);
     }
 
     for (size_t i = 0; i < events.size(); ++i) {
@@ -302,11 +400,11 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       }
       if (!event.lead_id().empty()) {
         absl::StatusOr<LeadSlot*> slot = load_lead(event.lead_id());
-        if (!slot.ok()) return slot.status();
+        if (!slot.ok()) return abandon(slot.status());
         const bool brings_package = event.success() && event.has_enrichment();
         if (brings_package) {
           absl::Status s = load_enrichment(event.lead_id(), *slot);
-          if (!s.ok()) return s;
+          if (!s.ok()) return abandon(s);
         }
         std::variant<engine::LeadTransition, engine::Rejection> applied =
             engine.ApplyToLead((*slot)->lead ? &*(*slot)->lead : nullptr, event);
@@ -325,7 +423,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
           if (transition.kind == v1::CHANGE_KIND_ENRICHED) {
             (*slot)->lead = transition.lead;  // so the package can be loaded
             absl::Status s = load_enrichment(event.lead_id(), *slot);
-            if (!s.ok()) return s;
+            if (!s.ok()) return abandon(s);
             *transition.lead.mutable_enrichment() = (*slot)->lead->enrichment();
           }
           ++revision;
@@ -347,7 +445,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
         (*slot)->touched = true;
       }
       absl::StatusOr<JobSlot*> job_slot = load_job(event.job_id());
-      if (!job_slot.ok()) return job_slot.status();
+      if (!job_slot.ok()) return abandon(job_slot.status());
       std::optional<v1::Job> job =
           engine.ApplyToJob((*job_slot)->job ? &*(*job_slot)->job : nullptr, event);
       if (job) {
@@ -356,99 +454,137 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       }
     }
 
-    // Write leads, jobs and changes.
-    std::string l_id, l_user, l_job, l_stage, l_state;
-    long long l_rev = 0;
-    soci::statement upsert_lead =
-        (sql.prepare << "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) "
-                        "VALUES (:id, :user, :job, :stage, :rev, :state) ON CONFLICT (lead_id) "
-                        "DO UPDATE SET user_id = excluded.user_id, job_id = excluded.job_id, "
-                        "stage = excluded.stage, revision = excluded.revision, "
-                        "state = excluded.state",
-         soci::use(l_id), soci::use(l_user), soci::use(l_job), soci::use(l_stage),
-         soci::use(l_rev), soci::use(l_state));
+    // Write leads, jobs and changes: rows gathered first, then on SQLite one
+    // prepared statement reused per row (a call is cheap there, preparing a
+    // wide statement is not: 42k vs 20k events/s measured), on PostgreSQL
+    // multi-row statements (one round trip per chunk instead of per row).
+    struct LeadRow {
+      const std::string* id;
+      const v1::Lead* lead;
+      long long revision;
+      std::string state;
+    };
+    std::vector<LeadRow> lead_rows;
+    std::vector<std::pair<std::string, const std::string*>> enrichment_rows;  // (package, id)
     for (auto& [id, slot] : leads) {
       if (!slot.touched) continue;
-      l_id = id;
-      l_user = slot.lead->user_id();
-      l_job = slot.lead->job_id();
-      l_stage = slot.lead->stage();
-      l_rev = slot.lead->revision();
-      l_state = Encode(engine::ToCard(*slot.lead));
-      upsert_lead.execute(true);
-      if (slot.enrichment_dirty) {
-        std::string enrichment = Encode(slot.lead->enrichment());
-        sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(enrichment),
-            soci::use(l_id);
+      lead_rows.push_back(LeadRow{&id, &*slot.lead, slot.lead->revision(),
+                                  Encode(engine::ToCard(*slot.lead))});
+      if (slot.enrichment_dirty) enrichment_rows.emplace_back(Encode(slot.lead->enrichment()), &id);
+    }
+    struct JobRow {
+      const std::string* id;
+      const v1::Job* job;
+      long long started_at;
+      std::string state;
+    };
+    std::vector<JobRow> job_rows;
+    for (auto& [id, slot] : jobs) {
+      if (slot.dirty) {
+        job_rows.push_back(JobRow{&id, &*slot.job, Micros(slot.job->started_at()),
+                                  Encode(*slot.job)});
       }
     }
-    std::string j_id, j_user, j_state;
-    long long j_started = 0;
-    soci::statement upsert_job =
-        (sql.prepare << "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES (:id, "
-                        ":user, :started, :state) ON CONFLICT (job_id) DO UPDATE SET "
-                        "user_id = excluded.user_id, started_at = excluded.started_at, "
-                        "state = excluded.state",
-         soci::use(j_id), soci::use(j_user), soci::use(j_started), soci::use(j_state));
-    for (auto& [id, slot] : jobs) {
-      if (!slot.dirty) continue;
-      j_id = id;
-      j_user = slot.job->user_id();
-      j_started = Micros(slot.job->started_at());
-      j_state = Encode(*slot.job);
-      upsert_job.execute(true);
+    std::vector<long long> change_revisions;
+    std::vector<std::string> change_payloads;
+    for (const Change& change : result.changes) {
+      change_revisions.push_back(change.revision);
+      change_payloads.push_back(Encode(*change.message));
     }
-    // Change rows: on PostgreSQL in multi-row INSERTs, one round trip per
-    // chunk instead of one per row (what dominates there: 4.2k -> 6.5k
-    // events/s measured); on SQLite, where a call is cheap and preparing a
-    // wide statement is not, one prepared statement reused per row (42k vs
-    // 20k events/s).
-    const size_t rows_per_insert = pg ? 200 : 0;
-    long long c_rev = 0;
-    std::string c_lead, c_user, c_job, c_payload;
-    if (!pg) {
+    static constexpr char kUpsertLead[] =
+        "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) VALUES ";
+    static constexpr char kUpsertLeadTail[] =
+        " ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, job_id = "
+        "excluded.job_id, stage = excluded.stage, revision = excluded.revision, "
+        "state = excluded.state";
+    static constexpr char kUpsertJob[] =
+        "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES ";
+    static constexpr char kUpsertJobTail[] =
+        " ON CONFLICT (job_id) DO UPDATE SET user_id = excluded.user_id, started_at = "
+        "excluded.started_at, state = excluded.state";
+    static constexpr char kInsertChange[] =
+        "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
+    auto bind_lead = [&](const LeadRow& row, soci::statement& st) {
+      st.exchange(soci::use(*row.id));
+      st.exchange(soci::use(row.lead->user_id()));
+      st.exchange(soci::use(row.lead->job_id()));
+      st.exchange(soci::use(row.lead->stage()));
+      st.exchange(soci::use(row.revision));
+      st.exchange(soci::use(row.state));
+    };
+    auto bind_job = [&](const JobRow& row, soci::statement& st) {
+      st.exchange(soci::use(*row.id));
+      st.exchange(soci::use(row.job->user_id()));
+      st.exchange(soci::use(row.started_at));
+      st.exchange(soci::use(row.state));
+    };
+    auto bind_change = [&](size_t i, soci::statement& st) {
+      st.exchange(soci::use(change_revisions[i]));
+      st.exchange(soci::use(result.changes[i].lead_id));
+      st.exchange(soci::use(result.changes[i].user_id));
+      st.exchange(soci::use(result.changes[i].job_id));
+      st.exchange(soci::use(now));
+      st.exchange(soci::use(change_payloads[i]));
+    };
+    if (pg) {
+      InChunks(lead_rows.size(), 200, [&](size_t begin, size_t end) {
+        ExecuteRows(sql, kUpsertLead, 6, end - begin, kUpsertLeadTail,
+                    [&](size_t row, soci::statement& st) { bind_lead(lead_rows[begin + row], st); });
+      });
+      InChunks(job_rows.size(), 200, [&](size_t begin, size_t end) {
+        ExecuteRows(sql, kUpsertJob, 4, end - begin, kUpsertJobTail,
+                    [&](size_t row, soci::statement& st) { bind_job(job_rows[begin + row], st); });
+      });
+      InChunks(result.changes.size(), 200, [&](size_t begin, size_t end) {
+        ExecuteRows(sql, kInsertChange, 6, end - begin, "",
+                    [&](size_t row, soci::statement& st) { bind_change(begin + row, st); });
+      });
+    } else {
+      // SOCI binds by address: each statement's row is copied into the
+      // variables it was prepared with before each execution.
+      std::string id, user, job, stage, state;
+      long long number = 0;
+      soci::statement upsert_lead =
+          (sql.prepare << absl::StrCat(kUpsertLead, "(:p0, :p1, :p2, :p3, :p4, :p5)",
+                                       kUpsertLeadTail),
+           soci::use(id), soci::use(user), soci::use(job), soci::use(stage), soci::use(number),
+           soci::use(state));
+      for (LeadRow& row : lead_rows) {
+        id = *row.id;
+        user = row.lead->user_id();
+        job = row.lead->job_id();
+        stage = row.lead->stage();
+        number = row.revision;
+        state.swap(row.state);
+        upsert_lead.execute(true);
+      }
+      soci::statement upsert_job =
+          (sql.prepare << absl::StrCat(kUpsertJob, "(:p0, :p1, :p2, :p3)", kUpsertJobTail),
+           soci::use(id), soci::use(user), soci::use(number), soci::use(state));
+      for (JobRow& row : job_rows) {
+        id = *row.id;
+        user = row.job->user_id();
+        number = row.started_at;
+        state.swap(row.state);
+        upsert_job.execute(true);
+      }
       soci::statement insert_change =
-          (sql.prepare << "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, "
-                          "payload) VALUES (:rev, :lead, :user, :job, :now, :payload)",
-           soci::use(c_rev), soci::use(c_lead), soci::use(c_user), soci::use(c_job),
-           soci::use(now), soci::use(c_payload));
-      for (const Change& change : result.changes) {
-        c_rev = change.revision;
-        c_lead = change.lead_id;
-        c_user = change.user_id;
-        c_job = change.job_id;
-        c_payload = Encode(*change.message);
+          (sql.prepare << absl::StrCat(kInsertChange, "(:p0, :p1, :p2, :p3, :p4, :p5)"),
+           soci::use(number), soci::use(id), soci::use(user), soci::use(job), soci::use(now),
+           soci::use(state));
+      for (size_t i = 0; i < result.changes.size(); ++i) {
+        number = change_revisions[i];
+        id = result.changes[i].lead_id;
+        user = result.changes[i].user_id;
+        job = result.changes[i].job_id;
+        state.swap(change_payloads[i]);
         insert_change.execute(true);
       }
     }
-    for (size_t begin = 0; pg && begin < result.changes.size(); begin += rows_per_insert) {
-      const size_t end = std::min(result.changes.size(), begin + rows_per_insert);
-      std::vector<long long> revs;
-      std::vector<std::string> payloads;
-      revs.reserve(end - begin);
-      payloads.reserve(end - begin);
-      std::string query =
-          "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
-      for (size_t i = begin; i < end; ++i) {
-        absl::StrAppend(&query, i == begin ? "" : ", ", "(:r", i, ", :l", i, ", :u", i, ", :j", i,
-                        ", :t", i, ", :p", i, ")");
-        revs.push_back(result.changes[i].revision);
-        payloads.push_back(Encode(*result.changes[i].message));
-      }
-      soci::statement insert_changes(sql);
-      for (size_t i = begin; i < end; ++i) {
-        const Change& change = result.changes[i];
-        insert_changes.exchange(soci::use(revs[i - begin]));
-        insert_changes.exchange(soci::use(change.lead_id));
-        insert_changes.exchange(soci::use(change.user_id));
-        insert_changes.exchange(soci::use(change.job_id));
-        insert_changes.exchange(soci::use(now));
-        insert_changes.exchange(soci::use(payloads[i - begin]));
-      }
-      insert_changes.alloc();
-      insert_changes.prepare(query);
-      insert_changes.define_and_bind();
-      insert_changes.execute(true);
+    // Enrichment packages: one per enriched lead, after its row exists.
+    for (auto& [package, id] : enrichment_rows) {
+      sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(package),
+          soci::use(*id);
     }
     if (revision != start_revision) {
       sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(revision);
