@@ -119,22 +119,6 @@ void RecordActivity(v1::Lead* lead, const v1::PipelineEvent& event) {
   *lead->mutable_activity_at() = t;
 }
 
-// True if the cards are equal apart from the enrichment, the last event
-// time and the revision. The ignored fields are looked up once, by their
-// generated numbers, so a rename fails to compile rather than at run time.
-bool SameCard(const v1::Lead& a, const v1::Lead& b) {
-  static const auto* const ignored = [] {
-    const auto* descriptor = v1::Lead::descriptor();
-    return new std::vector<const google::protobuf::FieldDescriptor*>{
-        descriptor->FindFieldByNumber(v1::Lead::kEnrichmentFieldNumber),
-        descriptor->FindFieldByNumber(v1::Lead::kUpdatedAtFieldNumber),
-        descriptor->FindFieldByNumber(v1::Lead::kRevisionFieldNumber)};
-  }();
-  MessageDifferencer differencer;
-  for (const auto* field : *ignored) differencer.IgnoreField(field);
-  return differencer.Compare(a, b);
-}
-
 }  // namespace
 
 v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage) {
@@ -149,6 +133,34 @@ v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage
       return board.IsFirstWorkingColumn(stage) ? v1::LEAD_STATUS_HARVESTED
                                                : v1::LEAD_STATUS_ENRICHING;
   }
+}
+
+bool SameCard(const v1::Lead& a, const v1::Lead& b, bool compare_profile) {
+  // Field by field, not by reflection: this runs for every event on the
+  // commit thread. stage_engine_test changes every field of Lead in turn
+  // and fails if one is not compared here.
+  auto same_time = [](const Timestamp& x, const Timestamp& y) {
+    return x.seconds() == y.seconds() && x.nanos() == y.nanos();
+  };
+  if (a.id() != b.id() || a.user_id() != b.user_id() || a.job_id() != b.job_id() ||
+      a.stage() != b.stage() || a.status() != b.status() ||
+      a.current_agent() != b.current_agent() || a.activity() != b.activity() ||
+      a.qualification_tier() != b.qualification_tier() ||
+      a.enrichment_stored() != b.enrichment_stored() ||
+      !same_time(a.created_at(), b.created_at()) ||
+      !same_time(a.stage_entered_at(), b.stage_entered_at()) ||
+      !same_time(a.run_started_at(), b.run_started_at()) ||
+      !same_time(a.activity_at(), b.activity_at()) ||
+      !same_time(a.enriched_at(), b.enriched_at()) ||
+      !same_time(a.previous_run_ended_at(), b.previous_run_ended_at()) ||
+      a.has_error() != b.has_error() || (a.has_error() && !SameIssue(a.error(), b.error())) ||
+      a.warnings_size() != b.warnings_size() || a.has_profile() != b.has_profile()) {
+    return false;
+  }
+  for (int i = 0; i < a.warnings_size(); ++i) {
+    if (!SameIssue(a.warnings(i), b.warnings(i))) return false;
+  }
+  return !compare_profile || MessageDifferencer::Equals(a.profile(), b.profile());
 }
 
 v1::Lead ToCard(const v1::Lead& lead) {
@@ -278,57 +290,76 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
   } else if (enrichment_replaced && lead.stage() == board_.success_column().id()) {
     out.visible = true;
     out.kind = v1::CHANGE_KIND_ENRICHED;
-  } else if (enrichment_replaced || !SameCard(lead, *current)) {
+  } else if (enrichment_replaced ||
+             !SameCard(lead, *current, /*compare_profile=*/event.has_lead())) {
     out.visible = true;
     out.kind = v1::CHANGE_KIND_UPDATED;
   }
   return out;
 }
 
-std::optional<v1::Job> StageEngine::ApplyToJob(const v1::Job* current,
-                                               const v1::PipelineEvent& event) const {
-  v1::Job job;
-  if (current != nullptr) {
-    job = *current;
-  } else {
-    job.set_id(event.job_id());
-    job.set_user_id(event.user_id());
-    job.set_status(v1::JOB_STATUS_RUNNING);
+bool StageEngine::ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const {
+  // In place, noting each real change: the commit thread runs this for
+  // every event, and most events leave their job as it was.
+  bool changed = false;
+  auto set = [&changed](auto&& current, auto&& value, auto&& assign) {
+    if (current == value) return;
+    assign(value);
+    changed = true;
+  };
+  if (job->id().empty()) {
+    job->set_id(event.job_id());
+    job->set_user_id(event.user_id());
+    job->set_status(v1::JOB_STATUS_RUNNING);
+    changed = true;
   }
   const Timestamp& t = event.occurred_at();
-  KeepEarliest(job.mutable_started_at(), t);
+  if (!IsSet(job->started_at()) || Before(t, job->started_at())) {
+    *job->mutable_started_at() = t;
+    changed = true;
+  }
   const bool job_level = event.lead_id().empty();
   switch (event.type()) {
     case v1::EVENT_TYPE_PIPELINE_START:
-      if (!event.query().empty()) job.set_query(event.query());
-      if (event.max_leads() > 0) job.set_max_leads(event.max_leads());
-      if (job.status() != v1::JOB_STATUS_RUNNING && Before(job.ended_at(), t)) {
-        job.set_status(v1::JOB_STATUS_RUNNING);  // the job was restarted
-        job.clear_ended_at();
-        job.clear_error();
+      if (!event.query().empty()) {
+        set(job->query(), event.query(), [&](const std::string& v) { job->set_query(v); });
+      }
+      if (event.max_leads() > 0) {
+        set(job->max_leads(), event.max_leads(), [&](int32_t v) { job->set_max_leads(v); });
+      }
+      if (job->status() != v1::JOB_STATUS_RUNNING && Before(job->ended_at(), t)) {
+        job->set_status(v1::JOB_STATUS_RUNNING);  // the job was restarted
+        job->clear_ended_at();
+        job->clear_error();
+        changed = true;
       }
       break;
     case v1::EVENT_TYPE_PIPELINE_END:
-      if (job_level && (job.status() == v1::JOB_STATUS_RUNNING || Before(job.ended_at(), t))) {
-        job.set_status(event.success() ? v1::JOB_STATUS_SUCCEEDED : v1::JOB_STATUS_FAILED);
-        *job.mutable_ended_at() = t;
+      if (job_level && (job->status() == v1::JOB_STATUS_RUNNING || Before(job->ended_at(), t))) {
+        job->set_status(event.success() ? v1::JOB_STATUS_SUCCEEDED : v1::JOB_STATUS_FAILED);
+        *job->mutable_ended_at() = t;
         if (!event.success()) {
-          job.set_error(event.message().empty() ? "pipeline ended without success"
-                                                : event.message());
+          job->set_error(event.message().empty() ? "pipeline ended without success"
+                                                 : event.message());
         }
+        changed = true;
       }
       break;
     case v1::EVENT_TYPE_PIPELINE_ERROR:
-      if (job_level) job.set_error(event.message().empty() ? "pipeline error" : event.message());
+      if (job_level) {
+        set(job->error(), event.message().empty() ? std::string("pipeline error") : event.message(),
+            [&](const std::string& v) { job->set_error(v); });
+      }
       break;
     case v1::EVENT_TYPE_STATUS_UPDATE:
-      if (job_level && !event.message().empty()) job.set_activity(event.message());
+      if (job_level && !event.message().empty()) {
+        set(job->activity(), event.message(), [&](const std::string& v) { job->set_activity(v); });
+      }
       break;
     default:
       break;
   }
-  if (current != nullptr && MessageDifferencer::Equals(job, *current)) return std::nullopt;
-  return job;
+  return changed;
 }
 
 }  // namespace leadboard::engine

@@ -47,10 +47,10 @@ class StageEngine {
   std::variant<LeadTransition, Rejection> ApplyToLead(const v1::Lead* current,
                                                       const v1::PipelineEvent& event) const;
 
-  // Applies a validated event to its job (`current` nullptr: new job).
-  // Returns the new job state, or nullopt if the job does not change.
-  // Job counts are not maintained here (the store computes them).
-  std::optional<v1::Job> ApplyToJob(const v1::Job* current, const v1::PipelineEvent& event) const;
+  // Applies a validated event to its job in place (an empty Job: the job
+  // is new). Returns true if the job changed. Job counts are not maintained
+  // here (the store computes them).
+  bool ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const;
 
   const BoardConfig& board() const { return board_; }
 
@@ -60,6 +60,11 @@ class StageEngine {
 
 // Status of a lead in `stage` on `board`.
 v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage);
+
+// True if the cards are equal apart from the enrichment package, updated_at
+// and revision. The profile is compared only if `compare_profile` (an event
+// without profile data cannot have changed it).
+bool SameCard(const v1::Lead& a, const v1::Lead& b, bool compare_profile = true);
 
 // The card form of a lead: everything but the enrichment package.
 v1::Lead ToCard(const v1::Lead& lead);

@@ -446,12 +446,8 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       }
       absl::StatusOr<JobSlot*> job_slot = load_job(event.job_id());
       if (!job_slot.ok()) return abandon(job_slot.status());
-      std::optional<v1::Job> job =
-          engine.ApplyToJob((*job_slot)->job ? &*(*job_slot)->job : nullptr, event);
-      if (job) {
-        (*job_slot)->job = std::move(job);
-        (*job_slot)->dirty = true;
-      }
+      if (!(*job_slot)->job) (*job_slot)->job.emplace();
+      if (engine.ApplyToJob(&*(*job_slot)->job, event)) (*job_slot)->dirty = true;
     }
 
     // Write leads, jobs and changes: rows gathered first, then on SQLite one

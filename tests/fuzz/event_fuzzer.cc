@@ -33,7 +33,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!event.has_occurred_at()) event.mutable_occurred_at()->set_seconds(1767225600);
   if (engine::ValidateEvent(event)) return 0;
   const engine::StageEngine engine(Board());
-  (void)engine.ApplyToJob(nullptr, event);
+  v1::Job job;
+  if (!engine.ApplyToJob(&job, event)) std::abort();  // a new job always changes
+  const v1::Job first_job = job;
+  // Idempotent: the same event again changes nothing, and says so.
+  if (engine.ApplyToJob(&job, event)) std::abort();
+  if (!google::protobuf::util::MessageDifferencer::Equals(job, first_job)) std::abort();
   if (event.lead_id().empty()) return 0;
   auto first = engine.ApplyToLead(nullptr, event);
   if (!std::holds_alternative<engine::LeadTransition>(first)) std::abort();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -282,21 +283,92 @@ TEST_F(StageEngineTest, JobsFollowTheirLifecycle) {
   start.clear_lead_id();
   start.set_query("B2B sales automation platform with AI");
   start.set_max_leads(10);
-  std::optional<v1::Job> job = engine_.ApplyToJob(nullptr, start);
-  ASSERT_TRUE(job.has_value());
-  EXPECT_EQ(job->status(), v1::JOB_STATUS_RUNNING);
-  EXPECT_EQ(job->query(), "B2B sales automation platform with AI");
-  EXPECT_EQ(job->max_leads(), 10);
-  // A lead event changes nothing on the job.
-  EXPECT_FALSE(engine_.ApplyToJob(&*job, MakeEvent("x", v1::EVENT_TYPE_AGENT_START, 3, "A")));
+  v1::Job job;
+  EXPECT_TRUE(engine_.ApplyToJob(&job, start));
+  EXPECT_EQ(job.status(), v1::JOB_STATUS_RUNNING);
+  EXPECT_EQ(job.query(), "B2B sales automation platform with AI");
+  EXPECT_EQ(job.max_leads(), 10);
+  // The same start again, or a lead event, changes nothing on the job.
+  EXPECT_FALSE(engine_.ApplyToJob(&job, start));
+  const v1::Job before = job;
+  EXPECT_FALSE(engine_.ApplyToJob(&job, MakeEvent("x", v1::EVENT_TYPE_AGENT_START, 3, "A")));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(job, before));
   v1::PipelineEvent end = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_END, 60, "", false);
   end.clear_lead_id();
   end.set_message("quota exceeded");
-  job = engine_.ApplyToJob(&*job, end);
-  ASSERT_TRUE(job.has_value());
-  EXPECT_EQ(job->status(), v1::JOB_STATUS_FAILED);
-  EXPECT_EQ(job->error(), "quota exceeded");
-  EXPECT_EQ(job->ended_at().seconds(), 1767225600 + 60);
+  EXPECT_TRUE(engine_.ApplyToJob(&job, end));
+  EXPECT_EQ(job.status(), v1::JOB_STATUS_FAILED);
+  EXPECT_EQ(job.error(), "quota exceeded");
+  EXPECT_EQ(job.ended_at().seconds(), 1767225600 + 60);
+  EXPECT_FALSE(engine_.ApplyToJob(&job, end));
+}
+
+}  // namespace
+}  // namespace leadboard::engine
+
+namespace leadboard::engine {
+namespace {
+
+// Changes one field of `message` so that it differs from before (a nested
+// message gets its first scalar field changed).
+void Mutate(google::protobuf::Message* message, const google::protobuf::FieldDescriptor* field) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* r = message->GetReflection();
+  if (field->is_repeated()) {
+    ASSERT_EQ(field->cpp_type(), FieldDescriptor::CPPTYPE_MESSAGE) << field->full_name();
+    google::protobuf::Message* added = r->AddMessage(message, field);
+    Mutate(added, added->GetDescriptor()->field(0));
+    return;
+  }
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      r->SetString(message, field, r->GetString(*message, field) + "+");
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      r->SetInt64(message, field, r->GetInt64(*message, field) + 1);
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+      r->SetInt32(message, field, r->GetInt32(*message, field) + 1);
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      r->SetBool(message, field, !r->GetBool(*message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      r->SetEnumValue(message, field, r->GetEnumValue(*message, field) + 1);
+      break;
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      google::protobuf::Message* nested = r->MutableMessage(message, field);
+      Mutate(nested, nested->GetDescriptor()->field(0));
+      break;
+    }
+    default:
+      FAIL() << "no mutation for " << field->full_name();
+  }
+}
+
+// Every field of Lead is compared by SameCard except the three it ignores,
+// so a field added to Lead and forgotten there fails here.
+TEST(SameCardTest, ComparesEveryFieldButEnrichmentUpdatedAtAndRevision) {
+  const auto* descriptor = v1::Lead::descriptor();
+  const std::set<int> ignored = {v1::Lead::kEnrichmentFieldNumber,
+                                 v1::Lead::kUpdatedAtFieldNumber,
+                                 v1::Lead::kRevisionFieldNumber};
+  v1::Lead base;
+  base.set_id("l1");
+  base.mutable_profile()->set_company_name("Acme");
+  ASSERT_TRUE(SameCard(base, base));
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    v1::Lead changed = base;
+    Mutate(&changed, field);
+    ASSERT_FALSE(google::protobuf::util::MessageDifferencer::Equals(base, changed))
+        << field->name();
+    EXPECT_EQ(SameCard(base, changed), ignored.count(field->number()) == 1) << field->name();
+  }
+  // Without profile data in the event, the profile is not compared.
+  v1::Lead other_profile = base;
+  other_profile.mutable_profile()->set_company_name("Other");
+  EXPECT_TRUE(SameCard(base, other_profile, /*compare_profile=*/false));
 }
 
 }  // namespace
