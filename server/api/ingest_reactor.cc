@@ -1,3 +1,4 @@
+#include "api/raw_message.h"
 #include "api/ingest_reactor.h"
 
 #include <algorithm>
@@ -37,13 +38,8 @@ void IngestReactor::OnReadDone(bool ok) {
       reads_done_ = true;
     } else if (error_.ok()) {
       const int64_t index = next_index_++;
-      std::vector<grpc::Slice> slices;
-      (void)buffer_.Dump(&slices);
+      const std::string bytes = BufferBytes(buffer_);
       buffer_.Clear();
-      std::string bytes;
-      for (const grpc::Slice& slice : slices) {
-        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
       v1::PipelineEvent event;
       std::string undecodable_id;
       std::optional<engine::Rejection> rejection =

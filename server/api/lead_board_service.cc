@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "api/grpc_status.h"
 #include "api/ingest_reactor.h"
+#include "api/raw_message.h"
 #include "api/watch_reactor.h"
 #include "engine/event_validator.h"
 
@@ -94,17 +95,22 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* LeadBoardService::IngestEvents(
   return new IngestReactor(context_, std::move(principal), summary);
 }
 
-grpc::ServerWriteReactor<v1::WatchLeadsResponse>* LeadBoardService::WatchLeads(
-    grpc::CallbackServerContext* ctx, const v1::WatchLeadsRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* LeadBoardService::WatchLeads(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* raw) {
   Principal principal;
-  v1::WatchLeadsRequest scoped = *request;
+  v1::WatchLeadsRequest request;
   std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
-  if (!invalid) invalid = CheckIds({{"job_id", request->job_id()}, {"user_id", request->user_id()}});
-  if (!invalid && request->since_revision() < 0) {
+  if (!invalid && !ParseMessage(*raw, &request)) {
+    invalid = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           "request: not a valid WatchLeadsRequest");
+  }
+  v1::WatchLeadsRequest scoped = request;
+  if (!invalid) invalid = CheckIds({{"job_id", request.job_id()}, {"user_id", request.user_id()}});
+  if (!invalid && request.since_revision() < 0) {
     invalid = InvalidField("since_revision", "must not be negative");
   }
   if (!invalid) invalid = ScopeUser(principal, scoped.mutable_user_id());
-  if (invalid) return new Refused<grpc::ServerWriteReactor<v1::WatchLeadsResponse>>(*invalid);
+  if (invalid) return new Refused<grpc::ServerWriteReactor<grpc::ByteBuffer>>(*invalid);
   return new WatchReactor(context_, scoped);
 }
 

@@ -13,15 +13,18 @@ namespace leadboard::api {
 
 // IngestEvents is registered raw (bytes in, bytes out) so that the reactor
 // can reject an undecodable event alone instead of losing the stream.
+// WatchLeads is raw too, so that a change serialized once goes to all its
+// watchers as the same bytes.
 class LeadBoardService final
-    : public v1::LeadBoard::WithRawCallbackMethod_IngestEvents<v1::LeadBoard::CallbackService> {
+    : public v1::LeadBoard::WithRawCallbackMethod_IngestEvents<
+          v1::LeadBoard::WithRawCallbackMethod_WatchLeads<v1::LeadBoard::CallbackService>> {
  public:
   explicit LeadBoardService(ServiceContext context) : context_(context) {}
 
   grpc::ServerReadReactor<grpc::ByteBuffer>* IngestEvents(grpc::CallbackServerContext* ctx,
                                                           grpc::ByteBuffer* summary) override;
-  grpc::ServerWriteReactor<v1::WatchLeadsResponse>* WatchLeads(
-      grpc::CallbackServerContext* ctx, const v1::WatchLeadsRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchLeads(grpc::CallbackServerContext* ctx,
+                                                         const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* GetLead(grpc::CallbackServerContext* ctx,
                                     const v1::GetLeadRequest* request, v1::Lead* lead) override;
   grpc::ServerUnaryReactor* ListLeads(grpc::CallbackServerContext* ctx,

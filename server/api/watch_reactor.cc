@@ -5,21 +5,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/grpc_status.h"
+#include "api/raw_message.h"
 
 namespace leadboard::api {
 namespace {
 
 constexpr int kReplayPage = 1000;
 
-std::shared_ptr<const v1::WatchLeadsResponse> Marker(int64_t revision, bool synced) {
-  auto message = std::make_shared<v1::WatchLeadsResponse>();
-  message->set_revision(revision);
+// A synced or progress marker at `revision`.
+std::shared_ptr<const std::string> Marker(int64_t revision, bool synced) {
+  v1::WatchLeadsResponse message;
+  message.set_revision(revision);
   if (synced) {
-    message->mutable_synced();
+    message.mutable_synced();
   } else {
-    message->mutable_progress();
+    message.mutable_progress();
   }
-  return message;
+  return std::make_shared<const std::string>(message.SerializeAsString());
 }
 
 store::LeadFilter FilterOf(const v1::WatchLeadsRequest& request) {
@@ -65,13 +67,14 @@ void WatchStream::CatchUp(int64_t registered_at) {
       RequestFinishLocked(ToGrpcStatus(snapshot.status()));
       return;
     }
+    v1::WatchLeadsResponse message;
     for (v1::Lead& card : snapshot->cards) {
-      auto message = std::make_shared<v1::WatchLeadsResponse>();
-      message->set_revision(card.revision());
-      v1::LeadChange* change = message->mutable_lead_change();
+      message.set_revision(card.revision());
+      v1::LeadChange* change = message.mutable_lead_change();
       change->set_kind(v1::CHANGE_KIND_SNAPSHOT);
       *change->mutable_lead() = std::move(card);
-      backlog.push_back(std::move(message));
+      backlog.push_back(Message{message.revision(), /*advances=*/false,
+                                std::make_shared<const std::string>(message.SerializeAsString())});
     }
     synced_at = std::max(snapshot->revision, registered_at);
   } else {
@@ -111,13 +114,15 @@ void WatchStream::CatchUp(int64_t registered_at) {
         RequestFinishLocked(ToGrpcStatus(page.status()));
         return;
       }
-      for (store::Change& change : *page) backlog.push_back(std::move(change.message));
+      for (const store::Change& change : *page) {
+        backlog.push_back(Message{change.revision, true, store::WireOf(change)});
+      }
       if (static_cast<int>(page->size()) < kReplayPage) break;
       after = page->back().revision;
     }
     synced_at = std::max(since, up_to);
   }
-  backlog.push_back(Marker(synced_at, /*synced=*/true));
+  backlog.push_back(Message{synced_at, true, Marker(synced_at, /*synced=*/true)});
 
   absl::MutexLock lock(&mu_);
   backlog_ = std::move(backlog);
@@ -133,7 +138,8 @@ void WatchStream::OnWatcherReady() {
 
 void WatchStream::OnWriteDone(bool ok) {
   absl::MutexLock lock(&mu_);
-  in_flight_.reset();
+  writing_ = false;
+  in_flight_.Clear();
   if (!ok) RequestFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
   MaybeWriteLocked();
 }
@@ -157,18 +163,16 @@ void WatchStream::RequestFinishLocked(grpc::Status status) {
 }
 
 void WatchStream::WriteLocked(Message message) {
-  // Snapshot entries carry their lead's revision, not a position in the log.
-  const bool snapshot_entry =
-      message->has_lead_change() && message->lead_change().kind() == v1::CHANGE_KIND_SNAPSHOT;
-  if (!snapshot_entry && !message->has_progress()) last_sent_ = message->revision();
-  in_flight_ = std::move(message);
+  if (message.advances) last_sent_ = message.revision;
+  in_flight_ = SharedBuffer(std::move(message.wire));
+  writing_ = true;
   // No buffer hint: a hinted write does not complete until a later write
   // flushes it, and a reactor has only one write in flight.
-  reactor_->StartWrite(in_flight_.get());
+  reactor_->StartWrite(&in_flight_);
 }
 
 void WatchStream::MaybeWriteLocked() {
-  if (reactor_ == nullptr || finished_ || in_flight_) return;
+  if (reactor_ == nullptr || finished_ || writing_) return;
   if (finish_) {
     finished_ = true;
     reactor_->Finish(*finish_);
@@ -182,16 +186,18 @@ void WatchStream::MaybeWriteLocked() {
   }
   if (!caught_up_) return;
   for (;;) {
-    Message message;
+    hub::Queued queued;
     int64_t progress = 0;
-    switch (watcher_->Pop(&message, &progress)) {
+    switch (watcher_->Pop(&queued, &progress)) {
       case hub::Watcher::Next::kMessage:
-        if (message->revision() <= skip_through_) continue;  // in the snapshot already
-        WriteLocked(std::move(message));
+        if (queued.revision <= skip_through_) continue;  // in the snapshot already
+        WriteLocked(Message{queued.revision, true, std::move(queued.wire)});
         return;
-      case hub::Watcher::Next::kProgress:
-        WriteLocked(Marker(std::max({progress, skip_through_, last_sent_}), /*synced=*/false));
+      case hub::Watcher::Next::kProgress: {
+        const int64_t at = std::max({progress, skip_through_, last_sent_});
+        WriteLocked(Message{at, false, Marker(at, /*synced=*/false)});
         return;
+      }
       case hub::Watcher::Next::kEmpty:
         return;
       case hub::Watcher::Next::kOverflowed:

@@ -4,7 +4,8 @@
 // from that revision on), then reads the snapshot or replay on the executor,
 // writes it, writes `synced`, and then writes live changes and heartbeats
 // as the hub delivers them. One write in flight; Finish exactly once, only
-// when no write is in flight. The stream's state (WatchStream) is shared
+// when no write is in flight. Messages go out pre-serialized (the method is
+// registered raw): a live change is serialized once for all its watchers. The stream's state (WatchStream) is shared
 // with the hub and the executor, so neither can outlive it.
 #ifndef LEADBOARD_SERVER_API_WATCH_REACTOR_H_
 #define LEADBOARD_SERVER_API_WATCH_REACTOR_H_
@@ -26,7 +27,7 @@ namespace leadboard::api {
 class WatchStream final : public hub::WatcherListener,
                           public std::enable_shared_from_this<WatchStream> {
  public:
-  using Reactor = grpc::ServerWriteReactor<v1::WatchLeadsResponse>;
+  using Reactor = grpc::ServerWriteReactor<grpc::ByteBuffer>;
 
   WatchStream(const ServiceContext& context, const v1::WatchLeadsRequest& request,
               Reactor* reactor);
@@ -41,7 +42,14 @@ class WatchStream final : public hub::WatcherListener,
   void Detach();
 
  private:
-  using Message = std::shared_ptr<const v1::WatchLeadsResponse>;
+  // A message ready to send. `advances`: sending it moves the resume
+  // point (last_sent_) to `revision` (not so for snapshot entries, whose
+  // revision is their lead's, nor for heartbeats).
+  struct Message {
+    int64_t revision = 0;
+    bool advances = true;
+    std::shared_ptr<const std::string> wire;
+  };
 
   // Reads the snapshot or the replay (executor thread).
   void CatchUp(int64_t registered_at);
@@ -59,12 +67,13 @@ class WatchStream final : public hub::WatcherListener,
   bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
   int64_t skip_through_ ABSL_GUARDED_BY(mu_) = 0;  // live changes at or below: already sent
   int64_t last_sent_ ABSL_GUARDED_BY(mu_) = 0;
-  Message in_flight_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ByteBuffer in_flight_ ABSL_GUARDED_BY(mu_);
   std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchLeadsResponse> {
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   WatchReactor(const ServiceContext& context, const v1::WatchLeadsRequest& request);
 

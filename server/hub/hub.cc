@@ -43,13 +43,17 @@ void Hub::NotifyRevision(int64_t revision) {
 
 int64_t Hub::Register(std::shared_ptr<Watcher> watcher) {
   absl::MutexLock lock(&watchers_mu_);
+  by_user_[watcher->filter().user_id].insert(watcher);
   watchers_.insert(std::move(watcher));
   return revision_;
 }
 
 void Hub::Unregister(const std::shared_ptr<Watcher>& watcher) {
   absl::MutexLock lock(&watchers_mu_);
-  watchers_.erase(watcher);
+  if (watchers_.erase(watcher) == 0) return;
+  auto it = by_user_.find(watcher->filter().user_id);
+  it->second.erase(watcher);
+  if (it->second.empty()) by_user_.erase(it);
 }
 
 int64_t Hub::revision() const {
@@ -169,11 +173,20 @@ void Hub::FanOut(const std::vector<store::Change>& changes) {
   size_t deliveries = 0;
   {
     absl::MutexLock lock(&watchers_mu_);
+    const auto any_user = by_user_.find("");
     for (const store::Change& change : changes) {
-      for (const auto& watcher : watchers_) {
-        if (!watcher->Matches(change)) continue;
-        ++deliveries;
-        if (watcher->Push(change.message)) to_notify.push_back(watcher);
+      std::shared_ptr<const std::string> wire;  // made for the first watcher only
+      auto deliver = [&](const absl::flat_hash_set<std::shared_ptr<Watcher>>& candidates) {
+        for (const auto& watcher : candidates) {
+          if (!watcher->Matches(change)) continue;
+          if (wire == nullptr) wire = store::WireOf(change);
+          ++deliveries;
+          if (watcher->Push(Queued{change.revision, wire})) to_notify.push_back(watcher);
+        }
+      };
+      if (any_user != by_user_.end()) deliver(any_user->second);
+      if (!change.user_id.empty()) {
+        if (auto own = by_user_.find(change.user_id); own != by_user_.end()) deliver(own->second);
       }
     }
     revision_ = changes.back().revision;

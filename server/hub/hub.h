@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -84,6 +85,10 @@ class Hub {
 
   mutable absl::Mutex watchers_mu_;
   absl::flat_hash_set<std::shared_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(watchers_mu_);
+  // The same watchers by the user they filter on ("": every user), so a
+  // change is matched against its own user's watchers only.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<Watcher>>> by_user_
+      ABSL_GUARDED_BY(watchers_mu_);
   int64_t revision_ ABSL_GUARDED_BY(watchers_mu_) = 0;
 
   std::thread thread_;

@@ -9,7 +9,7 @@ bool Watcher::Matches(const store::Change& change) const {
          (filter_.job_id.empty() || filter_.job_id == change.job_id);
 }
 
-bool Watcher::Push(std::shared_ptr<const v1::WatchLeadsResponse> message) {
+bool Watcher::Push(Queued message) {
   absl::MutexLock lock(&mu_);
   if (overflowed_) return false;
   if (queue_.size() >= queue_limit_) {
@@ -44,8 +44,7 @@ void Watcher::NotifyListener() {
   if (std::shared_ptr<WatcherListener> listener = listener_.lock()) listener->OnWatcherReady();
 }
 
-Watcher::Next Watcher::Pop(std::shared_ptr<const v1::WatchLeadsResponse>* message,
-                           int64_t* progress_revision) {
+Watcher::Next Watcher::Pop(Queued* message, int64_t* progress_revision) {
   absl::MutexLock lock(&mu_);
   if (overflowed_) return Next::kOverflowed;
   if (closed_) return Next::kClosed;
@@ -53,7 +52,7 @@ Watcher::Next Watcher::Pop(std::shared_ptr<const v1::WatchLeadsResponse>* messag
     *message = std::move(queue_.front());
     queue_.pop_front();
     // A heartbeat older than a queued change says nothing new.
-    if (progress_ >= 0 && progress_ <= (*message)->revision()) progress_ = -1;
+    if (progress_ >= 0 && progress_ <= message->revision) progress_ = -1;
     return Next::kMessage;
   }
   if (progress_ >= 0) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -22,6 +23,13 @@ class WatcherListener {
   virtual void OnWatcherReady() = 0;
 };
 
+// A live change queued for a watch stream: its revision and its message,
+// serialized once and shared by every watcher it goes to.
+struct Queued {
+  int64_t revision = 0;
+  std::shared_ptr<const std::string> wire;
+};
+
 class Watcher {
  public:
   Watcher(store::LeadFilter filter, size_t queue_limit, std::weak_ptr<WatcherListener> listener)
@@ -33,7 +41,7 @@ class Watcher {
   // Hub side: queue a change, or overflow if the queue is full. Returns
   // true if the listener must be told (call NotifyListener after releasing
   // any hub lock). Thread-safe.
-  bool Push(std::shared_ptr<const v1::WatchLeadsResponse> message);
+  bool Push(Queued message);
 
   // Hub side: offer a heartbeat at `revision`; replaces an unsent one.
   // Returns true if the listener must be told.
@@ -47,7 +55,7 @@ class Watcher {
 
   enum class Next { kMessage, kProgress, kEmpty, kOverflowed, kClosed };
   // Reader side: the next thing to send. kEmpty arms the listener.
-  Next Pop(std::shared_ptr<const v1::WatchLeadsResponse>* message, int64_t* progress_revision);
+  Next Pop(Queued* message, int64_t* progress_revision);
 
   size_t depth() const;
   const store::LeadFilter& filter() const { return filter_; }
@@ -57,7 +65,7 @@ class Watcher {
   const size_t queue_limit_;
   const std::weak_ptr<WatcherListener> listener_;
   mutable absl::Mutex mu_;
-  std::deque<std::shared_ptr<const v1::WatchLeadsResponse>> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   int64_t progress_ ABSL_GUARDED_BY(mu_) = -1;  // -1: no heartbeat pending
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

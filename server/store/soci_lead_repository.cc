@@ -32,9 +32,12 @@ std::string Encode(const Message& message) {
   return absl::Base64Escape(message.SerializeAsString());
 }
 
-absl::Status Decode(const std::string& text, Message* message, absl::string_view what) {
-  std::string bytes;
-  if (!absl::Base64Unescape(text, &bytes) || !message->ParseFromString(bytes)) {
+// Parses a stored payload; the decoded bytes are left in `bytes` if given.
+absl::Status Decode(const std::string& text, Message* message, absl::string_view what,
+                    std::string* bytes = nullptr) {
+  std::string local;
+  std::string& raw = bytes != nullptr ? *bytes : local;
+  if (!absl::Base64Unescape(text, &raw) || !message->ParseFromString(raw)) {
     return absl::InternalError(absl::StrCat("store: corrupt ", what, " row"));
   }
   return absl::OkStatus();
@@ -483,9 +486,12 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     }
     std::vector<long long> change_revisions;
     std::vector<std::string> change_payloads;
-    for (const Change& change : result.changes) {
+    for (Change& change : result.changes) {
+      // Serialized once: for the row, and for every watcher of the change.
       change_revisions.push_back(change.revision);
-      change_payloads.push_back(Encode(*change.message));
+      auto wire = std::make_shared<std::string>(change.message->SerializeAsString());
+      change_payloads.push_back(absl::Base64Escape(*wire));
+      change.wire = std::move(wire);
     }
     static constexpr char kUpsertLead[] =
         "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) VALUES ";
@@ -655,9 +661,10 @@ absl::StatusOr<std::vector<Change>> SociLeadRepository::ReadChanges(int64_t afte
     st.execute();
     while (st.fetch()) {
       auto message = std::make_shared<v1::WatchLeadsResponse>();
-      absl::Status s = Decode(payload, message.get(), "change");
+      auto wire = std::make_shared<std::string>();
+      absl::Status s = Decode(payload, message.get(), "change", wire.get());
       if (!s.ok()) return s;
-      out.push_back(Change{rev, lead, user, job, std::move(message)});
+      out.push_back(Change{rev, lead, user, job, std::move(message), std::move(wire)});
     }
   } catch (const std::exception& e) {
     return Recover(sql, FromException(e, "read changes"));

@@ -4,7 +4,7 @@
 #include "engine/event_decoder.h"
 #include "engine/event_validator.h"
 #include "engine/stage_engine.h"
-#include "sample_events.h"
+#include "sample_run.h"
 
 namespace leadboard::bench {
 namespace {

@@ -3,38 +3,14 @@
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
 
-#include "leadboard/v1/leadboard.grpc.pb.h"
-#include "sample_events.h"
+#include "null_service.h"
+#include "sample_run.h"
 
 namespace leadboard::bench {
 namespace {
 
-class NullIngest final : public v1::LeadBoard::CallbackService {
-  grpc::ServerReadReactor<v1::PipelineEvent>* IngestEvents(grpc::CallbackServerContext*,
-                                                           v1::IngestSummary* summary) override {
-    class Reactor final : public grpc::ServerReadReactor<v1::PipelineEvent> {
-     public:
-      explicit Reactor(v1::IngestSummary* summary) : summary_(summary) { StartRead(&event_); }
-      void OnReadDone(bool ok) override {
-        if (!ok) {
-          Finish(grpc::Status::OK);
-          return;
-        }
-        summary_->set_accepted(summary_->accepted() + 1);
-        StartRead(&event_);
-      }
-      void OnDone() override { delete this; }
-
-     private:
-      v1::IngestSummary* summary_;
-      v1::PipelineEvent event_;
-    };
-    return new Reactor(summary);
-  }
-};
-
 void BM_TransportCeiling(benchmark::State& state) {
-  NullIngest service;
+  NullService service;
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

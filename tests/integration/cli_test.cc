@@ -130,11 +130,27 @@ TEST_P(CliTest, WatchSurvivesAServerRestart) {
 }
 
 TEST_P(CliTest, BenchReportsItsFigures) {
-  testing::CommandResult bench = Cli({"bench", "--events", "400", "--streams", "2", "--watchers", "2", "--batch", "100"});
+  // Status updates: one change per event, so every figure is known.
+  testing::CommandResult bench = Cli({"bench", "--mix", "status", "--events", "400", "--streams",
+                                      "2", "--watchers", "2", "--batch", "100"});
   EXPECT_EQ(bench.exit_code, 0) << bench.output;
   EXPECT_THAT(bench.output, HasSubstr("committed   400 events"));
+  EXPECT_THAT(bench.output, HasSubstr("400 changes"));
   EXPECT_THAT(bench.output, HasSubstr("delivered   800 changes"));
   EXPECT_THAT(bench.output, Not(HasSubstr("incomplete")));
+}
+
+TEST_P(CliTest, BenchRunsRealisticLeadRunsOverUsersAndConnections) {
+  // Two lead runs (47 events each) over two users, three watchers on two
+  // connections; the bench itself fails unless every watcher reaches its
+  // user's end marker.
+  testing::CommandResult bench =
+      Cli({"bench", "--events", "94", "--streams", "2", "--watchers", "3", "--users", "2",
+           "--watchers_per_connection", "2", "--batch", "20", "--json"});
+  EXPECT_EQ(bench.exit_code, 0) << bench.output;
+  EXPECT_THAT(bench.output, HasSubstr("\"accepted\":94"));
+  EXPECT_THAT(bench.output, HasSubstr("\"errors\":0"));
+  EXPECT_THAT(bench.output, Not(HasSubstr("\"delivered\":0,")));
 }
 
 LEADBOARD_INSTANTIATE_BACKENDS(CliTest);

@@ -83,12 +83,17 @@ class Collector : public WatcherListener {
   // Pops everything queued now.
   void Drain() {
     for (;;) {
-      std::shared_ptr<const v1::WatchLeadsResponse> message;
+      Queued message;
       int64_t progress = 0;
       Watcher::Next next = watcher->Pop(&message, &progress);
       absl::MutexLock lock(&mu);
       if (next == Watcher::Next::kMessage) {
-        revisions.push_back(message->revision());
+        // What goes on the wire, and its revision, must be the change's.
+        v1::WatchLeadsResponse sent;
+        EXPECT_TRUE(sent.ParseFromString(*message.wire));
+        EXPECT_EQ(sent.revision(), message.revision);
+        revisions.push_back(message.revision);
+        wires.push_back(message.wire);
       } else if (next == Watcher::Next::kProgress) {
         heartbeats.push_back(progress);
       } else {
@@ -113,6 +118,7 @@ class Collector : public WatcherListener {
   absl::Mutex mu;
   int wakeups ABSL_GUARDED_BY(mu) = 0;
   std::vector<int64_t> revisions ABSL_GUARDED_BY(mu);
+  std::vector<std::shared_ptr<const std::string>> wires ABSL_GUARDED_BY(mu);
   std::vector<int64_t> heartbeats ABSL_GUARDED_BY(mu);
   Watcher::Next last ABSL_GUARDED_BY(mu) = Watcher::Next::kEmpty;
 };
@@ -165,6 +171,24 @@ TEST(HubTest, WatchersOnlySeeTheirUserAndJob) {
   EXPECT_EQ(mine->revisions, (std::vector<int64_t>{1, 3}));
   absl::MutexLock lock2(&job->mu);
   EXPECT_EQ(job->revisions, (std::vector<int64_t>{2, 3}));
+}
+
+TEST(HubTest, EveryWatcherOfAChangeSendsTheSameSerializedBytes) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto all = Watch(hub);
+  auto mine = Watch(hub, {"u1", "", ""});
+  auto other = Watch(hub, {"u2", "", ""});
+  hub.Publish({repo.Append("u1", "j1")});
+  ASSERT_TRUE(all->WaitFor(1));
+  ASSERT_TRUE(mine->WaitFor(1));
+  absl::MutexLock lock1(&all->mu);
+  absl::MutexLock lock2(&mine->mu);
+  EXPECT_EQ(all->wires.front().get(), mine->wires.front().get());  // one serialization
+  other->Drain();
+  absl::MutexLock lock3(&other->mu);
+  EXPECT_TRUE(other->revisions.empty());
 }
 
 TEST(HubTest, AFullWatcherOverflowsWithoutSlowingOthers) {

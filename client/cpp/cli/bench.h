@@ -1,4 +1,11 @@
 // `leadboard bench`: drives load against a server and reports what it saw.
+//
+// Ingest: `streams` threads, each writing its share of `events` over
+// IngestEvents streams of `batch` events, as fast as possible or paced to
+// `rate` (events are stamped when written, so latency is commit + fan-out,
+// not time spent waiting for a batch to fill). Watch: `watchers` streams
+// multiplexed `watchers_per_connection` to a connection, on gRPC's callback
+// threads. Latency is ingest->receipt from stamps carried in the events.
 #ifndef LEADBOARD_CLIENT_CPP_CLI_BENCH_H_
 #define LEADBOARD_CLIENT_CPP_CLI_BENCH_H_
 
@@ -14,7 +21,15 @@ struct BenchOptions {
   double rate = 0;          // offered events/s in all; 0 = as fast as possible
   int watchers = 1;         // concurrent watchers
   int batch = 500;          // events per IngestEvents stream
-  int payload = 200;        // bytes of message per event
+  // What to send: "run" (realistic lead runs: a harvest, 15 agents' start,
+  // tool call and end, a pipeline_end with a full enrichment package),
+  // "status" (status updates of `payload` bytes on 100 leads a stream: one
+  // change per event) or "harvest" (one new lead per event: fills a store).
+  std::string mix = "run";
+  int payload = 200;        // bytes of message per status event
+  int users = 1;            // leads and watchers spread over this many users
+  int watchers_per_connection = 100;
+  int server_pid = 0;       // if set: report the server's RSS per idle watcher
   std::string user = "bench";
   bool json = false;        // print one JSON object instead of a table
 };

@@ -178,7 +178,11 @@ int main(int argc, char** argv) {
   bench->add_option("--rate", bench_options.rate, "Offered events/s in all (0: as fast as possible)")->capture_default_str();
   bench->add_option("--watchers", bench_options.watchers, "Concurrent watchers")->capture_default_str();
   bench->add_option("--batch", bench_options.batch, "Events per ingest stream")->capture_default_str();
-  bench->add_option("--payload", bench_options.payload, "Bytes per event message")->capture_default_str();
+  bench->add_option("--mix", bench_options.mix, "run (realistic lead runs), status (one change per event) or harvest (new leads)")->capture_default_str();
+  bench->add_option("--payload", bench_options.payload, "Bytes per status event message")->capture_default_str();
+  bench->add_option("--users", bench_options.users, "Spread leads and watchers over this many users")->capture_default_str();
+  bench->add_option("--watchers_per_connection", bench_options.watchers_per_connection, "Watch streams per connection")->capture_default_str();
+  bench->add_option("--server_pid", bench_options.server_pid, "Report this (local) server's RSS per idle watcher");
   bench->add_option("--user", bench_options.user, "User id for the bench leads")->capture_default_str();
   bench->add_flag("--json", bench_options.json, "One JSON object");
 

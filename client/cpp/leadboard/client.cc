@@ -39,6 +39,7 @@ Client::Client(const ConnectOptions& options) : options_(options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  if (options.connection_index != 0) args.SetInt("leadboard.connection", options.connection_index);
   channel_ = grpc::CreateCustomChannel(options.target, Credentials(options), args);
   stub_ = v1::LeadBoard::NewStub(channel_);
 }

@@ -29,6 +29,9 @@ struct ConnectOptions {
   std::string token;        // sent as "authorization: Bearer <token>"
   bool tls = false;
   std::string ca_file;      // PEM roots for TLS (default: system roots)
+  // Clients with the same options share one connection; a different
+  // connection_index gets its own (benchmarks spread streams this way).
+  int connection_index = 0;
 };
 
 struct IngestOptions {

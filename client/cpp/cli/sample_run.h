@@ -1,7 +1,8 @@
-// Realistic events for benchmarks: a harvested lead, agent steps, and a
-// pipeline_end carrying a full enrichment package.
-#ifndef LEADBOARD_TESTS_BENCH_SAMPLE_EVENTS_H_
-#define LEADBOARD_TESTS_BENCH_SAMPLE_EVENTS_H_
+// Realistic events for benchmarks (`leadboard bench` and tests/bench): a
+// harvested lead, agent steps, and a pipeline_end carrying a full
+// enrichment package, sized like the pipelines in shared/DOMAIN.md.
+#ifndef LEADBOARD_CLIENT_CPP_CLI_SAMPLE_RUN_H_
+#define LEADBOARD_CLIENT_CPP_CLI_SAMPLE_RUN_H_
 
 #include <string>
 #include <vector>
@@ -48,8 +49,9 @@ inline v1::EnrichmentPackage FullPackage() {
 }
 
 // The events of one lead's enrichment: 1 harvest, 15 agents (start, tool,
-// end), 1 end with the package.
-inline std::vector<v1::PipelineEvent> LeadRun(const std::string& run, int lead) {
+// end), 1 end with the package: 47 events, about 14 KB on the wire.
+inline std::vector<v1::PipelineEvent> LeadRun(const std::string& run, int64_t lead,
+                                              const std::string& user = "bench") {
   std::vector<v1::PipelineEvent> events;
   int64_t t = 1767225600;
   auto add = [&](v1::EventType type, const std::string& agent) -> v1::PipelineEvent& {
@@ -57,7 +59,7 @@ inline std::vector<v1::PipelineEvent> LeadRun(const std::string& run, int lead) 
     e.set_event_id(absl::StrCat(run, "-", lead, "-", events.size()));
     e.set_lead_id(absl::StrCat(run, "-lead-", lead));
     e.set_job_id(run);
-    e.set_user_id("bench");
+    e.set_user_id(user);
     e.set_type(type);
     e.mutable_occurred_at()->set_seconds(t++);
     e.set_agent_name(agent);
@@ -88,4 +90,4 @@ inline std::vector<v1::PipelineEvent> LeadRun(const std::string& run, int lead) 
 
 }  // namespace leadboard::bench
 
-#endif  // LEADBOARD_TESTS_BENCH_SAMPLE_EVENTS_H_
+#endif  // LEADBOARD_CLIENT_CPP_CLI_SAMPLE_RUN_H_
