@@ -1,0 +1,80 @@
+#include "store/pg_copy.h"
+
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include <stdexcept>
+
+#include "absl/strings/str_cat.h"
+
+namespace leadboard::store {
+
+void CopyRows::Separate() {
+  if (row_started_) data_ += '\t';
+  row_started_ = true;
+}
+
+CopyRows& CopyRows::Add(absl::string_view text) {
+  Separate();
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        data_ += "\\\\";
+        break;
+      case '\t':
+        data_ += "\\t";
+        break;
+      case '\n':
+        data_ += "\\n";
+        break;
+      case '\r':
+        data_ += "\\r";
+        break;
+      default:
+        data_ += c;
+    }
+  }
+  return *this;
+}
+
+CopyRows& CopyRows::Add(int64_t number) {
+  Separate();
+  absl::StrAppend(&data_, number);
+  return *this;
+}
+
+void CopyRows::EndRow() {
+  data_ += '\n';
+  row_started_ = false;
+  ++rows_;
+}
+
+void CopyIn(soci::session& sql, const std::string& copy_command, const CopyRows& rows) {
+  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+  PGconn* conn = backend->conn_;
+  auto fail = [&](absl::string_view what) {
+    throw std::runtime_error(absl::StrCat(what, ": ", PQerrorMessage(conn)));
+  };
+  PGresult* started = PQexec(conn, copy_command.c_str());
+  const bool copying = PQresultStatus(started) == PGRES_COPY_IN;
+  PQclear(started);
+  if (!copying) fail("COPY did not start");
+  const std::string& data = rows.data();
+  if (PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 ||
+      PQputCopyEnd(conn, nullptr) != 1) {
+    fail("COPY failed");
+  }
+  bool failed = false;
+  std::string message;
+  while (PGresult* result = PQgetResult(conn)) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && !failed) {
+      failed = true;
+      message = PQresultErrorMessage(result);
+    }
+    PQclear(result);
+  }
+  if (failed) throw std::runtime_error(absl::StrCat("COPY failed: ", message));
+}
+
+}  // namespace leadboard::store
