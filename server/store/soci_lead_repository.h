@@ -18,7 +18,6 @@
 #include "store/clock.h"
 #include "store/database_url.h"
 #include "store/lead_repository.h"
-#include "store/sqlite_checkpointer.h"
 
 namespace soci {
 class connection_pool;
@@ -67,7 +66,6 @@ class SociLeadRepository final : public LeadRepository {
   std::unique_ptr<soci::connection_pool> pool_;
   absl::Mutex writer_mu_;
   std::unique_ptr<soci::session> writer_ ABSL_GUARDED_BY(writer_mu_);
-  std::unique_ptr<SqliteCheckpointer> checkpointer_;  // SQLite only
 };
 
 }  // namespace leadboard::store
