@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "store/pg_copy.h"
 #include "store/schema.h"
+#include "store/sqlite_statements.h"
 
 namespace leadboard::store {
 namespace {
@@ -192,6 +193,11 @@ absl::StatusOr<std::unique_ptr<SociLeadRepository>> SociLeadRepository::Open(
   return repo;
 }
 
+void SociLeadRepository::DropWriter() {
+  sqlite_.reset();
+  writer_.reset();
+}
+
 absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     const std::vector<const v1::PipelineEvent*>& events, const engine::StageEngine& engine) {
   const bool pg = IsPostgres(options_.url);
@@ -202,7 +208,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       OpenSession(*writer_, options_.url, /*writer=*/true);
       CreateStagingTables(*writer_, options_.url);
     } catch (const std::exception& e) {
-      writer_.reset();
+      DropWriter();
       return FromException(e, "reconnect");
     }
   }
@@ -211,38 +217,33 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
   result.outcomes.resize(events.size());
   bool in_transaction = false;
   try {
-    sql << (pg ? "BEGIN" : "BEGIN IMMEDIATE");
-    in_transaction = true;
+    if (!pg && sqlite_ == nullptr) sqlite_ = std::make_unique<SqliteStatements>(sql);
+    SqliteStatements* const lite = sqlite_.get();  // SQLite only
+    long long revision = 0;
+    // The counter row lock serializes writers, across processes too: the
+    // revisions below are dense and become visible in commit order.
+    if (pg) {
+      sql << "BEGIN";
+      in_transaction = true;
+      sql << "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE", soci::into(revision);
+    } else {
+      lite->begin.execute(true);
+      in_transaction = true;
+      SqliteStatements::ReadOne(lite->read_revision);
+      revision = lite->revision;
+    }
     // A corrupt row ends the batch: roll back so the session stays usable.
     auto abandon = [&](absl::Status status) {
       try {
         sql << "ROLLBACK";
       } catch (const std::exception&) {
-        writer_.reset();
+        DropWriter();
       }
       return status;
     };
-    long long revision = 0;
-    // The counter row lock serializes writers, across processes too: the
-    // revisions below are dense and become visible in commit order.
-    sql << (pg ? "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE"
-               : "SELECT revision FROM revision_counter WHERE id = 1"),
-        soci::into(revision);
     const long long start_revision = revision;
     const long long now = absl::ToUnixMicros(clock_->Now());
-
-    std::string ev_id, ev_lead, ev_job, ev_user, ev_payload;
-    int ev_type = 0;
-    long long ev_at = 0;
-    std::optional<soci::statement> insert_event;  // SQLite only (see below)
-    if (!pg) {
-      insert_event.emplace(
-          (sql.prepare << "INSERT INTO events (event_id, lead_id, job_id, user_id, type, "
-                          "occurred_at, received_at, payload) VALUES (:id, :lead, :job, :user, "
-                          ":type, :at, :now, :payload) ON CONFLICT (event_id) DO NOTHING",
-           soci::use(ev_id), soci::use(ev_lead), soci::use(ev_job), soci::use(ev_user),
-           soci::use(ev_type), soci::use(ev_at), soci::use(now), soci::use(ev_payload)));
-    }
+    if (lite != nullptr) lite->now = now;
 
     struct LeadSlot {
       std::optional<v1::Lead> lead;
@@ -257,25 +258,16 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     };
     absl::flat_hash_map<std::string, JobSlot> jobs;
 
-    // SQLite: one prepared statement per table, reused for every row read
+    // SQLite: a prepared statement per table, reused for every row read
     // (a call is cheap there). PostgreSQL: every lead and job of the batch
-    // is read up front in a few multi-row SELECTs (a call is a round trip).
-    const bool prefetched = pg;
-    std::string key, state;
-    soci::indicator state_ind = soci::i_null;
-    std::optional<soci::statement> select_lead, select_job;
-    if (!pg) {
-      select_lead.emplace((sql.prepare << "SELECT state FROM leads WHERE lead_id = :id",
-                           soci::use(key), soci::into(state, state_ind)));
-      select_job.emplace((sql.prepare << "SELECT state FROM jobs WHERE job_id = :id",
-                          soci::use(key), soci::into(state, state_ind)));
-    }
+    // is read up front, one query each (a call is a round trip).
     auto load_lead = [&](const std::string& id) -> absl::StatusOr<LeadSlot*> {
       auto [it, inserted] = leads.try_emplace(id);
-      if (inserted && !prefetched) {
-        key = id;
-        if (select_lead->execute(true) && state_ind == soci::i_ok) {
-          absl::Status s = Decode(state, &it->second.lead.emplace(), "lead");
+      if (inserted && !pg) {
+        lite->id = id;
+        if (SqliteStatements::ReadOne(lite->select_lead) &&
+            lite->state_indicator == soci::i_ok) {
+          absl::Status s = Decode(lite->state, &it->second.lead.emplace(), "lead");
           if (!s.ok()) return s;
         }
       }
@@ -295,10 +287,11 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     };
     auto load_job = [&](const std::string& id) -> absl::StatusOr<JobSlot*> {
       auto [it, inserted] = jobs.try_emplace(id);
-      if (inserted && !prefetched) {
-        key = id;
-        if (select_job->execute(true) && state_ind == soci::i_ok) {
-          absl::Status s = Decode(state, &it->second.job.emplace(), "job");
+      if (inserted && !pg) {
+        lite->id = id;
+        if (SqliteStatements::ReadOne(lite->select_job) &&
+            lite->state_indicator == soci::i_ok) {
+          absl::Status s = Decode(lite->state, &it->second.job.emplace(), "job");
           if (!s.ok()) return s;
         }
       }
@@ -364,19 +357,20 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
 
     for (size_t i = 0; i < events.size(); ++i) {
       const v1::PipelineEvent& event = *events[i];
-      ev_id = event.event_id();
-      ev_at = Micros(event.occurred_at());
+      const long long occurred_at = Micros(event.occurred_at());
       bool is_new;
       if (pg) {
-        is_new = inserted.erase(ev_id) == 1;  // a repeat within the batch finds it gone
+        is_new = inserted.erase(event.event_id()) == 1;  // a repeat within the batch: gone
       } else {
-        ev_lead = event.lead_id();
-        ev_job = event.job_id();
-        ev_user = event.user_id();
-        ev_type = static_cast<int>(event.type());
-        ev_payload = Encode(event);
-        insert_event->execute(true);
-        is_new = insert_event->get_affected_rows() != 0;
+        lite->id = event.event_id();
+        lite->lead = event.lead_id();
+        lite->job = event.job_id();
+        lite->user = event.user_id();
+        lite->type = static_cast<int>(event.type());
+        lite->number = occurred_at;
+        lite->payload = Encode(event);
+        lite->insert_event.execute(true);
+        is_new = lite->insert_event.get_affected_rows() != 0;
       }
       if (!is_new) {
         result.outcomes[i].kind = EventOutcome::Kind::kDuplicate;
@@ -394,12 +388,17 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
             engine.ApplyToLead((*slot)->lead ? &*(*slot)->lead : nullptr, event);
         if (auto* rejection = std::get_if<engine::Rejection>(&applied)) {
           result.outcomes[i] = {EventOutcome::Kind::kRejected, *rejection};
-          sql << "DELETE FROM events WHERE event_id = :id", soci::use(ev_id);
+          if (pg) {
+            sql << "DELETE FROM events WHERE event_id = :id", soci::use(event.event_id());
+          } else {
+            lite->id = event.event_id();
+            lite->delete_event.execute(true);
+          }
           continue;
         }
         engine::LeadTransition& transition = std::get<engine::LeadTransition>(applied);
         if (brings_package && transition.lead.enrichment_stored() &&
-            Micros(transition.lead.enriched_at()) == ev_at) {
+            Micros(transition.lead.enriched_at()) == occurred_at) {
           (*slot)->enrichment_dirty = true;
           (*slot)->enrichment_loaded = true;
         }
@@ -562,45 +561,29 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
                     });
       }
     } else {
-      // SOCI binds by address: each statement's row is copied into the
-      // variables it was prepared with before each execution.
-      std::string id, user, job, stage, state;
-      long long number = 0;
-      soci::statement upsert_lead =
-          (sql.prepare << absl::StrCat(kUpsertLead, "(:p0, :p1, :p2, :p3, :p4, :p5)",
-                                       kUpsertLeadTail),
-           soci::use(id), soci::use(user), soci::use(job), soci::use(stage), soci::use(number),
-           soci::use(state));
       for (LeadRow& row : lead_rows) {
-        id = *row.id;
-        user = row.lead->user_id();
-        job = row.lead->job_id();
-        stage = row.lead->stage();
-        number = row.revision;
-        state.swap(row.state);
-        upsert_lead.execute(true);
+        lite->id = *row.id;
+        lite->user = row.lead->user_id();
+        lite->job = row.lead->job_id();
+        lite->stage = row.lead->stage();
+        lite->number = row.revision;
+        lite->state.swap(row.state);
+        lite->upsert_lead.execute(true);
       }
-      soci::statement upsert_job =
-          (sql.prepare << absl::StrCat(kUpsertJob, "(:p0, :p1, :p2, :p3)", kUpsertJobTail),
-           soci::use(id), soci::use(user), soci::use(number), soci::use(state));
       for (JobRow& row : job_rows) {
-        id = *row.id;
-        user = row.job->user_id();
-        number = row.started_at;
-        state.swap(row.state);
-        upsert_job.execute(true);
+        lite->id = *row.id;
+        lite->user = row.job->user_id();
+        lite->number = row.started_at;
+        lite->state.swap(row.state);
+        lite->upsert_job.execute(true);
       }
-      soci::statement insert_change =
-          (sql.prepare << absl::StrCat(kInsertChange, "(:p0, :p1, :p2, :p3, :p4, :p5)"),
-           soci::use(number), soci::use(id), soci::use(user), soci::use(job), soci::use(now),
-           soci::use(state));
       for (size_t i = 0; i < result.changes.size(); ++i) {
-        number = change_revisions[i];
-        id = result.changes[i].lead_id;
-        user = result.changes[i].user_id;
-        job = result.changes[i].job_id;
-        state.swap(change_payloads[i]);
-        insert_change.execute(true);
+        lite->number = change_revisions[i];
+        lite->lead = result.changes[i].lead_id;
+        lite->user = result.changes[i].user_id;
+        lite->job = result.changes[i].job_id;
+        lite->payload.swap(change_payloads[i]);
+        lite->insert_change.execute(true);
       }
     }
     // Enrichment packages: one per enriched lead, after its row exists.
@@ -608,27 +591,32 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(package),
           soci::use(*id);
     }
-    if (revision != start_revision) {
+    if (revision != start_revision && !pg) {
+      lite->revision = revision;
+      lite->update_revision.execute(true);
+    } else if (revision != start_revision) {
       sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(revision);
-      if (pg) {
-        // One notification per committed batch: "SCHEMA REVISION", so that
-        // deployments sharing a database in different schemas ignore each other.
-        std::string payload = absl::StrCat(" ", revision);
-        sql << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(payload);
-      }
+      // One notification per committed batch: "SCHEMA REVISION", so that
+      // deployments sharing a database in different schemas ignore each other.
+      std::string payload = absl::StrCat(" ", revision);
+      sql << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(payload);
     }
-    sql << "COMMIT";
+    if (pg) {
+      sql << "COMMIT";
+    } else {
+      lite->commit.execute(true);
+    }
     in_transaction = false;
     result.last_revision = revision;
   } catch (const std::exception& e) {
     absl::Status status = FromException(e, "commit");
     if (absl::IsUnavailable(status)) {
-      writer_.reset();  // the connection may be gone: reconnect next time
+      DropWriter();  // the connection may be gone: reconnect next time
     } else if (in_transaction) {
       try {
         sql << "ROLLBACK";
       } catch (const std::exception&) {
-        writer_.reset();
+        DropWriter();
       }
     }
     return status;
@@ -869,7 +857,7 @@ absl::StatusOr<int64_t> SociLeadRepository::TrimChanges(absl::Time cutoff) {
     st.execute(true);
     return static_cast<int64_t>(st.get_affected_rows());
   } catch (const std::exception& e) {
-    writer_.reset();
+    DropWriter();
     return FromException(e, "trim changes");
   }
 }

@@ -26,6 +26,8 @@ class session;
 
 namespace leadboard::store {
 
+struct SqliteStatements;
+
 class SociLeadRepository final : public LeadRepository {
  public:
   struct Options {
@@ -60,12 +62,17 @@ class SociLeadRepository final : public LeadRepository {
  private:
   SociLeadRepository(Options options, const Clock* clock);
   absl::Status Connect();
+  // Forgets the writer connection and its statements; the next batch
+  // reconnects.
+  void DropWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
 
   const Options options_;
   const Clock* clock_;
   std::unique_ptr<soci::connection_pool> pool_;
   absl::Mutex writer_mu_;
   std::unique_ptr<soci::session> writer_ ABSL_GUARDED_BY(writer_mu_);
+  // SQLite: the writer's statements, prepared once per connection.
+  std::unique_ptr<SqliteStatements> sqlite_ ABSL_GUARDED_BY(writer_mu_);
 };
 
 }  // namespace leadboard::store

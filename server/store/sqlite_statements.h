@@ -1,0 +1,45 @@
+// SqliteStatements: the SQLite writer's statements, prepared once per
+// connection and reused by every batch. Preparing them for each batch cost
+// more than a small commit's own work (a quiet stream commits every event
+// on its own). SOCI binds by address: set the fields a statement uses,
+// then execute it.
+#ifndef LEADBOARD_SERVER_STORE_SQLITE_STATEMENTS_H_
+#define LEADBOARD_SERVER_STORE_SQLITE_STATEMENTS_H_
+
+#include <soci/soci.h>
+
+#include <string>
+
+namespace leadboard::store {
+
+struct SqliteStatements {
+  explicit SqliteStatements(soci::session& sql);
+
+  // Executes a statement that reads one row, then resets it: a read left
+  // pending holds its snapshot, and SQLite could never restart the log.
+  static bool ReadOne(soci::statement& statement);
+
+  // Bound values.
+  long long revision = 0;  // read_revision (out), update_revision
+  long long now = 0;       // received_at, committed_at
+  long long number = 0;    // occurred_at, a lead's revision, a job's start, a change's revision
+  int type = 0;
+  std::string id, lead, job, user, stage, state, payload;
+  soci::indicator state_indicator = soci::i_null;
+
+  soci::statement begin;            // BEGIN IMMEDIATE
+  soci::statement read_revision;    // -> revision
+  soci::statement update_revision;  // revision
+  soci::statement commit;
+  soci::statement insert_event;     // id, lead, job, user, type, number, now, payload
+  soci::statement delete_event;     // id
+  soci::statement select_lead;      // id -> state, state_indicator
+  soci::statement select_job;       // id -> state, state_indicator
+  soci::statement upsert_lead;      // id, user, job, stage, number, state
+  soci::statement upsert_job;       // id, user, number, state
+  soci::statement insert_change;    // number, lead, user, job, now, payload
+};
+
+}  // namespace leadboard::store
+
+#endif  // LEADBOARD_SERVER_STORE_SQLITE_STATEMENTS_H_
