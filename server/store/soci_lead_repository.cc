@@ -436,7 +436,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     // Write leads, jobs and changes: rows gathered first, then on SQLite one
     // prepared statement reused per row (a call is cheap there, preparing a
     // wide statement is not: 42k vs 20k events/s measured), on PostgreSQL
-    // multi-row statements (one round trip per chunk instead of per row).
+    // COPY, or multi-row statements for a small batch (see below).
     struct LeadRow {
       const std::string* id;
       const v1::Lead* lead;
