@@ -102,8 +102,7 @@ class EventSource {
     }
     if (options_.mix == "harvest") {
       const int64_t lead = k * options_.streams + stream_;
-      v1::PipelineEvent event = bench::LeadRun(run_, lead, UserOf(options_, lead)).front();
-      return event;
+      return bench::HarvestEvent(run_, lead, UserOf(options_, lead));
     }
     if (next_ >= run_events_.size()) {
       const int64_t lead = leads_++ * options_.streams + stream_;

@@ -48,6 +48,22 @@ inline v1::EnrichmentPackage FullPackage() {
   return p;
 }
 
+// The harvest of one lead: the first event of its run.
+inline v1::PipelineEvent HarvestEvent(const std::string& run, int64_t lead,
+                                      const std::string& user = "bench") {
+  v1::PipelineEvent e;
+  e.set_event_id(absl::StrCat(run, "-", lead, "-1"));
+  e.set_lead_id(absl::StrCat(run, "-lead-", lead));
+  e.set_job_id(run);
+  e.set_user_id(user);
+  e.set_type(v1::EVENT_TYPE_LEAD_GENERATED);
+  e.mutable_occurred_at()->set_seconds(1767225600);
+  e.mutable_lead()->set_company_name("TechStart Solutions");
+  e.mutable_lead()->set_website("https://techstart.com");
+  e.mutable_lead()->set_description(std::string(300, 'x'));
+  return e;
+}
+
 // The events of one lead's enrichment: 1 harvest, 15 agents (start, tool,
 // end), 1 end with the package: 47 events, about 14 KB on the wire.
 inline std::vector<v1::PipelineEvent> LeadRun(const std::string& run, int64_t lead,
@@ -65,10 +81,8 @@ inline std::vector<v1::PipelineEvent> LeadRun(const std::string& run, int64_t le
     e.set_agent_name(agent);
     return e;
   };
-  v1::PipelineEvent& g = add(v1::EVENT_TYPE_LEAD_GENERATED, "");
-  g.mutable_lead()->set_company_name("TechStart Solutions");
-  g.mutable_lead()->set_website("https://techstart.com");
-  g.mutable_lead()->set_description(std::string(300, 'x'));
+  events.push_back(HarvestEvent(run, lead, user));
+  ++t;
   for (const char* agent : {"TavilyEnrichmentAgent", "ContactExtractionAgent", "PainPointDeepeningAgent",
                             "LeadQualificationAgent", "CompetitorIdentificationAgent",
                             "BuyingTriggerIdentificationAgent", "ValuePropositionCustomizationAgent",
