@@ -76,9 +76,15 @@ try {
   await until("board page", async () => (await page.goto(url)).ok());
   const connection = () => page.locator('[data-testid="connection-state"]').textContent();
   check("the board connects and goes live", await until("live", async () => (await connection()) === "live"));
-  check("columns come from GetBoard, in order",
-    (await page.locator('[data-testid^="column-"]').evaluateAll((els) => els.map((e) => e.dataset.testid))).join(",") ===
-      "column-harvested,column-intake,column-research,column-qualification,column-intelligence,column-strategy,column-outreach,column-enriched,column-failed");
+  // "live" comes from the watch stream and the columns from GetBoard: two
+  // requests, either may land first, so wait for the columns too.
+  const expectedColumns =
+    "column-harvested,column-intake,column-research,column-qualification,column-intelligence,column-strategy,column-outreach,column-enriched,column-failed";
+  const columns = () =>
+    page.locator('[data-testid^="column-"]').evaluateAll((els) => els.map((e) => e.dataset.testid).join(","));
+  await until("columns", async () => (await columns()) === expectedColumns, 10000);
+  const shown = await columns();
+  check("columns come from GetBoard, in order", shown === expectedColumns, `columns: ${shown}`);
 
   const simulator = start(bins.simulate, ["--target", `127.0.0.1:${grpcPort}`, "--jobs", "1", "--leads", "3",
     "--speed", "20", "--seed", "7", "--failure-rate", "0", "--duplicate-rate", "0", "--run-id", "e2e", "--quiet"]);
