@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """leadboard's benchmarks, one command: prints every figure and writes
-build/bench/results.md (tables, method, machine) and build/bench/growth.csv.
+build/bench/results.md (tables, method, machine), build/bench/growth.csv
+(10k to 1M stored leads) and build/bench/fanout.csv (1 to 10,000 watchers).
 Asserts nothing about speed. --quick runs every part briefly (CI proves the
 benchmarks still run). PostgreSQL rows need LEADBOARD_TEST_POSTGRES_URL.
 
@@ -320,6 +321,17 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows):
         for name, size, full, fixed in growth_rows:
             csv.write(f"{name},{size},{full.get('events_per_second', '')},"
                       f"{fixed.get('latency_ms_p50', '')},{fixed.get('latency_ms_p99', '')}\n")
+    with open(OUT / "fanout.csv", "w") as csv:
+        csv.write("watchers,deliveries_per_second,server_deliveries_per_core_second,"
+                  "rss_kib_per_idle_watcher,offered_events_per_second,latency_ms_p50,"
+                  "latency_ms_p99,latency_ms_p999\n")
+        for w, rate, full, fixed in fan_rows:
+            cpu = full.get("server_cpu_seconds")
+            per_core = full.get("delivered", 0) / cpu if cpu else ""
+            csv.write(f"{w},{full.get('deliveries_per_second', '')},{per_core},"
+                      f"{full.get('rss_kib_per_watcher', '')},{rate},"
+                      f"{fixed.get('latency_ms_p50', '')},{fixed.get('latency_ms_p99', '')},"
+                      f"{fixed.get('latency_ms_p999', '')}\n")
     log("\n" + "\n".join(lines))
     log(f"\nresults: {OUT / 'results.md'}")
 
