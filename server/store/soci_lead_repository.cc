@@ -19,6 +19,7 @@
 #include "store/pg_copy.h"
 #include "store/schema.h"
 #include "store/sqlite_statements.h"
+#include "store/write_sql.h"
 
 namespace leadboard::store {
 namespace {
@@ -82,11 +83,10 @@ std::string FilterSql(bool with_stage) {
 // PostgreSQL: one statement for many rows, one round trip instead of one
 // per row: `head` (ROW), (ROW), ... `tail`, where ROW is `columns`
 // placeholders. `bind(i, st)` exchanges row i's values in order (they must
-// outlive the call); `into(st, rows)`, if given, exchanges what it returns.
+// outlive the call).
 void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
                  absl::string_view tail,
-                 const std::function<void(size_t, soci::statement&)>& bind,
-                 const std::function<void(soci::statement&, size_t)>& into = nullptr) {
+                 const std::function<void(size_t, soci::statement&)>& bind) {
   std::string query(head);
   for (size_t i = 0; i < rows; ++i) {
     query += i == 0 ? "(" : ", (";
@@ -98,7 +98,6 @@ void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, siz
   absl::StrAppend(&query, tail);
   soci::statement st(sql);
   for (size_t i = 0; i < rows; ++i) bind(i, st);
-  if (into) into(st, rows);
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
@@ -475,19 +474,11 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       change_payloads.push_back(absl::Base64Escape(*wire));
       change.wire = std::move(wire);
     }
-    static constexpr absl::string_view kUpsertLead =
-        "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) VALUES ";
-    static constexpr char kUpsertLeadTail[] =
-        " ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, job_id = "
-        "excluded.job_id, stage = excluded.stage, revision = excluded.revision, "
-        "state = excluded.state";
-    static constexpr char kUpsertJob[] =
-        "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES ";
-    static constexpr char kUpsertJobTail[] =
-        " ON CONFLICT (job_id) DO UPDATE SET user_id = excluded.user_id, started_at = "
-        "excluded.started_at, state = excluded.state";
-    static constexpr char kInsertChange[] =
-        "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
+    using sql_text::kInsertChange;
+    using sql_text::kUpsertJob;
+    using sql_text::kUpsertJobTail;
+    using sql_text::kUpsertLead;
+    using sql_text::kUpsertLeadTail;
     auto bind_job = [&](const JobRow& row, soci::statement& st) {
       st.exchange(soci::use(*row.id));
       st.exchange(soci::use(row.job->user_id()));
@@ -547,7 +538,8 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
               .EndRow();
         }
         CopyIn(sql,
-               "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
+               "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) "
+               "FROM STDIN",
                rows);
       } else if (!result.changes.empty()) {
         ExecuteRows(sql, kInsertChange, 6, result.changes.size(), "",

@@ -2,6 +2,9 @@
 
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "absl/strings/str_cat.h"
+#include "store/write_sql.h"
+
 namespace leadboard::store {
 
 using soci::into;
@@ -25,20 +28,16 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                    into(state, state_indicator))),
       select_job((sql.prepare << "SELECT state FROM jobs WHERE job_id = :id", use(id),
                   into(state, state_indicator))),
-      upsert_lead((sql.prepare << "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, "
-                                  "state) VALUES (:id, :user, :job, :stage, :rev, :state) "
-                                  "ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, "
-                                  "job_id = excluded.job_id, stage = excluded.stage, "
-                                  "revision = excluded.revision, state = excluded.state",
+      upsert_lead((sql.prepare << absl::StrCat(sql_text::kUpsertLead,
+                                               "(:id, :user, :job, :stage, :rev, :state)",
+                                               sql_text::kUpsertLeadTail),
                    use(id), use(user), use(job), use(stage), use(number), use(state))),
-      upsert_job((sql.prepare << "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES "
-                                 "(:id, :user, :started, :state) ON CONFLICT (job_id) DO UPDATE "
-                                 "SET user_id = excluded.user_id, started_at = "
-                                 "excluded.started_at, state = excluded.state",
+      upsert_job((sql.prepare << absl::StrCat(sql_text::kUpsertJob,
+                                              "(:id, :user, :started, :state)",
+                                              sql_text::kUpsertJobTail),
                   use(id), use(user), use(number), use(state))),
-      insert_change((sql.prepare << "INSERT INTO changes (revision, lead_id, user_id, job_id, "
-                                    "committed_at, payload) VALUES (:rev, :lead, :user, :job, "
-                                    ":now, :payload)",
+      insert_change((sql.prepare << absl::StrCat(sql_text::kInsertChange,
+                                                 "(:rev, :lead, :user, :job, :now, :payload)"),
                      use(number), use(lead), use(user), use(job), use(now), use(payload))) {}
 
 bool SqliteStatements::ReadOne(soci::statement& statement) {

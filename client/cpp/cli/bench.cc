@@ -391,11 +391,14 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
           accepted.load() / server_cpu, delivered / server_cpu);
     }
     if (rss_after > 0) {
-      std::cout << absl::StrFormat("memory      server RSS %d -> %d KiB: %.1f KiB per idle watcher\n",
-                                   rss_before, rss_after, rss_per_watcher);
+      std::cout << absl::StrFormat(
+          "memory      server RSS %d -> %d KiB: %.1f KiB per idle watcher\n", rss_before,
+          rss_after, rss_per_watcher);
     }
   }
-  if (watch_errors > 0) std::cerr << "bench: " << watch_errors << " watch(es) failed: " << watch_error << "\n";
+  if (watch_errors > 0) {
+    std::cerr << "bench: " << watch_errors << " watch(es) failed: " << watch_error << "\n";
+  }
   // Complete: everything accepted, every watcher reached its marker and,
   // with one user, saw every change.
   const bool complete = accepted.load() == options.events && errors.load() == 0 &&

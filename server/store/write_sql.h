@@ -1,0 +1,27 @@
+// The SQL of the store's writes, shared by the SQLite statements (one row,
+// prepared once) and the PostgreSQL multi-row ones: each INSERT is HEAD,
+// then the VALUES rows, then TAIL.
+#ifndef LEADBOARD_SERVER_STORE_WRITE_SQL_H_
+#define LEADBOARD_SERVER_STORE_WRITE_SQL_H_
+
+#include "absl/strings/string_view.h"
+
+namespace leadboard::store::sql_text {
+
+inline constexpr absl::string_view kUpsertLead =
+    "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) VALUES ";
+inline constexpr absl::string_view kUpsertLeadTail =
+    " ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, job_id = "
+    "excluded.job_id, stage = excluded.stage, revision = excluded.revision, "
+    "state = excluded.state";
+inline constexpr absl::string_view kUpsertJob =
+    "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES ";
+inline constexpr absl::string_view kUpsertJobTail =
+    " ON CONFLICT (job_id) DO UPDATE SET user_id = excluded.user_id, started_at = "
+    "excluded.started_at, state = excluded.state";
+inline constexpr absl::string_view kInsertChange =
+    "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
+
+}  // namespace leadboard::store::sql_text
+
+#endif  // LEADBOARD_SERVER_STORE_WRITE_SQL_H_
