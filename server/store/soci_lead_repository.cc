@@ -197,6 +197,234 @@ void SociLeadRepository::DropWriter() {
   writer_.reset();
 }
 
+namespace {
+
+// A batch's view of a lead: its state (none: new), whether the batch
+// changed it, and whether its enrichment package is loaded or must be written.
+struct LeadSlot {
+  std::optional<v1::Lead> lead;
+  bool touched = false;
+  bool enrichment_loaded = false;
+  bool enrichment_dirty = false;
+};
+using LeadSlots = absl::flat_hash_map<std::string, LeadSlot>;
+struct JobSlot {
+  std::optional<v1::Job> job;
+  bool dirty = false;
+};
+using JobSlots = absl::flat_hash_map<std::string, JobSlot>;
+
+// PostgreSQL: every event goes into a session-local staging table with
+// COPY, then into events in one statement that says which were new; the
+// leads and jobs the batch touches are read in one query each.
+absl::Status StagePostgresBatch(soci::session& sql,
+                                const std::vector<const v1::PipelineEvent*>& events,
+                                long long now, absl::flat_hash_set<std::string>* inserted,
+                                LeadSlots* leads, JobSlots* jobs) {
+  CopyRows rows;
+  for (const v1::PipelineEvent* event : events) {
+    rows.Add(event->event_id())
+        .Add(event->lead_id())
+        .Add(event->job_id())
+        .Add(event->user_id())
+        .Add(static_cast<int64_t>(event->type()))
+        .Add(Micros(event->occurred_at()))
+        .Add(now)
+        .Add(Encode(*event))
+        .EndRow();
+  }
+  CopyIn(sql,
+         "COPY incoming_events (event_id, lead_id, job_id, user_id, type, occurred_at, "
+         "received_at, payload) FROM STDIN",
+         rows);
+  std::vector<std::string> returned(events.size());
+  soci::statement insert_events =
+      (sql.prepare << "INSERT INTO events SELECT * FROM incoming_events "
+                      "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+       soci::into(returned));
+  if (!insert_events.execute(true)) returned.clear();
+  inserted->insert(returned.begin(), returned.end());
+  auto prefetch = [&](const char* query, auto&& store) -> absl::Status {
+    std::vector<std::string> ids(events.size()), states(events.size());
+    soci::statement select = (sql.prepare << query, soci::into(ids), soci::into(states));
+    if (!select.execute(true)) return absl::OkStatus();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      absl::Status status = store(ids[i], states[i]);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  };
+  absl::Status loaded = prefetch(
+      "SELECT lead_id, state FROM leads WHERE lead_id IN "
+      "(SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
+      [&](const std::string& id, const std::string& text) {
+        return Decode(text, &(*leads)[id].lead.emplace(), "lead");
+      });
+  if (!loaded.ok()) return loaded;
+  return prefetch(
+      "SELECT job_id, state FROM jobs WHERE job_id IN (SELECT job_id FROM incoming_events)",
+      [&](const std::string& id, const std::string& text) {
+        return Decode(text, &(*jobs)[id].job.emplace(), "job");
+      });
+}
+
+// What a batch writes besides its events, encoded as stored.
+struct Rows {
+  struct Lead {
+    const std::string* id;
+    const v1::Lead* lead;
+    long long revision;
+    std::string state;
+  };
+  struct Job {
+    const std::string* id;
+    const v1::Job* job;
+    long long started_at;
+    std::string state;
+  };
+  std::vector<Lead> leads;
+  std::vector<Job> jobs;
+  std::vector<std::pair<std::string, const std::string*>> enrichments;  // (package, lead id)
+  std::vector<long long> change_revisions;
+  std::vector<std::string> change_payloads;
+};
+
+// Encodes the touched leads and jobs and the changes; each change is
+// serialized once, for its row and for every watcher (its `wire`).
+Rows GatherRows(const LeadSlots& leads, const JobSlots& jobs, std::vector<Change>* changes) {
+  Rows rows;
+  for (const auto& [id, slot] : leads) {
+    if (!slot.touched) continue;
+    rows.leads.push_back(Rows::Lead{&id, &*slot.lead, slot.lead->revision(),
+                                    // Most leads carry no package here: no copy.
+                                    slot.lead->has_enrichment()
+                                        ? Encode(engine::ToCard(*slot.lead))
+                                        : Encode(*slot.lead)});
+    if (slot.enrichment_dirty) rows.enrichments.emplace_back(Encode(slot.lead->enrichment()), &id);
+  }
+  for (const auto& [id, slot] : jobs) {
+    if (slot.dirty) {
+      rows.jobs.push_back(
+          Rows::Job{&id, &*slot.job, Micros(slot.job->started_at()), Encode(*slot.job)});
+    }
+  }
+  for (Change& change : *changes) {
+    rows.change_revisions.push_back(change.revision);
+    auto wire = std::make_shared<std::string>(change.message->SerializeAsString());
+    rows.change_payloads.push_back(absl::Base64Escape(*wire));
+    change.wire = std::move(wire);
+  }
+  return rows;
+}
+
+// PostgreSQL: leads through a staging table (COPY cannot upsert), change
+// rows straight in with COPY; jobs, a few per batch, in one statement. A
+// small batch (a quiet stream) uses multi-row statements instead: fewer
+// round trips, lower latency.
+void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<Change>& changes,
+                       const long long& now) {
+  using sql_text::kInsertChange;
+  using sql_text::kUpsertJob;
+  using sql_text::kUpsertJobTail;
+  using sql_text::kUpsertLead;
+  using sql_text::kUpsertLeadTail;
+  constexpr size_t kCopyFrom = 16;
+  if (rows.leads.size() >= kCopyFrom) {
+    CopyRows copy;
+    for (const Rows::Lead& row : rows.leads) {
+      copy.Add(*row.id)
+          .Add(row.lead->user_id())
+          .Add(row.lead->job_id())
+          .Add(row.lead->stage())
+          .Add(row.revision)
+          .Add(row.state)
+          .EndRow();
+    }
+    CopyIn(sql, "COPY incoming_leads (lead_id, user_id, job_id, stage, revision, state) FROM STDIN",
+           copy);
+    sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
+                        " SELECT lead_id, user_id, job_id, stage, revision, state FROM "
+                        "incoming_leads",
+                        kUpsertLeadTail);
+  } else if (!rows.leads.empty()) {
+    ExecuteRows(sql, kUpsertLead, 6, rows.leads.size(), kUpsertLeadTail,
+                [&](size_t i, soci::statement& st) {
+                  const Rows::Lead& row = rows.leads[i];
+                  st.exchange(soci::use(*row.id));
+                  st.exchange(soci::use(row.lead->user_id()));
+                  st.exchange(soci::use(row.lead->job_id()));
+                  st.exchange(soci::use(row.lead->stage()));
+                  st.exchange(soci::use(row.revision));
+                  st.exchange(soci::use(row.state));
+                });
+  }
+  if (!rows.jobs.empty()) {
+    ExecuteRows(sql, kUpsertJob, 4, rows.jobs.size(), kUpsertJobTail,
+                [&](size_t i, soci::statement& st) {
+                  const Rows::Job& row = rows.jobs[i];
+                  st.exchange(soci::use(*row.id));
+                  st.exchange(soci::use(row.job->user_id()));
+                  st.exchange(soci::use(row.started_at));
+                  st.exchange(soci::use(row.state));
+                });
+  }
+  if (changes.size() >= kCopyFrom) {
+    CopyRows copy;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      copy.Add(changes[i].revision)
+          .Add(changes[i].lead_id)
+          .Add(changes[i].user_id)
+          .Add(changes[i].job_id)
+          .Add(now)
+          .Add(rows.change_payloads[i])
+          .EndRow();
+    }
+    CopyIn(sql,
+           "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
+           copy);
+  } else if (!changes.empty()) {
+    ExecuteRows(sql, kInsertChange, 6, changes.size(), "", [&](size_t i, soci::statement& st) {
+      st.exchange(soci::use(rows.change_revisions[i]));
+      st.exchange(soci::use(changes[i].lead_id));
+      st.exchange(soci::use(changes[i].user_id));
+      st.exchange(soci::use(changes[i].job_id));
+      st.exchange(soci::use(now));
+      st.exchange(soci::use(rows.change_payloads[i]));
+    });
+  }
+}
+
+// SQLite: the writer's prepared statements, one row at a time. Moves the
+// encoded rows out of `rows`.
+void WriteSqliteRows(SqliteStatements* lite, Rows* rows, const std::vector<Change>& changes) {
+  for (Rows::Lead& row : rows->leads) {
+    lite->id = *row.id;
+    lite->user = row.lead->user_id();
+    lite->job = row.lead->job_id();
+    lite->stage = row.lead->stage();
+    lite->number = row.revision;
+    lite->state.swap(row.state);
+    lite->upsert_lead.execute(true);
+  }
+  for (Rows::Job& row : rows->jobs) {
+    lite->id = *row.id;
+    lite->user = row.job->user_id();
+    lite->number = row.started_at;
+    lite->state.swap(row.state);
+    lite->upsert_job.execute(true);
+  }
+  for (size_t i = 0; i < changes.size(); ++i) {
+    lite->number = rows->change_revisions[i];
+    lite->lead = changes[i].lead_id;
+    lite->user = changes[i].user_id;
+    lite->job = changes[i].job_id;
+    lite->payload.swap(rows->change_payloads[i]);
+    lite->insert_change.execute(true);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     const std::vector<const v1::PipelineEvent*>& events, const engine::StageEngine& engine) {
   const bool pg = IsPostgres(options_.url);
@@ -244,18 +472,8 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     const long long now = absl::ToUnixMicros(clock_->Now());
     if (lite != nullptr) lite->now = now;
 
-    struct LeadSlot {
-      std::optional<v1::Lead> lead;
-      bool touched = false;
-      bool enrichment_loaded = false;
-      bool enrichment_dirty = false;
-    };
-    absl::flat_hash_map<std::string, LeadSlot> leads;
-    struct JobSlot {
-      std::optional<v1::Job> job;
-      bool dirty = false;
-    };
-    absl::flat_hash_map<std::string, JobSlot> jobs;
+    LeadSlots leads;
+    JobSlots jobs;
 
     // SQLite: a prepared statement per table, reused for every row read
     // (a call is cheap there). PostgreSQL: every lead and job of the batch
@@ -297,61 +515,10 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
       return &it->second;
     };
 
-    // PostgreSQL: insert every event first in multi-row INSERTs, learning
-    // which were new from RETURNING (one round trip per chunk). SQLite: one
-    // reused prepared statement per event, below.
-    absl::flat_hash_set<std::string> inserted;
+    absl::flat_hash_set<std::string> inserted;  // PostgreSQL: the events that were new
     if (pg) {
-      // Every event goes into a session-local staging table with COPY, then
-      // into events in one statement that says which were new; the leads
-      // and jobs the batch touches are read in one query each.
-      CopyRows rows;
-      for (const v1::PipelineEvent* event : events) {
-        rows.Add(event->event_id())
-            .Add(event->lead_id())
-            .Add(event->job_id())
-            .Add(event->user_id())
-            .Add(static_cast<int64_t>(event->type()))
-            .Add(Micros(event->occurred_at()))
-            .Add(now)
-            .Add(Encode(*event))
-            .EndRow();
-      }
-      CopyIn(sql,
-             "COPY incoming_events (event_id, lead_id, job_id, user_id, type, occurred_at, "
-             "received_at, payload) FROM STDIN",
-             rows);
-      std::vector<std::string> returned(events.size());
-      soci::statement insert_events =
-          (sql.prepare << "INSERT INTO events SELECT * FROM incoming_events "
-                          "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-           soci::into(returned));
-      if (!insert_events.execute(true)) returned.clear();
-      inserted.insert(returned.begin(), returned.end());
-      auto prefetch = [&](const char* query, auto&& store) -> absl::Status {
-        std::vector<std::string> ids(events.size()), states(events.size());
-        soci::statement select = (sql.prepare << query, soci::into(ids), soci::into(states));
-        if (!select.execute(true)) return absl::OkStatus();
-        for (size_t i = 0; i < ids.size(); ++i) {
-          absl::Status status = store(ids[i], states[i]);
-          if (!status.ok()) return status;
-        }
-        return absl::OkStatus();
-      };
-      absl::Status loaded = prefetch(
-          "SELECT lead_id, state FROM leads WHERE lead_id IN "
-          "(SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
-          [&](const std::string& id, const std::string& text) {
-            return Decode(text, &leads[id].lead.emplace(), "lead");
-          });
-      if (loaded.ok()) {
-        loaded = prefetch(
-            "SELECT job_id, state FROM jobs WHERE job_id IN (SELECT job_id FROM incoming_events)",
-            [&](const std::string& id, const std::string& text) {
-              return Decode(text, &jobs[id].job.emplace(), "job");
-            });
-      }
-      if (!loaded.ok()) return abandon(loaded);
+      absl::Status staged = StagePostgresBatch(sql, events, now, &inserted, &leads, &jobs);
+      if (!staged.ok()) return abandon(staged);
     }
 
     for (size_t i = 0; i < events.size(); ++i) {
@@ -421,7 +588,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
                                         : engine::ToCard(transition.lead);
           result.changes.push_back(Change{revision, transition.lead.id(),
                                           transition.lead.user_id(), transition.lead.job_id(),
-                                          std::move(message)});
+                                          std::move(message), nullptr});
         }
         (*slot)->lead = std::move(transition.lead);
         (*slot)->touched = true;
@@ -435,151 +602,15 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     // Write leads, jobs and changes: rows gathered first, then on SQLite one
     // prepared statement reused per row (a call is cheap there, preparing a
     // wide statement is not: 42k vs 20k events/s measured), on PostgreSQL
-    // COPY, or multi-row statements for a small batch (see below).
-    struct LeadRow {
-      const std::string* id;
-      const v1::Lead* lead;
-      long long revision;
-      std::string state;
-    };
-    std::vector<LeadRow> lead_rows;
-    std::vector<std::pair<std::string, const std::string*>> enrichment_rows;  // (package, id)
-    for (auto& [id, slot] : leads) {
-      if (!slot.touched) continue;
-      lead_rows.push_back(LeadRow{&id, &*slot.lead, slot.lead->revision(),
-                                  // Most leads carry no package here: no copy.
-                                  slot.lead->has_enrichment() ? Encode(engine::ToCard(*slot.lead))
-                                                              : Encode(*slot.lead)});
-      if (slot.enrichment_dirty) enrichment_rows.emplace_back(Encode(slot.lead->enrichment()), &id);
-    }
-    struct JobRow {
-      const std::string* id;
-      const v1::Job* job;
-      long long started_at;
-      std::string state;
-    };
-    std::vector<JobRow> job_rows;
-    for (auto& [id, slot] : jobs) {
-      if (slot.dirty) {
-        job_rows.push_back(JobRow{&id, &*slot.job, Micros(slot.job->started_at()),
-                                  Encode(*slot.job)});
-      }
-    }
-    std::vector<long long> change_revisions;
-    std::vector<std::string> change_payloads;
-    for (Change& change : result.changes) {
-      // Serialized once: for the row, and for every watcher of the change.
-      change_revisions.push_back(change.revision);
-      auto wire = std::make_shared<std::string>(change.message->SerializeAsString());
-      change_payloads.push_back(absl::Base64Escape(*wire));
-      change.wire = std::move(wire);
-    }
-    using sql_text::kInsertChange;
-    using sql_text::kUpsertJob;
-    using sql_text::kUpsertJobTail;
-    using sql_text::kUpsertLead;
-    using sql_text::kUpsertLeadTail;
-    auto bind_job = [&](const JobRow& row, soci::statement& st) {
-      st.exchange(soci::use(*row.id));
-      st.exchange(soci::use(row.job->user_id()));
-      st.exchange(soci::use(row.started_at));
-      st.exchange(soci::use(row.state));
-    };
+    // COPY, or multi-row statements for a small batch.
+    Rows rows = GatherRows(leads, jobs, &result.changes);
     if (pg) {
-      // Leads through a staging table (COPY cannot upsert), change rows
-      // straight in with COPY; jobs, a few per batch, in one statement. A
-      // small batch (a quiet stream) uses multi-row statements instead:
-      // fewer round trips, lower latency.
-      constexpr size_t kCopyFrom = 16;
-      if (lead_rows.size() >= kCopyFrom) {
-        CopyRows rows;
-        for (const LeadRow& row : lead_rows) {
-          rows.Add(*row.id)
-              .Add(row.lead->user_id())
-              .Add(row.lead->job_id())
-              .Add(row.lead->stage())
-              .Add(row.revision)
-              .Add(row.state)
-              .EndRow();
-        }
-        CopyIn(sql,
-               "COPY incoming_leads (lead_id, user_id, job_id, stage, revision, state) FROM STDIN",
-               rows);
-        sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
-                            " SELECT lead_id, user_id, job_id, stage, revision, state FROM "
-                            "incoming_leads",
-                            kUpsertLeadTail);
-      } else if (!lead_rows.empty()) {
-        ExecuteRows(sql, kUpsertLead, 6, lead_rows.size(), kUpsertLeadTail,
-                    [&](size_t i, soci::statement& st) {
-                      const LeadRow& row = lead_rows[i];
-                      st.exchange(soci::use(*row.id));
-                      st.exchange(soci::use(row.lead->user_id()));
-                      st.exchange(soci::use(row.lead->job_id()));
-                      st.exchange(soci::use(row.lead->stage()));
-                      st.exchange(soci::use(row.revision));
-                      st.exchange(soci::use(row.state));
-                    });
-      }
-      if (!job_rows.empty()) {
-        ExecuteRows(sql, kUpsertJob, 4, job_rows.size(), kUpsertJobTail,
-                    [&](size_t row, soci::statement& st) { bind_job(job_rows[row], st); });
-      }
-      if (result.changes.size() >= kCopyFrom) {
-        CopyRows rows;
-        for (size_t i = 0; i < result.changes.size(); ++i) {
-          const Change& change = result.changes[i];
-          rows.Add(change.revision)
-              .Add(change.lead_id)
-              .Add(change.user_id)
-              .Add(change.job_id)
-              .Add(now)
-              .Add(change_payloads[i])
-              .EndRow();
-        }
-        CopyIn(sql,
-               "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) "
-               "FROM STDIN",
-               rows);
-      } else if (!result.changes.empty()) {
-        ExecuteRows(sql, kInsertChange, 6, result.changes.size(), "",
-                    [&](size_t i, soci::statement& st) {
-                      st.exchange(soci::use(change_revisions[i]));
-                      st.exchange(soci::use(result.changes[i].lead_id));
-                      st.exchange(soci::use(result.changes[i].user_id));
-                      st.exchange(soci::use(result.changes[i].job_id));
-                      st.exchange(soci::use(now));
-                      st.exchange(soci::use(change_payloads[i]));
-                    });
-      }
+      WritePostgresRows(sql, rows, result.changes, now);
     } else {
-      for (LeadRow& row : lead_rows) {
-        lite->id = *row.id;
-        lite->user = row.lead->user_id();
-        lite->job = row.lead->job_id();
-        lite->stage = row.lead->stage();
-        lite->number = row.revision;
-        lite->state.swap(row.state);
-        lite->upsert_lead.execute(true);
-      }
-      for (JobRow& row : job_rows) {
-        lite->id = *row.id;
-        lite->user = row.job->user_id();
-        lite->number = row.started_at;
-        lite->state.swap(row.state);
-        lite->upsert_job.execute(true);
-      }
-      for (size_t i = 0; i < result.changes.size(); ++i) {
-        lite->number = change_revisions[i];
-        lite->lead = result.changes[i].lead_id;
-        lite->user = result.changes[i].user_id;
-        lite->job = result.changes[i].job_id;
-        lite->payload.swap(change_payloads[i]);
-        lite->insert_change.execute(true);
-      }
+      WriteSqliteRows(lite, &rows, result.changes);
     }
     // Enrichment packages: one per enriched lead, after its row exists.
-    for (auto& [package, id] : enrichment_rows) {
+    for (auto& [package, id] : rows.enrichments) {
       sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(package),
           soci::use(*id);
     }
