@@ -1,4 +1,3 @@
-#include "api/raw_message.h"
 #include "api/ingest_reactor.h"
 
 #include <algorithm>
@@ -6,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "api/grpc_status.h"
+#include "api/raw_message.h"
 #include "engine/event_decoder.h"
 #include "engine/event_validator.h"
 

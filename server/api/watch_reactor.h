@@ -5,8 +5,9 @@
 // writes it, writes `synced`, and then writes live changes and heartbeats
 // as the hub delivers them. One write in flight; Finish exactly once, only
 // when no write is in flight. Messages go out pre-serialized (the method is
-// registered raw): a live change is serialized once for all its watchers. The stream's state (WatchStream) is shared
-// with the hub and the executor, so neither can outlive it.
+// registered raw): a live change is serialized once for all its watchers.
+// The stream's state (WatchStream) is shared with the hub and the executor,
+// so neither can outlive it.
 #ifndef LEADBOARD_SERVER_API_WATCH_REACTOR_H_
 #define LEADBOARD_SERVER_API_WATCH_REACTOR_H_
 

@@ -23,8 +23,11 @@ bool Before(const Timestamp& a, const Timestamp& b) {
   return a.seconds() < b.seconds() || (a.seconds() == b.seconds() && a.nanos() < b.nanos());
 }
 
-void KeepEarliest(Timestamp* field, const Timestamp& t) {
-  if (!IsSet(*field) || Before(t, *field)) *field = t;
+// Returns true if it changed the field.
+bool KeepEarliest(Timestamp* field, const Timestamp& t) {
+  if (IsSet(*field) && !Before(t, *field)) return false;
+  *field = t;
+  return true;
 }
 
 void KeepLatest(Timestamp* field, const Timestamp& t) {
@@ -302,11 +305,6 @@ bool StageEngine::ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const
   // In place, noting each real change: the commit thread runs this for
   // every event, and most events leave their job as it was.
   bool changed = false;
-  auto set = [&changed](auto&& current, auto&& value, auto&& assign) {
-    if (current == value) return;
-    assign(value);
-    changed = true;
-  };
   if (job->id().empty()) {
     job->set_id(event.job_id());
     job->set_user_id(event.user_id());
@@ -314,18 +312,17 @@ bool StageEngine::ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const
     changed = true;
   }
   const Timestamp& t = event.occurred_at();
-  if (!IsSet(job->started_at()) || Before(t, job->started_at())) {
-    *job->mutable_started_at() = t;
-    changed = true;
-  }
+  changed |= KeepEarliest(job->mutable_started_at(), t);
   const bool job_level = event.lead_id().empty();
   switch (event.type()) {
     case v1::EVENT_TYPE_PIPELINE_START:
-      if (!event.query().empty()) {
-        set(job->query(), event.query(), [&](const std::string& v) { job->set_query(v); });
+      if (!event.query().empty() && job->query() != event.query()) {
+        job->set_query(event.query());
+        changed = true;
       }
-      if (event.max_leads() > 0) {
-        set(job->max_leads(), event.max_leads(), [&](int32_t v) { job->set_max_leads(v); });
+      if (event.max_leads() > 0 && job->max_leads() != event.max_leads()) {
+        job->set_max_leads(event.max_leads());
+        changed = true;
       }
       if (job->status() != v1::JOB_STATUS_RUNNING && Before(job->ended_at(), t)) {
         job->set_status(v1::JOB_STATUS_RUNNING);  // the job was restarted
@@ -347,13 +344,17 @@ bool StageEngine::ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const
       break;
     case v1::EVENT_TYPE_PIPELINE_ERROR:
       if (job_level) {
-        set(job->error(), event.message().empty() ? std::string("pipeline error") : event.message(),
-            [&](const std::string& v) { job->set_error(v); });
+        const std::string& error = event.message().empty() ? "pipeline error" : event.message();
+        if (job->error() != error) {
+          job->set_error(error);
+          changed = true;
+        }
       }
       break;
     case v1::EVENT_TYPE_STATUS_UPDATE:
-      if (job_level && !event.message().empty()) {
-        set(job->activity(), event.message(), [&](const std::string& v) { job->set_activity(v); });
+      if (job_level && !event.message().empty() && job->activity() != event.message()) {
+        job->set_activity(event.message());
+        changed = true;
       }
       break;
     default:
