@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -46,27 +47,88 @@ bool SameIssue(const v1::LeadIssue& a, const v1::LeadIssue& b) {
   return !IssueBefore(a, b) && !IssueBefore(b, a);
 }
 
-void AddWarning(v1::Lead* lead, const v1::LeadIssue& issue) {
-  auto* warnings = lead->mutable_warnings();
-  for (const v1::LeadIssue& w : *warnings) {
-    if (SameIssue(w, issue)) return;
-  }
-  *warnings->Add() = issue;
+constexpr absl::string_view kEndedWithoutSuccess = "enrichment ended without success";
+
+// An unsuccessful end that names neither a cause nor an agent: it says only
+// that the run failed, which any other failure of the run says better.
+bool IsBare(const v1::LeadIssue& issue) {
+  return issue.agent().empty() && issue.message() == kEndedWithoutSuccess;
+}
+
+// True if `text` quotes `part`, long enough not to be a coincidence.
+bool Quotes(const std::string& text, const std::string& part) {
+  return part.size() >= 8 && absl::StrContains(text, part);
+}
+
+// Two reports of one failure: pipelines send the same message as an agent's
+// failed end, a pipeline_error and the lead's unsuccessful end, the last
+// often without the agent, or quoting the message ("X failed: <message>").
+bool SameFailure(const v1::LeadIssue& a, const v1::LeadIssue& b) {
+  return (a.agent() == b.agent() || a.agent().empty() || b.agent().empty()) &&
+         (a.message() == b.message() || Quotes(a.message(), b.message()) ||
+          Quotes(b.message(), a.message()));
+}
+
+// Folds `from` into `into` (a report of the same failure): the shorter
+// message (the one not quoting the other), the agent and error type filled
+// in, the later time. Symmetric, so the result does not depend on the order
+// events arrive in.
+void Merge(v1::LeadIssue* into, const v1::LeadIssue& from) {
+  if (from.message().size() < into->message().size()) into->set_message(from.message());
+  if (into->agent().empty()) into->set_agent(from.agent());
+  if (from.error_type() > into->error_type()) into->set_error_type(from.error_type());
+  KeepLatest(into->mutable_occurred_at(), from.occurred_at());
+}
+
+void SortAndTrim(google::protobuf::RepeatedPtrField<v1::LeadIssue>* warnings) {
   std::sort(warnings->begin(), warnings->end(), IssueBefore);
   if (warnings->size() > kMaxWarnings) {
     warnings->DeleteSubrange(0, warnings->size() - kMaxWarnings);
   }
 }
 
+void AddWarning(v1::Lead* lead, const v1::LeadIssue& issue) {
+  if (lead->has_error() && SameFailure(lead->error(), issue)) {
+    Merge(lead->mutable_error(), issue);
+    return;
+  }
+  auto* warnings = lead->mutable_warnings();
+  for (v1::LeadIssue& w : *warnings) {
+    if (SameFailure(w, issue)) {
+      Merge(&w, issue);
+      SortAndTrim(warnings);
+      return;
+    }
+  }
+  *warnings->Add() = issue;
+  SortAndTrim(warnings);
+}
+
 // Records a failure: the newest failure is the lead's error, older ones
-// become warnings, whatever order they arrive in.
-void AddFailure(v1::Lead* lead, const v1::LeadIssue& issue) {
-  if (!lead->has_error()) {
-    *lead->mutable_error() = issue;
-  } else if (IssueBefore(lead->error(), issue)) {
-    AddWarning(lead, lead->error());
-    *lead->mutable_error() = issue;
-  } else if (!SameIssue(lead->error(), issue)) {
+// become warnings, whatever order they arrive in. Reports of the same
+// failure become one issue, and a bare unsuccessful end gives way to any
+// failure that says what went wrong.
+void AddFailure(v1::Lead* lead, v1::LeadIssue issue) {
+  auto* warnings = lead->mutable_warnings();
+  for (int i = warnings->size() - 1; i >= 0; --i) {
+    if (SameFailure(warnings->Get(i), issue)) {
+      Merge(&issue, warnings->Get(i));
+      warnings->DeleteSubrange(i, 1);
+    }
+  }
+  const bool had_error = lead->has_error();
+  v1::LeadIssue* error = lead->mutable_error();
+  if (!had_error || IsBare(*error)) {
+    *error = std::move(issue);
+  } else if (SameFailure(*error, issue)) {
+    Merge(error, issue);
+  } else if (IsBare(issue)) {
+    // The failure is already told better.
+  } else if (IssueBefore(*error, issue)) {
+    v1::LeadIssue older = std::move(*error);
+    *error = std::move(issue);
+    AddWarning(lead, older);
+  } else {
     AddWarning(lead, issue);
   }
 }
@@ -249,7 +311,7 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
       if (type == v1::EVENT_TYPE_PIPELINE_ERROR) {
         AddFailure(&lead, MakeIssue(event, "pipeline error"));
       } else if (IsEnd(type) && !event.success()) {
-        AddFailure(&lead, MakeIssue(event, "enrichment ended without success"));
+        AddFailure(&lead, MakeIssue(event, kEndedWithoutSuccess));
       } else if (type == v1::EVENT_TYPE_AGENT_END && !event.success()) {
         AddWarning(&lead, MakeIssue(event, "agent failed"));
       }
@@ -273,8 +335,9 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
   // On an enriched lead, failures of the run are warnings.
   if (lead.has_error() &&
       board_.Find(lead.stage()) == &board_.success_column()) {
-    AddWarning(&lead, lead.error());
+    v1::LeadIssue error = std::move(*lead.mutable_error());
     lead.clear_error();
+    AddWarning(&lead, error);
   }
   lead.set_status(StatusForStage(board_, lead.stage()));
 

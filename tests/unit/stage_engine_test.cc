@@ -205,9 +205,10 @@ TEST_F(StageEngineTest, ProfileDataMergesFieldByField) {
   EXPECT_EQ(lead.profile().sector(), "Technology");
 }
 
-// Every order of the same events of one run ends in the same state.
-void ExpectOrderIndependent(const StageEngine& engine, std::vector<v1::PipelineEvent> events,
-                            const std::string& expected_stage) {
+// Every order of the same events of one run ends in the same state, which
+// is returned.
+v1::Lead ExpectOrderIndependent(const StageEngine& engine, std::vector<v1::PipelineEvent> events,
+                                const std::string& expected_stage) {
   std::vector<int> order(events.size());
   std::iota(order.begin(), order.end(), 0);
   std::optional<v1::Lead> reference;
@@ -218,19 +219,22 @@ void ExpectOrderIndependent(const StageEngine& engine, std::vector<v1::PipelineE
       auto applied = engine.ApplyToLead(lead ? &*lead : nullptr, events[i]);
       lead = std::get<LeadTransition>(applied).lead;
     }
-    ASSERT_EQ(lead->stage(), expected_stage);
+    EXPECT_EQ(lead->stage(), expected_stage);
     if (!reference) {
       reference = lead;
     } else {
       std::string diff;
       MessageDifferencer differencer;
       differencer.ReportDifferencesToString(&diff);
-      ASSERT_TRUE(differencer.Compare(*reference, *lead)) << "order #" << permutations << ": "
-                                                          << diff;
+      if (!differencer.Compare(*reference, *lead)) {
+        ADD_FAILURE() << "order #" << permutations << ": " << diff;
+        break;
+      }
     }
     ++permutations;
   } while (std::next_permutation(order.begin(), order.end()));
   EXPECT_GT(permutations, 1);
+  return reference.value_or(v1::Lead());
 }
 
 TEST_F(StageEngineTest, EveryOrderOfASuccessfulRunEndsTheSame) {
@@ -256,7 +260,7 @@ TEST_F(StageEngineTest, EveryOrderOfAFailedRunEndsTheSame) {
   error1.set_message("first");
   v1::PipelineEvent error2 = MakeEvent("e2", v1::EVENT_TYPE_PIPELINE_ERROR, 6, "LeadQualificationAgent");
   error2.set_message("second");
-  ExpectOrderIndependent(
+  v1::Lead lead = ExpectOrderIndependent(
       engine_,
       {MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
        MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
@@ -264,6 +268,55 @@ TEST_F(StageEngineTest, EveryOrderOfAFailedRunEndsTheSame) {
        MakeEvent("a2", v1::EVENT_TYPE_AGENT_START, 5, "LeadQualificationAgent"), error2,
        MakeEvent("end", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 7, "", false)},
       "failed");
+  // The newest failure that says what went wrong is the error; the bare
+  // unsuccessful end adds nothing.
+  EXPECT_EQ(lead.error().message(), "second");
+  EXPECT_EQ(lead.error().agent(), "LeadQualificationAgent");
+  ASSERT_EQ(lead.warnings_size(), 1);
+  EXPECT_EQ(lead.warnings(0).message(), "first");
+}
+
+// How the real pipelines fail: the agent's end, a pipeline_error and the
+// lead's unsuccessful end all carry the same message, the last without the
+// agent. The card shows one error, naming the agent, in any order.
+TEST_F(StageEngineTest, ReportsOfOneFailureBecomeOneErrorNamingTheAgent) {
+  v1::PipelineEvent agent_end =
+      MakeEvent("ae", v1::EVENT_TYPE_AGENT_END, 3, "PainPointDeepeningAgent", false);
+  agent_end.set_message("OpenAI rate limit");
+  v1::PipelineEvent error = MakeEvent("pe", v1::EVENT_TYPE_PIPELINE_ERROR, 4, "PainPointDeepeningAgent");
+  error.set_message("OpenAI rate limit");
+  error.set_error_type("RateLimitError");
+  v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 5, "", false);
+  end.set_message("OpenAI rate limit");
+  v1::Lead lead = ExpectOrderIndependent(
+      engine_,
+      {MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+       MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 2, "PainPointDeepeningAgent"), agent_end, error,
+       end},
+      "failed");
+  EXPECT_EQ(lead.error().message(), "OpenAI rate limit");
+  EXPECT_EQ(lead.error().agent(), "PainPointDeepeningAgent");
+  EXPECT_EQ(lead.error().error_type(), "RateLimitError");
+  EXPECT_EQ(lead.error().occurred_at().seconds(), end.occurred_at().seconds());
+  EXPECT_EQ(lead.warnings_size(), 0);
+}
+
+// The same without a pipeline_error, the end quoting the agent's message:
+// the failed agent's report names the agent of the lead's error, and another
+// agent's failure stays a warning.
+TEST_F(StageEngineTest, AFailedEndTakesTheAgentOfTheSameFailure) {
+  v1::PipelineEvent other = MakeEvent("o", v1::EVENT_TYPE_AGENT_END, 2, "ContactExtractionAgent", false);
+  other.set_message("no contacts page");
+  v1::PipelineEvent agent_end =
+      MakeEvent("ae", v1::EVENT_TYPE_AGENT_END, 3, "CompetitorIdentificationAgent", false);
+  agent_end.set_message("search quota exceeded");
+  v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 4, "", false);
+  end.set_message("CompetitorIdentificationAgent failed: search quota exceeded");
+  v1::Lead lead = ExpectOrderIndependent(engine_, {other, agent_end, end}, "failed");
+  EXPECT_EQ(lead.error().message(), "search quota exceeded");
+  EXPECT_EQ(lead.error().agent(), "CompetitorIdentificationAgent");
+  ASSERT_EQ(lead.warnings_size(), 1);
+  EXPECT_EQ(lead.warnings(0).agent(), "ContactExtractionAgent");
 }
 
 TEST_F(StageEngineTest, DuplicatesAnywhereChangeNothing) {
