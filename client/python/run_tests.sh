@@ -25,7 +25,7 @@ PY="$VENV/bin/python"
 rm -rf "$HERE/build" "$HERE"/*.egg-info
 # Non-editable on purpose: tests import the installed package, with the stubs
 # the build generated, not the source tree.
-"$PY" -m pip install --quiet "$HERE" "pytest>=7" "pytest-asyncio>=0.23"
+"$PY" -m pip install --quiet "$HERE" "pytest>=7" "pytest-asyncio>=0.23" "build>=1"
 
 if [ ! -x "$LEADBOARD_SERVER_BIN" ]; then
   echo "run_tests.sh: $LEADBOARD_SERVER_BIN not found: server tests will be SKIPPED"

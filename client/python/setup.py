@@ -2,7 +2,8 @@
 
 The proto directory is found, in order, from the environment variable
 ``LEADBOARD_PROTO_DIR``, then by walking up from this file to a directory that
-holds ``proto/leadboard/v1``. Generated modules import each other
+holds ``proto/leadboard/v1`` (in the repository, ``../../proto``; in an
+sdist, ``proto/`` beside this file, which the sdist command copies in). Generated modules import each other
 package-relatively, so they live in the private ``leadboard._proto`` package and
 never clash with another copy of the same protos.
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 
 HERE = Path(__file__).resolve().parent
 PROTO_SUBDIR = Path("leadboard") / "v1"
@@ -91,6 +93,19 @@ class BuildPyWithProtos(build_py):
             generate(Path(self.build_lib) / "leadboard" / "_proto")
 
 
+class SdistWithProtos(sdist):
+    """sdist that carries the protos (as proto/leadboard/v1 beside setup.py),
+    so a wheel builds from it away from the repository."""
+
+    def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+        super().make_release_tree(base_dir, files)
+        source = find_proto_root() / PROTO_SUBDIR
+        dest = Path(base_dir) / "proto" / PROTO_SUBDIR
+        dest.mkdir(parents=True, exist_ok=True)
+        for proto in sorted(source.glob("*.proto")):
+            shutil.copyfile(proto, dest / proto.name)
+
+
 def runtime_requirements() -> list[str]:
     reqs = ["grpcio>=1.62", "protobuf>=4.25", "googleapis-common-protos>=1.56"]
     try:
@@ -108,4 +123,7 @@ def runtime_requirements() -> list[str]:
     return reqs
 
 
-setup(cmdclass={"build_py": BuildPyWithProtos}, install_requires=runtime_requirements())
+setup(
+    cmdclass={"build_py": BuildPyWithProtos, "sdist": SdistWithProtos},
+    install_requires=runtime_requirements(),
+)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
 from pathlib import Path
+
+import pytest
 
 import leadboard
 import leadboard._proto as proto
@@ -47,3 +54,24 @@ def test_bearer_metadata() -> None:
 
     assert auth_metadata("s3cret") == (("authorization", "Bearer s3cret"),)
     assert auth_metadata(None) == ()
+
+
+def test_sdist_builds_a_wheel_away_from_the_repository(tmp_path: Path) -> None:
+    """`python -m build` makes the sdist, then the wheel from the unpacked sdist
+    in a temporary directory: the protos must travel inside the sdist."""
+    pytest.importorskip("build")
+    env = {k: v for k, v in os.environ.items() if k != "LEADBOARD_PROTO_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(tmp_path), str(SOURCE.parent)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    (sdist,) = tmp_path.glob("leadboard-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = tar.getnames()
+    assert any(n.endswith("proto/leadboard/v1/lead.proto") for n in names), names
+    (wheel,) = tmp_path.glob("leadboard-*.whl")
+    with zipfile.ZipFile(wheel) as whl:
+        members = set(whl.namelist())
+    for name in ("event", "enrichment", "lead", "board", "leadboard"):
+        assert f"leadboard/_proto/{name}_pb2.py" in members
