@@ -115,7 +115,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
         return;
       }
       for (const store::Change& change : *page) {
-        backlog.push_back(Message{change.revision, true, store::WireOf(change)});
+        backlog.push_back(Message{change.revision, true, change.wire});
       }
       if (static_cast<int>(page->size()) < kReplayPage) break;
       after = page->back().revision;

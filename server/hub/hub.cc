@@ -175,13 +175,11 @@ void Hub::FanOut(const std::vector<store::Change>& changes) {
     absl::MutexLock lock(&watchers_mu_);
     const auto any_user = by_user_.find("");
     for (const store::Change& change : changes) {
-      std::shared_ptr<const std::string> wire;  // made for the first watcher only
       auto deliver = [&](const absl::flat_hash_set<std::shared_ptr<Watcher>>& candidates) {
         for (const auto& watcher : candidates) {
           if (!watcher->Matches(change)) continue;
-          if (wire == nullptr) wire = store::WireOf(change);
           ++deliveries;
-          if (watcher->Push(Queued{change.revision, wire})) to_notify.push_back(watcher);
+          if (watcher->Push(Queued{change.revision, change.wire})) to_notify.push_back(watcher);
         }
       };
       if (any_user != by_user_.end()) deliver(any_user->second);

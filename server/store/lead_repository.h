@@ -38,19 +38,10 @@ struct Change {
   std::string lead_id;
   std::string user_id;
   std::string job_id;
-  // The message watchers receive (revision + lead_change), shared by all.
-  std::shared_ptr<const v1::WatchLeadsResponse> message;
-  // `message` serialized once for every watcher (the store fills it in
-  // where it has the bytes anyway; WireOf makes it otherwise).
+  // The serialized WatchLeadsResponse watchers receive (revision +
+  // lead_change): made once, shared by every watcher's write.
   std::shared_ptr<const std::string> wire;
 };
-
-// The change's serialized message: its `wire`, or made now.
-inline std::shared_ptr<const std::string> WireOf(const Change& change) {
-  return change.wire != nullptr
-             ? change.wire
-             : std::make_shared<const std::string>(change.message->SerializeAsString());
-}
 
 // The result of committing a batch.
 struct BatchResult {

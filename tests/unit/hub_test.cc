@@ -64,10 +64,10 @@ class FakeRepository : public store::LeadRepository {
     change.lead_id = "L";
     change.user_id = user;
     change.job_id = job;
-    auto message = std::make_shared<v1::WatchLeadsResponse>();
-    message->set_revision(change.revision);
-    message->mutable_lead_change()->set_kind(v1::CHANGE_KIND_UPDATED);
-    change.message = message;
+    v1::WatchLeadsResponse message;
+    message.set_revision(change.revision);
+    message.mutable_lead_change()->set_kind(v1::CHANGE_KIND_UPDATED);
+    change.wire = std::make_shared<const std::string>(message.SerializeAsString());
     log.push_back(change);
     return change;
   }

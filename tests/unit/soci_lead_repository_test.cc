@@ -22,6 +22,12 @@ using testing::MakeEvent;
 using testing::TestDatabase;
 using ::testing::HasSubstr;
 
+v1::WatchLeadsResponse Parsed(const Change& change) {
+  v1::WatchLeadsResponse message;
+  EXPECT_TRUE(change.wire != nullptr && message.ParseFromString(*change.wire));
+  return message;
+}
+
 class FixedClock : public Clock {
  public:
   absl::Time Now() const override { return now; }
@@ -109,8 +115,8 @@ TEST_P(SociLeadRepositoryTest, CommitsEventsWithDenseRevisions) {
   ASSERT_EQ(result.changes.size(), 3u);
   EXPECT_EQ(result.changes[0].revision, 1);
   EXPECT_EQ(result.changes[2].revision, 3);
-  EXPECT_EQ(result.changes[0].message->lead_change().kind(), v1::CHANGE_KIND_CREATED);
-  EXPECT_EQ(result.changes[2].message->lead_change().lead().stage(), "research");
+  EXPECT_EQ(Parsed(result.changes[0]).lead_change().kind(), v1::CHANGE_KIND_CREATED);
+  EXPECT_EQ(Parsed(result.changes[2]).lead_change().lead().stage(), "research");
   EXPECT_EQ(result.last_revision, 3);
   EXPECT_EQ(*repo_->CurrentRevision(), 3);
   auto lead = repo_->GetLead("L1");
@@ -150,8 +156,8 @@ TEST_P(SociLeadRepositoryTest, StoresTheEnrichmentApartFromTheCard) {
   BatchResult result = Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0), end});
   ASSERT_EQ(result.changes.size(), 2u);
   // The ENRICHED change carries the full lead.
-  EXPECT_EQ(result.changes[1].message->lead_change().kind(), v1::CHANGE_KIND_ENRICHED);
-  EXPECT_EQ(result.changes[1].message->lead_change().lead().enrichment().pain_point_analysis()
+  EXPECT_EQ(Parsed(result.changes[1]).lead_change().kind(), v1::CHANGE_KIND_ENRICHED);
+  EXPECT_EQ(Parsed(result.changes[1]).lead_change().lead().enrichment().pain_point_analysis()
                 .primary_pain_category(),
             "Processos manuais excessivos");
   auto lead = repo_->GetLead("L1");
