@@ -34,6 +34,12 @@ const std::vector<std::vector<std::string>>& Migrations() {
           "started_at BIGINT NOT NULL, state TEXT NOT NULL)",
           "CREATE INDEX jobs_started ON jobs (started_at, job_id)",
       },
+      // Version 2: nothing reads events by lead; the index cost every
+      // commit a B-tree insert at a scattered key (SQLite CommitBatch of
+      // 1,000 events: +25% without it).
+      {
+          "DROP INDEX IF EXISTS events_lead",
+      },
   };
   return *migrations;
 }

@@ -2,6 +2,7 @@
 // PostgreSQL (skipped, and reported as skipped, without a PostgreSQL URL).
 #include "store/soci_lead_repository.h"
 
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -11,6 +12,7 @@
 #include "event_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/schema.h"
 #include "backend_test.h"
 #include "test_database.h"
 
@@ -78,6 +80,49 @@ TEST_P(SociLeadRepositoryTest, MigrationsAreIdempotent) {
   repo_ = Open();  // migrates again: nothing to do, data intact
   ASSERT_NE(repo_, nullptr);
   EXPECT_EQ(*repo_->CurrentRevision(), 1);
+}
+
+TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
+  Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  repo_.reset();
+  const bool pg = GetParam() == Backend::kPostgres;
+  auto index_count = [&](soci::session& sql) {
+    int count = -1;
+    if (pg) {
+      sql << "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'events_lead' "
+             "AND schemaname = current_schema()",
+          soci::into(count);
+    } else {
+      sql << "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_lead'", soci::into(count);
+    }
+    return count;
+  };
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(db_->url());
+  ASSERT_TRUE(url.ok());
+  auto connect = [&](soci::session& sql) {
+    if (pg) {
+      sql.open(soci::postgresql, url->postgres_conninfo);
+    } else {
+      sql.open(soci::sqlite3, absl::StrCat("db=\"", url->sqlite_path, "\""));
+    }
+  };
+  {
+    // Back to version 1 as an older server left it.
+    soci::session sql;
+    connect(sql);
+    sql << "CREATE INDEX events_lead ON events (lead_id)";
+    sql << "DELETE FROM schema_version WHERE version > 1";
+    ASSERT_EQ(index_count(sql), 1);
+  }
+  repo_ = Open();
+  ASSERT_NE(repo_, nullptr);
+  soci::session sql;
+  connect(sql);
+  EXPECT_EQ(index_count(sql), 0);
+  long long version = 0;
+  sql << "SELECT MAX(version) FROM schema_version", soci::into(version);
+  EXPECT_EQ(version, kSchemaVersion);
+  EXPECT_EQ(*repo_->CurrentRevision(), 1);  // data intact
 }
 
 TEST_P(SociLeadRepositoryTest, TheWriterHoldsNoReadBetweenBatches) {
