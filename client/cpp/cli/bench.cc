@@ -237,26 +237,29 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
   const int64_t start_revision = board->revision();
   const int users = std::max(1, options.users);
 
-  // Watchers, spread over users and connections; then the server's idle
-  // footprint per watcher once all of them are synced.
+  // Watchers, spread over users and connections (the idle ones watch users
+  // of their own that get no events); then the server's idle footprint per
+  // watcher once all of them are synced.
   const int64_t rss_before = options.server_pid > 0 ? RssKib(options.server_pid) : 0;
+  const int all_watchers = options.watchers + std::max(0, options.idle_watchers);
   WatchTally tally;
   std::vector<std::unique_ptr<client::Client>> connections;
   std::vector<std::unique_ptr<BenchWatcher>> watchers;
-  for (int w = 0; w < options.watchers; ++w) {
+  for (int w = 0; w < all_watchers; ++w) {
     if (w % std::max(1, options.watchers_per_connection) == 0) {
       client::ConnectOptions own = connect;
       own.connection_index = static_cast<int>(connections.size()) + 1;
       connections.push_back(std::make_unique<client::Client>(own));
     }
+    const bool idle = w >= options.watchers;
     v1::WatchLeadsRequest request;
     request.set_since_revision(start_revision);
-    request.set_user_id(UserOf(options, w));
-    watchers.push_back(std::make_unique<BenchWatcher>(connections.back().get(), request, run,
-                                                      MarkerLead(run, w % users), &tally));
+    request.set_user_id(idle ? absl::StrCat(options.user, "-idle-", w) : UserOf(options, w));
+    watchers.push_back(std::make_unique<BenchWatcher>(
+        connections.back().get(), request, run, idle ? "" : MarkerLead(run, w % users), &tally));
   }
   const bool synced = AwaitTally(&tally, absl::Seconds(120), [&](const WatchTally& t) {
-    return t.synced + t.errors >= options.watchers;
+    return t.synced + t.errors >= all_watchers;
   });
   int64_t rss_after = 0;
   if (options.server_pid > 0) {
@@ -310,7 +313,7 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
 
   // One end marker per user; watchers stop at their user's. Then give
   // them up to 60 s to get there.
-  if (!watchers.empty()) {
+  if (options.watchers > 0) {
     std::vector<v1::PipelineEvent> markers;
     for (int u = 0; u < users; ++u) {
       v1::PipelineEvent& m = markers.emplace_back();
@@ -325,12 +328,12 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
     absl::StatusOr<v1::IngestSummary> marked = probe.Ingest(markers);
     if (!marked.ok()) std::cerr << "bench: cannot send end markers: " << marked.status() << "\n";
     AwaitTally(&tally, absl::Seconds(60), [&](const WatchTally& t) {
-      return t.finished + t.errors >= options.watchers || t.done >= options.watchers;
+      return t.finished + t.errors >= options.watchers || t.done >= all_watchers;
     });
   }
   for (auto& w : watchers) w->Cancel();
   AwaitTally(&tally, absl::Seconds(30),
-             [&](const WatchTally& t) { return t.done >= options.watchers; });
+             [&](const WatchTally& t) { return t.done >= all_watchers; });
   // The server's CPU for the whole run (ingest and delivery): what a
   // delivery costs it, whatever the load generator on the same cores took.
   const double server_cpu =
@@ -338,7 +341,7 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
 
   absl::StatusOr<v1::Board> after = probe.GetBoard(v1::GetBoardRequest());
   const int64_t changes =
-      after.ok() ? after->revision() - start_revision - (watchers.empty() ? 0 : users) : 0;
+      after.ok() ? after->revision() - start_revision - (options.watchers > 0 ? users : 0) : 0;
   int64_t delivered = 0;
   std::vector<double> latencies;
   for (auto& w : watchers) {
@@ -359,29 +362,30 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
   const double events_per_s = accepted.load() / ingest_seconds;
   const double deliveries_per_s = deliver_seconds > 0 ? delivered / deliver_seconds : 0;
   const double rss_per_watcher =
-      options.watchers > 0 && rss_after > 0 ? double(rss_after - rss_before) / options.watchers : 0;
+      all_watchers > 0 && rss_after > 0 ? double(rss_after - rss_before) / all_watchers : 0;
   const double p50 = Percentile(latencies, 0.50), p99 = Percentile(latencies, 0.99),
                p999 = Percentile(latencies, 0.999);
   if (options.json) {
     std::cout << absl::StrFormat(
-        "{\"mix\":\"%s\",\"streams\":%d,\"watchers\":%d,\"users\":%d,\"offered_rate\":%.0f,"
+        "{\"mix\":\"%s\",\"streams\":%d,\"watchers\":%d,\"idle_watchers\":%d,\"users\":%d,"
+        "\"offered_rate\":%.0f,"
         "\"events\":%d,\"accepted\":%d,\"ingest_seconds\":%.3f,\"events_per_second\":%.0f,"
         "\"changes\":%d,\"delivered\":%d,\"deliveries_per_second\":%.0f,"
         "\"latency_samples\":%d,\"latency_ms_p50\":%.3f,\"latency_ms_p99\":%.3f,"
         "\"latency_ms_p999\":%.3f,\"rss_kib_per_watcher\":%.1f,\"server_cpu_seconds\":%.2f,"
         "\"errors\":%d}\n",
-        options.mix, options.streams, options.watchers, users, options.rate, options.events,
-        accepted.load(), ingest_seconds, events_per_s, changes, delivered, deliveries_per_s,
+        options.mix, options.streams, options.watchers, all_watchers - options.watchers, users,
+        options.rate, options.events, accepted.load(), ingest_seconds, events_per_s, changes, delivered, deliveries_per_s,
         latencies.size(), p50, p99, p999, rss_per_watcher, server_cpu,
         errors.load() + watch_errors);
   } else {
     std::cout << absl::StrFormat(
-        "mix %s, streams %d, watchers %d over %d user(s), offered %s events/s\n"
+        "mix %s, streams %d, watchers %d over %d user(s) (+%d idle), offered %s events/s\n"
         "committed   %d events in %.2f s = %.0f events/s (durable: summaries returned), "
         "%d changes\n"
         "delivered   %d changes = %.0f deliveries/s\n"
         "latency     ingest->receipt p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (%d samples)\n",
-        options.mix, options.streams, options.watchers, users,
+        options.mix, options.streams, options.watchers, users, all_watchers - options.watchers,
         options.rate > 0 ? absl::StrCat(options.rate) : std::string("max"), accepted.load(),
         ingest_seconds, events_per_s, changes, delivered, deliveries_per_s, p50, p99, p999,
         latencies.size());

@@ -20,6 +20,7 @@ struct BenchOptions {
   int64_t events = 20000;   // events in all
   double rate = 0;          // offered events/s in all; 0 = as fast as possible
   int watchers = 1;         // concurrent watchers
+  int idle_watchers = 0;    // more watchers, of users that get no events
   int batch = 500;          // events per IngestEvents stream
   // What to send: "run" (realistic lead runs: a harvest, 15 agents' start,
   // tool call and end, a pipeline_end with a full enrichment package),

@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
   bench->add_option("--events", bench_options.events, "Events in all")->capture_default_str();
   bench->add_option("--rate", bench_options.rate, "Offered events/s in all (0: as fast as possible)")->capture_default_str();
   bench->add_option("--watchers", bench_options.watchers, "Concurrent watchers")->capture_default_str();
+  bench->add_option("--idle_watchers", bench_options.idle_watchers, "More watchers, of users that get no events (attached, idle)")->capture_default_str();
   bench->add_option("--batch", bench_options.batch, "Events per ingest stream")->capture_default_str();
   bench->add_option("--mix", bench_options.mix, "run (realistic lead runs), status (one change per event) or harvest (new leads)")->capture_default_str();
   bench->add_option("--payload", bench_options.payload, "Bytes per status event message")->capture_default_str();
