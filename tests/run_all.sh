@@ -47,6 +47,8 @@ suite "proto lint (buf)" lint_proto
 
 suite "benchmarks (quick run, figures only)" tests/bench/run.sh --quick
 
+suite "deploy files against the build (tests/deploy/check.py)" python3 tests/deploy/check.py
+
 for script in tests/grpcurl/run.sh tests/fuzz/run.sh client/python/run_tests.sh tests/e2e/run.sh; do
   [ -x "$script" ] && suite "$script" "$script"
 done
