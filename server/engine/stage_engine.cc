@@ -118,10 +118,12 @@ void AddFailure(v1::Lead* lead, v1::LeadIssue issue) {
   }
   const bool had_error = lead->has_error();
   v1::LeadIssue* error = lead->mutable_error();
-  if (!had_error || IsBare(*error)) {
+  if (!had_error) {
     *error = std::move(issue);
   } else if (SameFailure(*error, issue)) {
     Merge(error, issue);
+  } else if (IsBare(*error)) {
+    *error = std::move(issue);
   } else if (IsBare(issue)) {
     // The failure is already told better.
   } else if (IssueBefore(*error, issue)) {

@@ -276,6 +276,19 @@ TEST_F(StageEngineTest, EveryOrderOfAFailedRunEndsTheSame) {
   EXPECT_EQ(lead.warnings(0).message(), "first");
 }
 
+TEST_F(StageEngineTest, BareFailedEndsKeepTheNewest) {
+  v1::Lead lead = ExpectOrderIndependent(
+      engine_,
+      {MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
+       MakeEvent("e1", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 5, "", false),
+       MakeEvent("e2", v1::EVENT_TYPE_PIPELINE_END, 7, "", false)},
+      "failed");
+  EXPECT_EQ(lead.error().message(), "enrichment ended without success");
+  EXPECT_EQ(lead.error().occurred_at().seconds(),
+            MakeEvent("x", v1::EVENT_TYPE_PIPELINE_END, 7).occurred_at().seconds());
+  EXPECT_EQ(lead.warnings_size(), 0);
+}
+
 // How the real pipelines fail: the agent's end, a pipeline_error and the
 // lead's unsuccessful end all carry the same message, the last without the
 // agent. The card shows one error, naming the agent, in any order.
