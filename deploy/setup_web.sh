@@ -16,10 +16,10 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 cd "$root/client/web"
-# `npm install` with the committed lockfile: `npm ci` (npm 11) wrongly finds
-# the lockfile out of sync over @bufbuild/buf's optional platform packages.
+# `npm ci`: exactly the committed lockfile (it lists every platform's
+# optional @bufbuild/buf package, so npm neither rejects nor rewrites it).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm install --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
   touch node_modules
 fi
 npm run --silent generate
