@@ -3,9 +3,10 @@
 The proto directory is found, in order, from the environment variable
 ``LEADBOARD_PROTO_DIR``, then by walking up from this file to a directory that
 holds ``proto/leadboard/v1`` (in the repository, ``../../proto``; in an
-sdist, ``proto/`` beside this file, which the sdist command copies in). Generated modules import each other
-package-relatively, so they live in the private ``leadboard._proto`` package and
-never clash with another copy of the same protos.
+sdist, ``proto/`` beside this file, which the sdist command copies in).
+Generated modules import each other package-relatively, so they live in the
+private ``leadboard._proto`` package and never clash with another copy of the
+same protos.
 
 The runtime lower bounds of grpcio and protobuf are set to the versions the
 stubs were generated with: generated code refuses older runtimes.

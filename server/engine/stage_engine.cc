@@ -230,11 +230,6 @@ bool SameCard(const v1::Lead& a, const v1::Lead& b, bool compare_profile) {
   return !compare_profile || MessageDifferencer::Equals(a.profile(), b.profile());
 }
 
-v1::Lead ToCard(const v1::Lead& lead) {
-  v1::Lead card = lead;
-  card.clear_enrichment();
-  return card;
-}
 
 std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     const v1::Lead* current, const v1::PipelineEvent& event) const {

@@ -66,9 +66,6 @@ v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage
 // without profile data cannot have changed it).
 bool SameCard(const v1::Lead& a, const v1::Lead& b, bool compare_profile = true);
 
-// The card form of a lead: everything but the enrichment package.
-v1::Lead ToCard(const v1::Lead& lead);
-
 }  // namespace leadboard::engine
 
 #endif  // LEADBOARD_SERVER_ENGINE_STAGE_ENGINE_H_

@@ -61,12 +61,14 @@ def check_mounts() -> None:
            f"missing {missing}" if missing else "")
 
 
-def dockerfile_stages() -> list[str]:
-    return re.split(r"^FROM ", (DEPLOY / "Dockerfile").read_text(), flags=re.MULTILINE)[1:]
+def runtime_stage() -> str:
+    """The Dockerfile's last stage, continuation lines joined."""
+    stages = re.split(r"^FROM ", (DEPLOY / "Dockerfile").read_text(), flags=re.MULTILINE)
+    return stages[-1].replace("\\\n", " ")
 
 
 def check_copied_binaries() -> list[Path]:
-    runtime = dockerfile_stages()[-1].replace("\\\n", " ")
+    runtime = runtime_stage()
     copy = re.search(r"COPY --from=build (.+?) (\S+)\s*$", runtime, re.MULTILINE)
     sources = copy.group(1).split() if copy else []
     binaries = [BUILD / Path(s).relative_to("/build") for s in sources]
@@ -89,7 +91,7 @@ def needed_packages(binaries: list[Path]) -> set[str]:
 
 
 def check_runtime_packages(binaries: list[Path]) -> None:
-    runtime = dockerfile_stages()[-1].replace("\\\n", " ")
+    runtime = runtime_stage()
     install = re.search(r"apt-get install -y --no-install-recommends ([^&]+)", runtime)
     listed = install.group(1).split() if install else []
     closure = subprocess.run(

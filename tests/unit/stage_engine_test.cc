@@ -296,7 +296,8 @@ TEST_F(StageEngineTest, ReportsOfOneFailureBecomeOneErrorNamingTheAgent) {
   v1::PipelineEvent agent_end =
       MakeEvent("ae", v1::EVENT_TYPE_AGENT_END, 3, "PainPointDeepeningAgent", false);
   agent_end.set_message("OpenAI rate limit");
-  v1::PipelineEvent error = MakeEvent("pe", v1::EVENT_TYPE_PIPELINE_ERROR, 4, "PainPointDeepeningAgent");
+  v1::PipelineEvent error =
+      MakeEvent("pe", v1::EVENT_TYPE_PIPELINE_ERROR, 4, "PainPointDeepeningAgent");
   error.set_message("OpenAI rate limit");
   error.set_error_type("RateLimitError");
   v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 5, "", false);
@@ -318,7 +319,8 @@ TEST_F(StageEngineTest, ReportsOfOneFailureBecomeOneErrorNamingTheAgent) {
 // the failed agent's report names the agent of the lead's error, and another
 // agent's failure stays a warning.
 TEST_F(StageEngineTest, AFailedEndTakesTheAgentOfTheSameFailure) {
-  v1::PipelineEvent other = MakeEvent("o", v1::EVENT_TYPE_AGENT_END, 2, "ContactExtractionAgent", false);
+  v1::PipelineEvent other =
+      MakeEvent("o", v1::EVENT_TYPE_AGENT_END, 2, "ContactExtractionAgent", false);
   other.set_message("no contacts page");
   v1::PipelineEvent agent_end =
       MakeEvent("ae", v1::EVENT_TYPE_AGENT_END, 3, "CompetitorIdentificationAgent", false);

@@ -375,8 +375,8 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
         "\"latency_ms_p999\":%.3f,\"rss_kib_per_watcher\":%.1f,\"server_cpu_seconds\":%.2f,"
         "\"errors\":%d}\n",
         options.mix, options.streams, options.watchers, all_watchers - options.watchers, users,
-        options.rate, options.events, accepted.load(), ingest_seconds, events_per_s, changes, delivered, deliveries_per_s,
-        latencies.size(), p50, p99, p999, rss_per_watcher, server_cpu,
+        options.rate, options.events, accepted.load(), ingest_seconds, events_per_s, changes,
+        delivered, deliveries_per_s, latencies.size(), p50, p99, p999, rss_per_watcher, server_cpu,
         errors.load() + watch_errors);
   } else {
     std::cout << absl::StrFormat(
