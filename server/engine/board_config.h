@@ -20,7 +20,7 @@ namespace leadboard::engine {
 // highest-ranked stage its events imply.
 class BoardConfig {
  public:
-  // The default board from shared/DOMAIN.md.
+  // The default board (docs/domain.md, docs/semantics.md).
   static BoardConfig Default();
 
   // Validates `config`: ids unique, non-empty and at most 64 bytes; exactly

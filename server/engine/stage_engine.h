@@ -2,7 +2,7 @@
 // next state and the visible change, if any. Pure: no I/O, no clock, no
 // globals; the same inputs always give the same output.
 //
-// Semantics (see shared/DESIGN.md "Contract principles"):
+// Semantics (docs/semantics.md):
 // - Within one run a lead's stage is the highest-ranked stage its events
 //   imply (working columns left to right < failure < success), so the final
 //   state does not depend on the order events arrive in.

@@ -1,6 +1,6 @@
 // Realistic events for benchmarks (`leadboard bench` and tests/bench): a
 // harvested lead, agent steps, and a pipeline_end carrying a full
-// enrichment package, sized like the pipelines in shared/DOMAIN.md.
+// enrichment package, sized like the pipelines in docs/domain.md.
 #ifndef LEADBOARD_CLIENT_CPP_CLI_SAMPLE_RUN_H_
 #define LEADBOARD_CLIENT_CPP_CLI_SAMPLE_RUN_H_
 
