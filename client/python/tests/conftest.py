@@ -11,7 +11,9 @@ from typing import Callable, Iterator, Optional
 
 import pytest
 
-SERVER_BIN = Path(os.environ.get("LEADBOARD_SERVER_BIN", "/work/main/build/server/leadboard-server"))
+# The repository root is three levels above this file (client/python/tests).
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SERVER_BIN = Path(os.environ.get("LEADBOARD_SERVER_BIN") or REPO_ROOT / "build" / "server" / "leadboard-server")
 
 
 class ServerProcess:
