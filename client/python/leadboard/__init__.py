@@ -9,7 +9,7 @@ Report what your pipeline's agents do, and watch the board::
         for change in board.watch():                    # resumes on its own
             print(change.kind, change.lead.id, change.lead.stage)
 
-For asyncio pipelines use :class:`AsyncClient` and ``await board.areport(agen)``.
+For asyncio pipelines use :class:`AsyncClient` and ``await board.report(agen)``.
 """
 
 from ._common import DEFAULT_CHANNEL_OPTIONS, RetryPolicy, WatchEvent, WatchState

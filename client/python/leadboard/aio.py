@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Optional, Sequence, Union
+import warnings
+from typing import Any, AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Iterable, Optional, Union
 
 import grpc
 import grpc.aio
 
-from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, RetryPolicy, WatchEvent, WatchState, auth_metadata
+from ._base import ClientBase
+from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, RetryPolicy, WatchEvent, WatchState
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
-from ._proto import leadboard_pb2_grpc as svc_grpc
 from .adapter import EventAdapter, EventContext
-from .client import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_SECONDS, _make_channel
 from .errors import RejectedEventsError, from_rpc_error
 from .summary import ReportSummary
 
@@ -44,45 +44,20 @@ async def _aiter(events: Union[AsyncIterable[Any], Iterable[Any]]) -> AsyncGener
             yield e
 
 
-class AsyncClient:
+class AsyncClient(ClientBase):
     """An asyncio connection to a leadboard server.
 
     Use as ``async with AsyncClient(...) as board:``. Arguments are those of
-    :class:`leadboard.Client`.
+    :class:`leadboard.Client` (``channel``, if given, must be a
+    ``grpc.aio`` channel).
     """
 
-    def __init__(
-        self,
-        target: str = "127.0.0.1:50051",
-        token: Optional[str] = None,
-        *,
-        tls: bool = False,
-        credentials: Optional[grpc.ChannelCredentials] = None,
-        user_id: Optional[str] = None,
-        job_id: Optional[str] = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        max_batch_seconds: float = DEFAULT_MAX_BATCH_SECONDS,
-        retry: RetryPolicy = RetryPolicy(),
-        timeout: Optional[float] = 30.0,
-        ingest_timeout: Optional[float] = None,
-        channel_options: Optional[Sequence[tuple[str, Any]]] = None,
-    ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        self.target = target
-        self._channel = _make_channel(target, tls, credentials, channel_options, aio=True)
-        self._stub = svc_grpc.LeadBoardStub(self._channel)
-        self._metadata = auth_metadata(token)
-        self.adapter = EventAdapter(EventContext(job_id=job_id, user_id=user_id))
-        self.batch_size = batch_size
-        self.max_batch_seconds = max_batch_seconds
-        self.retry = retry
-        self.timeout = timeout
-        self.ingest_timeout = ingest_timeout
+    _aio = True
 
     async def close(self) -> None:
-        """Closes the channel."""
-        await self._channel.close()
+        """Closes the channel (if the client created it)."""
+        if self._own_channel:
+            await self._channel.close()
 
     async def __aenter__(self) -> "AsyncClient":
         return self
@@ -90,7 +65,7 @@ class AsyncClient:
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
 
-    async def areport(
+    async def report(
         self,
         events: Union[AsyncIterable[Any], Iterable[Any]],
         *,
@@ -196,8 +171,21 @@ class AsyncClient:
             summary.add(response, offset)
             offset += len(batch)
 
-    #: Alias so code can call ``report`` on either client kind (awaitable here).
-    report = areport
+    def areport(
+        self,
+        events: Union[AsyncIterable[Any], Iterable[Any]],
+        **kwargs: Any,
+    ) -> Awaitable[ReportSummary]:
+        """Deprecated alias of :meth:`report` (``await board.report(events)``).
+
+        Emits ``DeprecationWarning``; it will be removed in the next release.
+        """
+        warnings.warn(
+            "AsyncClient.areport() is deprecated; use `await client.report(...)`",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.report(events, **kwargs)
 
     async def _unary(self, name: str, method: Any, request: Any) -> Any:
         attempt = 0
@@ -228,9 +216,8 @@ class AsyncClient:
             page = await self._unary(
                 "ListLeads",
                 self._stub.ListLeads,
-                svc.ListLeadsRequest(
-                    page_size=page_size, page_token=token, stage=stage, job_id=job_id, user_id=user_id,
-                    view=svc.LEAD_VIEW_FULL if full else svc.LEAD_VIEW_UNSPECIFIED,
+                self._list_leads_request(
+                    token, stage=stage, job_id=job_id, user_id=user_id, full=full, page_size=page_size
                 ),
             )
             for lead in page.leads:

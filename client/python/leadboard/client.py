@@ -4,48 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
 
 import grpc
 
-from ._common import (
-    RETRYABLE_CODES,
-    WATCH_RESUME_CODES,
-    RetryPolicy,
-    WatchEvent,
-    WatchState,
-    auth_metadata,
-    channel_options,
-)
+from ._base import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_SECONDS, ClientBase
+from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, RetryPolicy, WatchEvent, WatchState
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
-from ._proto import leadboard_pb2_grpc as svc_grpc
 from .adapter import EventAdapter, EventContext
 from .errors import RejectedEventsError, from_rpc_error
 from .summary import ReportSummary
 
 __all__ = ["Client", "LeadWatch", "DEFAULT_BATCH_SIZE", "DEFAULT_MAX_BATCH_SECONDS"]
 
-#: Events per IngestEvents stream; also the most a retry re-sends.
-DEFAULT_BATCH_SIZE = 500
-#: A stream older than this is closed at its next event (keeps summaries timely).
-DEFAULT_MAX_BATCH_SECONDS = 60.0
-
 T = TypeVar("T")
-
-
-def _make_channel(
-    target: str,
-    tls: bool,
-    credentials: Optional[grpc.ChannelCredentials],
-    options: Optional[Sequence[tuple[str, Any]]],
-    aio: bool = False,
-) -> Any:
-    opts = channel_options(options)
-    mod: Any = grpc.aio if aio else grpc
-    if credentials is not None or tls:
-        return mod.secure_channel(target, credentials or grpc.ssl_channel_credentials(), options=opts)
-    return mod.insecure_channel(target, options=opts)
 
 
 class _BatchSource:
@@ -86,7 +59,7 @@ class _BatchSource:
             return None
 
 
-class Client:
+class Client(ClientBase):
     """A connection to a leadboard server.
 
     Use as a context manager (``with Client("host:50051", token=...) as c:``)
@@ -107,39 +80,9 @@ class Client:
         timeout: deadline in seconds for unary calls (None: no deadline).
         ingest_timeout: deadline in seconds for each ingest stream (None: none).
         channel_options: extra gRPC channel options (override the defaults).
-        channel: an existing channel to use instead of creating one.
+        channel: an existing channel to use instead of creating one (not
+            closed by :meth:`close`).
     """
-
-    def __init__(
-        self,
-        target: str = "127.0.0.1:50051",
-        token: Optional[str] = None,
-        *,
-        tls: bool = False,
-        credentials: Optional[grpc.ChannelCredentials] = None,
-        user_id: Optional[str] = None,
-        job_id: Optional[str] = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        max_batch_seconds: float = DEFAULT_MAX_BATCH_SECONDS,
-        retry: RetryPolicy = RetryPolicy(),
-        timeout: Optional[float] = 30.0,
-        ingest_timeout: Optional[float] = None,
-        channel_options: Optional[Sequence[tuple[str, Any]]] = None,
-        channel: Optional[grpc.Channel] = None,
-    ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        self.target = target
-        self._own_channel = channel is None
-        self._channel = channel or _make_channel(target, tls, credentials, channel_options)
-        self._stub = svc_grpc.LeadBoardStub(self._channel)
-        self._metadata = auth_metadata(token)
-        self.adapter = EventAdapter(EventContext(job_id=job_id, user_id=user_id))
-        self.batch_size = batch_size
-        self.max_batch_seconds = max_batch_seconds
-        self.retry = retry
-        self.timeout = timeout
-        self.ingest_timeout = ingest_timeout
 
     # -- lifecycle
 
@@ -290,13 +233,8 @@ class Client:
         """
         token = ""
         while True:
-            request = svc.ListLeadsRequest(
-                page_size=page_size,
-                page_token=token,
-                stage=stage,
-                job_id=job_id,
-                user_id=user_id,
-                view=svc.LEAD_VIEW_FULL if full else svc.LEAD_VIEW_UNSPECIFIED,
+            request = self._list_leads_request(
+                token, stage=stage, job_id=job_id, user_id=user_id, full=full, page_size=page_size
             )
             page = self._unary("ListLeads", self._stub.ListLeads, request)
             yield from page.leads

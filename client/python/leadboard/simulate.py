@@ -310,7 +310,7 @@ class JobResult:
 
 
 async def play_job(client: AsyncClient, plan: JobPlan, speed: float, wall_clock: bool = False) -> JobResult:
-    """Plays a planned job through the adapter and ``client.areport``.
+    """Plays a planned job through the adapter and ``client.report``.
 
     Args:
         speed: virtual seconds per real second (0: no sleeping).
@@ -347,7 +347,7 @@ async def play_job(client: AsyncClient, plan: JobPlan, speed: float, wall_clock:
     error = ""
     summary = ReportSummary()
     try:
-        summary = await client.areport(events(), raise_on_rejected=False)
+        summary = await client.report(events(), raise_on_rejected=False)
     except LeadboardError as e:
         error = str(e)
     return JobResult(plan, summary, len(ids), count, loop.time() - started, error)

@@ -260,7 +260,7 @@ def test_async_client_report_read_and_watch(server: ServerProcess) -> None:
                 for pe in plan_seq.events:
                     yield pe.event
 
-            summary = await client.areport(seq())
+            summary = await client.report(seq())
             assert summary.accepted == plan_seq.deliveries and summary.batches > 1
             board = await client.get_board(job_id=plan_seq.job_id)
             assert {c.id: c.lead_count for c in board.columns}["enriched"] == 2
@@ -352,7 +352,7 @@ def test_async_report_resends_the_broken_batch_after_a_server_restart(server: Se
 
         policy = leadboard.RetryPolicy(max_attempts=10, initial_backoff=0.1, max_backoff=1.0)
         async with leadboard.AsyncClient(server.target, batch_size=1000, retry=policy) as client:
-            return await client.areport(events())
+            return await client.report(events())
 
     summary = asyncio.run(scenario())
     assert summary.retries >= 1
@@ -391,7 +391,7 @@ def test_async_pipeline_exception_propagates_after_storing_what_came_before(serv
     async def scenario() -> None:
         async with leadboard.AsyncClient(server.target) as client:
             with pytest.raises(RuntimeError):
-                await client.areport(events())
+                await client.report(events())
             lead = await client.get_lead("acrash-1")
             assert lead.stage == "intake"
 

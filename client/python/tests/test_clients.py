@@ -1,0 +1,69 @@
+"""The sync and async clients: one set of options, one surface (no server needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import warnings
+
+import pytest
+
+import leadboard
+
+
+def test_both_clients_take_the_same_options() -> None:
+    sync_params = inspect.signature(leadboard.Client.__init__).parameters
+    async_params = inspect.signature(leadboard.AsyncClient.__init__).parameters
+    assert list(sync_params) == list(async_params)
+    assert "channel" in sync_params and "batch_size" in sync_params
+    with pytest.raises(ValueError):
+        leadboard.Client(batch_size=0)
+    with pytest.raises(ValueError):
+        leadboard.AsyncClient(batch_size=0)
+
+
+def test_options_land_on_both_clients() -> None:
+    policy = leadboard.RetryPolicy(max_attempts=3)
+    kwargs = dict(token="t0k", user_id="ana", job_id="job-1", batch_size=7, max_batch_seconds=2.5,
+                  retry=policy, timeout=4.0, ingest_timeout=9.0)
+    with leadboard.Client("127.0.0.1:1", **kwargs) as sync_client:
+        async_client = leadboard.AsyncClient("127.0.0.1:1", **kwargs)
+        try:
+            for client in (sync_client, async_client):
+                assert client.target == "127.0.0.1:1"
+                assert (client.batch_size, client.max_batch_seconds, client.timeout, client.ingest_timeout) == (
+                    7, 2.5, 4.0, 9.0)
+                assert client.retry is policy
+                assert client._metadata == (("authorization", "Bearer t0k"),)
+                assert client.adapter.context.user_id == "ana" and client.adapter.context.job_id == "job-1"
+        finally:
+            asyncio.run(async_client.close())
+
+
+def test_calls_have_the_same_parameters_on_both_clients() -> None:
+    for name in ("report", "get_lead", "get_board", "list_leads", "list_jobs"):
+        sync_params = list(inspect.signature(getattr(leadboard.Client, name)).parameters)
+        async_params = list(inspect.signature(getattr(leadboard.AsyncClient, name)).parameters)
+        assert sync_params == async_params, name
+    assert inspect.iscoroutinefunction(leadboard.AsyncClient.report)
+
+
+def test_areport_is_a_deprecated_alias_of_report() -> None:
+    async def scenario() -> leadboard.ReportSummary:
+        async with leadboard.AsyncClient("127.0.0.1:1") as client:
+            with pytest.warns(DeprecationWarning, match="report"):
+                pending = client.areport([])  # no events: no RPC is made
+            return await pending
+
+    summary = asyncio.run(scenario())
+    assert isinstance(summary, leadboard.ReportSummary) and summary.sent == 0 and summary.batches == 0
+
+
+def test_report_does_not_warn() -> None:
+    async def scenario() -> leadboard.ReportSummary:
+        async with leadboard.AsyncClient("127.0.0.1:1") as client:
+            return await client.report([])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert asyncio.run(scenario()).sent == 0
