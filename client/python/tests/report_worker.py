@@ -12,7 +12,7 @@ import sys
 import time
 
 import leadboard
-from leadboard.simulate import SimOptions, plan_job
+from leadboard.sim import SimOptions, plan_job
 
 OPTIONS = SimOptions(leads=5, seed=5, failure_rate=0.4, duplicate_rate=0.2, concurrency=2, run_id="kill",
                      start_time=dt.datetime(2026, 1, 1, 12, 0, 0))

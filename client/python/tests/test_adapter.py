@@ -9,7 +9,7 @@ import pytest
 
 import leadboard
 from leadboard import EventAdapter, EventContext, EventType, PipelineEvent, QualificationTier, UrgencyLevel
-from leadboard._sample_data import COMPANIES, enrichment_package
+from leadboard.sim._sample_data import COMPANIES, enrichment_package
 
 import random
 

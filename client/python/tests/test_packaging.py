@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -75,3 +76,19 @@ def test_sdist_builds_a_wheel_away_from_the_repository(tmp_path: Path) -> None:
         members = set(whl.namelist())
     for name in ("event", "enrichment", "lead", "board", "leadboard"):
         assert f"leadboard/_proto/{name}_pb2.py" in members
+    for module in ("__init__", "__main__", "cli", "jobs", "_sample_data"):
+        assert f"leadboard/sim/{module}.py" in members
+    (entry_points,) = [n for n in members if n.endswith(".dist-info/entry_points.txt")]
+    with zipfile.ZipFile(wheel) as whl:
+        assert "leadboard-simulate = leadboard.sim.cli:main" in whl.read(entry_points).decode()
+
+
+def test_simulator_runs_as_a_console_script_and_as_a_module(tmp_path: Path) -> None:
+    script = shutil.which("leadboard-simulate", path=str(Path(sys.executable).parent))
+    assert script, "the leadboard-simulate console script is not installed beside the interpreter"
+    for command in ([script], [sys.executable, "-m", "leadboard.sim"]):
+        # cwd away from the source tree: `-m` puts the cwd on sys.path.
+        done = subprocess.run(command + ["--help"], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "--leads" in done.stdout

@@ -17,7 +17,7 @@ import pytest
 
 import leadboard
 from leadboard import EventType, PipelineEvent
-from leadboard.simulate import SimOptions, plan_job
+from leadboard.sim import SimOptions, plan_job
 
 ServerProcess = Any  # the `server` fixture's type (tests/conftest.py)
 
@@ -27,7 +27,7 @@ TERMINAL = ("enriched", "failed")
 
 def simulate_cli() -> list[str]:
     exe = shutil.which("leadboard-simulate", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "leadboard.simulate"]
+    return [exe] if exe else [sys.executable, "-m", "leadboard.sim"]
 
 
 def board_counts(client: leadboard.Client, **filters: str) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """Plausible prospecting data for the simulator (companies, pains, competitors...).
 
-Everything here is invented; names follow shared/DOMAIN.md "Plausible sample data".
+Everything here is invented; names follow docs/domain.md (plausible sample data).
 """
 
 from __future__ import annotations

@@ -1,0 +1,22 @@
+"""The pipeline simulator behind ``leadboard-simulate``.
+
+It plays realistic prospecting jobs against a leadboard server: a job
+harvests leads, then enriches them with the pipelines' agents in their order
+(tool calls, status lines, some failed leads, some agents failing without
+failing the lead, some events delivered twice).
+
+The simulator emits the pipelines' own messy event dicts (``agent_start``
+without ``lead_id``, errors as ``error`` or ``error_message``, naive
+timestamps) and feeds them through :class:`leadboard.EventAdapter` and
+:class:`leadboard.AsyncClient`, so it exercises the real integration path.
+
+The plan of a job is a pure function of the seed and the job's number; ids
+also depend on the run id (random unless given) so that repeated runs create
+new cards. Run it as ``leadboard-simulate`` or ``python -m leadboard.sim``.
+"""
+
+from .cli import main
+from .jobs import ENRICHMENT_AGENTS, PRE_AGENTS, JobPlan, JobResult, PlannedEvent, SimOptions, plan_job, play_job
+
+__all__ = ["ENRICHMENT_AGENTS", "PRE_AGENTS", "JobPlan", "JobResult", "PlannedEvent", "SimOptions", "main",
+           "plan_job", "play_job"]

@@ -1,0 +1,7 @@
+"""``python -m leadboard.sim``: the same as the ``leadboard-simulate`` script."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

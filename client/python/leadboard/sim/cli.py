@@ -1,0 +1,136 @@
+"""``leadboard-simulate``: the command line of the simulator (see :mod:`leadboard.sim`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import signal
+import sys
+from typing import Optional
+
+from ..aio import AsyncClient
+from ..errors import LeadboardError
+from .jobs import JobResult, SimOptions, plan_job, play_job
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="leadboard-simulate",
+        description="Play realistic prospecting jobs against a leadboard server.",
+    )
+    p.add_argument("--target", default="127.0.0.1:50051", help="server host:port (default %(default)s)")
+    p.add_argument("--token", default=os.environ.get("LEADBOARD_TOKEN"), help="bearer token (env LEADBOARD_TOKEN)")
+    p.add_argument("--tls", action="store_true", help="connect with TLS")
+    p.add_argument("--jobs", type=int, default=1, help="jobs to run at once (default %(default)s)")
+    p.add_argument("--leads", type=int, default=5, help="leads per job (default %(default)s)")
+    p.add_argument("--speed", type=float, default=10.0,
+                   help="times faster than life; 0 = no sleeping (default %(default)s)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
+    p.add_argument("--run-id", default=None, help="prefix of job and lead ids (default: random)")
+    p.add_argument("--failure-rate", type=float, default=0.1, help="share of leads that fail (default %(default)s)")
+    p.add_argument("--warning-rate", type=float, default=None,
+                   help="share of leads with a failed agent that still succeed (default: failure-rate/2)")
+    p.add_argument("--duplicate-rate", type=float, default=0.05,
+                   help="share of events delivered twice (default %(default)s)")
+    p.add_argument("--concurrency", type=int, default=3, help="leads enriched at once per job (default %(default)s)")
+    p.add_argument("--user", default="demo", help="user (tenant) id (default %(default)s)")
+    p.add_argument("--start-time", default=None,
+                   help="virtual clock origin, ISO 8601 UTC (default: now); with --seed and --run-id makes "
+                        "every event id repeatable")
+    p.add_argument("--loop", action="store_true", help="keep starting new jobs until Ctrl-C")
+    p.add_argument("--json", action="store_true", help="print one JSON object per job instead of a line")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return p
+
+
+async def _run(args: argparse.Namespace, options: SimOptions) -> int:
+    status = 0
+    async with AsyncClient(args.target, args.token, tls=args.tls, user_id=options.user) as client:
+        def report(result: JobResult) -> None:
+            nonlocal status
+            if result.error or result.summary.rejected:
+                status = 1
+            if args.json:
+                print(json.dumps(result.as_dict(), ensure_ascii=False), flush=True)
+            elif not args.quiet or result.error:
+                print(result.line(), flush=True)
+
+        # Wall-clock stamps when playing in (scaled) real time, so the board's
+        # times make sense; the plan's virtual clock when not sleeping.
+        wall = args.speed > 0 and args.start_time is None
+        if not args.loop:
+            results = await asyncio.gather(
+                *(play_job(client, plan_job(options, i + 1), args.speed, wall) for i in range(options.jobs))
+            )
+            for r in results:
+                report(r)
+            return status
+        next_index = 1
+        running: set[asyncio.Task[JobResult]] = set()
+        try:
+            while True:
+                while len(running) < max(1, options.jobs):
+                    plan = plan_job(options, next_index)
+                    next_index += 1
+                    running.add(asyncio.create_task(play_job(client, plan, args.speed, wall)))
+                    await asyncio.sleep(0.5 if args.speed > 0 else 0)
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    report(task.result())
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point of the ``leadboard-simulate`` console script."""
+    args = _parser().parse_args(argv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    run_id = args.run_id or os.urandom(3).hex()
+    start = None
+    if args.start_time:
+        parsed = dt.datetime.fromisoformat(args.start_time.replace("Z", "+00:00"))
+        start = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+    options = SimOptions(
+        jobs=args.jobs, leads=args.leads, seed=seed, failure_rate=args.failure_rate,
+        duplicate_rate=args.duplicate_rate, warning_rate=args.warning_rate, concurrency=args.concurrency,
+        user=args.user, run_id=run_id, start_time=start,
+    )
+    if not args.quiet and not args.json:
+        print(f"leadboard-simulate: target={args.target} seed={seed} run-id={run_id} jobs={args.jobs} "
+              f"leads={args.leads} speed={args.speed}", flush=True)
+    loop = asyncio.new_event_loop()
+    main_task = loop.create_task(_run(args, options))
+    try:
+        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+    except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+        pass
+    try:
+        return loop.run_until_complete(main_task)
+    except KeyboardInterrupt:
+        main_task.cancel()
+        try:
+            loop.run_until_complete(main_task)
+        except (asyncio.CancelledError, Exception):
+            pass
+        if not args.quiet:
+            print("leadboard-simulate: stopped", file=sys.stderr, flush=True)
+        return 0 if args.loop else 130
+    except asyncio.CancelledError:
+        return 0 if args.loop else 143
+    except LeadboardError as e:
+        print(f"leadboard-simulate: {e}", file=sys.stderr)
+        return 1
+    finally:
+        loop.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
