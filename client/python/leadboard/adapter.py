@@ -1,6 +1,6 @@
 """Maps the pipelines' own event dicts to ``PipelineEvent`` messages.
 
-The prospecting pipelines yield loosely shaped dicts (see shared/DOMAIN.md):
+The prospecting pipelines yield loosely shaped dicts (see docs/domain.md):
 ``agent_start`` inside a lead's enrichment carries no ``lead_id``, a lead's
 successful end is a ``pipeline_end`` with ``lead_id`` and ``final_package``,
 errors come as ``error`` or ``error_message``, qualification tiers come in
@@ -24,18 +24,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
-import json
-import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Union, cast
 
-from google.protobuf import struct_pb2, timestamp_pb2
-
-from ._proto import enrichment_pb2 as epb
+from ._enrichment import enrichment_package, looks_like_package, qualification_tier, urgency_level
 from ._proto import event_pb2 as evpb
 from ._proto import lead_pb2 as lpb
+from ._values import (
+    _bounded_struct,
+    _canonical,
+    _dict,
+    _error_of,
+    _first,
+    _fold,
+    _number,
+    _plain,
+    _text,
+    _timestamp,
+    parse_timestamp,
+)
 
 __all__ = [
     "EventContext",
@@ -128,13 +135,6 @@ _END_TYPES = {
 }
 
 
-def _fold(text: str) -> str:
-    """Lower-case, strip accents, collapse separators to single spaces."""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[\s_\-]+", " ", text.strip().lower())
-
-
 def event_type(value: Any) -> "evpb.EventType":
     """Maps an ``event_type`` string (any case) or enum value to ``EventType``.
 
@@ -146,524 +146,6 @@ def event_type(value: Any) -> "evpb.EventType":
     if key.startswith("event_type_"):
         key = key[len("event_type_"):]
     return cast(evpb.EventType, _EVENT_TYPES.get(key, 0))
-
-
-_TIERS: dict[str, int] = {}
-for _names, _tier in (
-    (
-        ("alto potencial", "high potential", "high", "alto", "potencial alto", "hot",
-         "qualification tier high potential", "high potential lead"),
-        epb.QUALIFICATION_TIER_HIGH_POTENTIAL,
-    ),
-    (
-        ("potencial medio", "medio potencial", "medium potential", "medium", "medio",
-         "media", "potencial moderado", "moderate potential", "warm",
-         "qualification tier medium potential"),
-        epb.QUALIFICATION_TIER_MEDIUM_POTENTIAL,
-    ),
-    (
-        ("baixo potencial", "low potential", "low", "baixo", "potencial baixo", "cold",
-         "qualification tier low potential"),
-        epb.QUALIFICATION_TIER_LOW_POTENTIAL,
-    ),
-    (
-        ("nao qualificado", "not qualified", "unqualified", "disqualified",
-         "desqualificado", "qualification tier not qualified", "nao qualificada"),
-        epb.QUALIFICATION_TIER_NOT_QUALIFIED,
-    ),
-):
-    for _name in _names:
-        _TIERS[_name] = _tier
-
-
-def qualification_tier(value: Any) -> "epb.QualificationTier":
-    """Maps a tier in Portuguese or English ("Alto Potencial", "High Potential") to the enum.
-
-    Unknown or empty values map to ``QUALIFICATION_TIER_UNSPECIFIED``.
-    """
-    if value is None:
-        return epb.QUALIFICATION_TIER_UNSPECIFIED
-    if isinstance(value, int) and not isinstance(value, bool):
-        return cast(epb.QualificationTier, value if value in epb.QualificationTier.values() else 0)
-    key = _fold(value)
-    if key in _TIERS:
-        return cast(epb.QualificationTier, _TIERS[key])
-    # "Alto Potencial (score 0.85)", "Lead de Alto Potencial"
-    for name in sorted(_TIERS, key=len, reverse=True):
-        if len(name.split()) > 1 and name in key:
-            return cast(epb.QualificationTier, _TIERS[name])
-    return epb.QUALIFICATION_TIER_UNSPECIFIED
-
-
-_URGENCY: dict[str, int] = {
-    "low": epb.URGENCY_LEVEL_LOW, "baixa": epb.URGENCY_LEVEL_LOW, "baixo": epb.URGENCY_LEVEL_LOW,
-    "medium": epb.URGENCY_LEVEL_MEDIUM, "media": epb.URGENCY_LEVEL_MEDIUM,
-    "medio": epb.URGENCY_LEVEL_MEDIUM, "moderate": epb.URGENCY_LEVEL_MEDIUM,
-    "high": epb.URGENCY_LEVEL_HIGH, "alta": epb.URGENCY_LEVEL_HIGH, "alto": epb.URGENCY_LEVEL_HIGH,
-    "critical": epb.URGENCY_LEVEL_CRITICAL, "critica": epb.URGENCY_LEVEL_CRITICAL,
-    "critico": epb.URGENCY_LEVEL_CRITICAL, "urgent": epb.URGENCY_LEVEL_CRITICAL,
-    "urgente": epb.URGENCY_LEVEL_CRITICAL,
-}
-
-
-def urgency_level(value: Any) -> "epb.UrgencyLevel":
-    """Maps an urgency level (low/medium/high/critical, or Portuguese) to ``UrgencyLevel``."""
-    if value is None:
-        return epb.URGENCY_LEVEL_UNSPECIFIED
-    key = _fold(value).replace("urgency level ", "")
-    return cast(epb.UrgencyLevel, _URGENCY.get(key, _URGENCY.get(key.split(" ")[0] if key else "", 0)))
-
-
-def parse_timestamp(value: Any) -> Optional[_dt.datetime]:
-    """Parses an ISO 8601 string, datetime or Unix time into an aware UTC datetime.
-
-    Values without a zone are taken as UTC. Returns None for empty or
-    unparseable values.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, _dt.datetime):
-        dt = value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-        if seconds > 1e11:  # milliseconds
-            seconds /= 1000.0
-        return _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
-    else:
-        text = str(value).strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            dt = _dt.datetime.fromisoformat(text)
-        except ValueError:
-            # Python 3.10 rejects fractional seconds that are not 3 or 6 digits.
-            m = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", text)
-            if not m:
-                return None
-            frac = (m.group(2) + "000000")[:6]
-            try:
-                dt = _dt.datetime.fromisoformat(f"{m.group(1)}.{frac}{m.group(3)}")
-            except ValueError:
-                return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=_dt.timezone.utc)
-    return dt.astimezone(_dt.timezone.utc)
-
-
-# --------------------------------------------------------------------------
-# Value helpers
-
-
-def _plain(value: Any) -> Any:
-    """Turns pydantic models, dataclasses, enums, datetimes into JSON-like data."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        return value.isoformat()
-    if hasattr(value, "model_dump"):
-        return _plain(value.model_dump())
-    if hasattr(value, "dict") and callable(value.dict) and hasattr(value, "__fields__"):
-        return _plain(value.dict())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if hasattr(value, "value") and hasattr(value, "name"):  # enum
-        return _plain(value.value)
-    if isinstance(value, BaseException):
-        return f"{type(value).__name__}: {value}"
-    return str(value)
-
-
-def _text(value: Any, limit: int = 0) -> str:
-    """A string for a text field: lists joined by newlines, dicts as JSON, truncated to limit bytes."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, (list, tuple)):
-        text = "\n".join(_text(v) for v in value)
-    elif isinstance(value, Mapping):
-        text = json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
-    else:
-        text = str(_plain(value))
-    if limit and len(text.encode("utf-8")) > limit:
-        text = text.encode("utf-8")[: limit - 3].decode("utf-8", "ignore") + "..."
-    # The server rejects invalid UTF-8; lone surrogates cannot be encoded.
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _strings(value: Any) -> list[str]:
-    """A list of strings from a list, a single string, or a list of dicts."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, (str, bytes)):
-        return [_text(value)]
-    if isinstance(value, Mapping):
-        return [_text(value)]
-    out = []
-    for item in value:
-        if isinstance(item, Mapping):
-            # A dict entry: prefer its main text.
-            for key in ("text", "description", "question", "name", "title", "value", "url"):
-                if item.get(key):
-                    out.append(_text(item[key]))
-                    break
-            else:
-                out.append(_text(item))
-        elif item is not None and item != "":
-            out.append(_text(item))
-    return out
-
-
-def _number(value: Any) -> float:
-    if value is None or isinstance(value, bool):
-        return float(bool(value)) if isinstance(value, bool) else 0.0
-    try:
-        if isinstance(value, str):
-            value = value.strip().rstrip("%").replace(",", ".")
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return number if math.isfinite(number) else 0.0
-
-
-def _score01(value: Any) -> float:
-    """A 0..1 score; values given in percent (1 < v <= 100) are scaled down."""
-    number = _number(value)
-    if 1.0 < number <= 100.0:
-        number /= 100.0
-    return max(0.0, min(1.0, number))
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    value = _plain(value)
-    return value if isinstance(value, dict) else {}
-
-
-def _first(d: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = d.get(key)
-        if value is not None and value != "" and value != []:
-            return value
-    return None
-
-
-def _error_of(d: Mapping[str, Any]) -> str:
-    return _text(_first(d, "error_message", "error"))
-
-
-def _to_struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update(_json_safe(_plain(data)))
-    return struct
-
-
-def _bounded_struct(data: Mapping[str, Any], limit: int) -> struct_pb2.Struct:
-    """A Struct of data within limit bytes: the largest values are replaced by a note."""
-    plain = _json_safe(_plain(dict(data)))
-    struct = _to_struct(plain)
-    while struct.ByteSize() > limit and plain:
-        sizes = {k: len(_canonical(v)) for k, v in plain.items()}
-        key = max(sizes, key=lambda k: sizes[k])
-        if isinstance(plain[key], str) and plain[key].startswith("<truncated"):
-            plain = {"_truncated": True, "keys": sorted(data)}
-            return _to_struct(plain)
-        plain[key] = f"<truncated: {sizes[key]} bytes>"
-        struct = _to_struct(plain)
-    return struct
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def _timestamp(dt: _dt.datetime) -> timestamp_pb2.Timestamp:
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(dt)
-    return ts
-
-
-# --------------------------------------------------------------------------
-# The enrichment package
-
-
-def _section(package: Mapping[str, Any], strategy: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        if strategy.get(name) is not None:
-            return strategy[name]
-    for name in names:
-        if package.get(name) is not None:
-            return package[name]
-    return None
-
-
-def _enrichment(raw: Any) -> epb.EnrichmentPackage:
-    """Builds an EnrichmentPackage from a ComprehensiveProspectPackage dict."""
-    package = _dict(raw)
-    strategy = _dict(package.get("enhanced_strategy"))
-    out = epb.EnrichmentPackage()
-
-    analyzed = _dict(package.get("analyzed_lead"))
-    analysis = _dict(analyzed.get("analysis") or package.get("analysis"))
-    if analysis or analyzed.get("error_message"):
-        a = out.analysis
-        a.company_sector = _text(analysis.get("company_sector"))
-        a.main_services.extend(_strings(analysis.get("main_services")))
-        a.recent_activities.extend(_strings(analysis.get("recent_activities")))
-        a.potential_challenges.extend(_strings(analysis.get("potential_challenges")))
-        a.company_size_estimate = _text(analysis.get("company_size_estimate"))
-        a.relevance_score = _score01(analysis.get("relevance_score"))
-        a.general_diagnosis = _text(analysis.get("general_diagnosis"))
-        a.opportunity_fit = _text(analysis.get("opportunity_fit"))
-        a.error_message = _text(_first(analysis, "error_message", "error") or analyzed.get("error_message"))
-
-    ext = _dict(_section(package, strategy, "external_intelligence"))
-    if ext:
-        e = out.external_intelligence
-        e.tavily_enrichment = _text(ext.get("tavily_enrichment"))
-        e.market_research = _text(ext.get("market_research"))
-        e.news_analysis = _text(ext.get("news_analysis"))
-        e.social_signals.extend(_strings(ext.get("social_signals")))
-        e.sources_used.extend(_strings(ext.get("sources_used")))
-        e.error_message = _error_of(ext)
-
-    contact = _dict(_section(package, strategy, "contact_information", "contact_info"))
-    if contact:
-        c = out.contact_information
-        c.emails.extend(_strings(_first(contact, "emails_found", "emails")))
-        c.phone_numbers.extend(_strings(_first(contact, "phone_numbers", "phones")))
-        c.linkedin_profiles.extend(_strings(_first(contact, "linkedin_profiles", "linkedin_profiles_found")))
-        c.instagram_profiles.extend(
-            _strings(_first(contact, "instagram_profiles", "instagram_profiles_found"))
-        )
-        c.search_suggestions.extend(
-            _strings(_first(contact, "tavily_search_suggestions", "search_suggestions"))
-        )
-        c.error_message = _error_of(contact)
-
-    pain = _dict(_section(package, strategy, "pain_point_analysis", "pain_analysis"))
-    if pain:
-        p = out.pain_point_analysis
-        p.primary_pain_category = _text(pain.get("primary_pain_category"))
-        for item in pain.get("detailed_pain_points") or pain.get("pain_points") or []:
-            item = _plain(item)
-            if isinstance(item, Mapping):
-                p.pain_points.add(
-                    description=_text(_first(item, "pain_description", "description")),
-                    business_impact=_text(item.get("business_impact")),
-                    solution_alignment=_text(item.get("solution_alignment")),
-                )
-            elif item:
-                p.pain_points.add(description=_text(item))
-        p.urgency_level = urgency_level(pain.get("urgency_level"))
-        p.investigative_questions.extend(_strings(pain.get("investigative_questions")))
-        p.error_message = _error_of(pain)
-
-    qual = _dict(_section(package, strategy, "lead_qualification", "qualification"))
-    if qual:
-        q = out.lead_qualification
-        q.tier = qualification_tier(_first(qual, "qualification_tier", "tier"))
-        q.score = _score01(_first(qual, "qualification_score", "score"))
-        q.reasoning.extend(_strings(_first(qual, "qualification_reasoning", "justification", "reasoning")))
-        q.fit_score = _score01(qual.get("fit_score"))
-        q.readiness_score = _score01(qual.get("readiness_score"))
-        q.authority_score = _score01(qual.get("authority_score"))
-        q.budget_likelihood = _text(qual.get("budget_likelihood"))
-        q.error_message = _error_of(qual)
-
-    comp = _dict(_section(package, strategy, "competitor_intelligence"))
-    if comp:
-        ci = out.competitor_intelligence
-        for item in comp.get("identified_competitors") or comp.get("competitors") or []:
-            item = _plain(item)
-            if isinstance(item, Mapping):
-                ci.competitors.add(
-                    name=_text(item.get("name")),
-                    description=_text(item.get("description")),
-                    perceived_strength=_text(item.get("perceived_strength")),
-                    perceived_weakness=_text(item.get("perceived_weakness")),
-                )
-            elif item:
-                ci.competitors.add(name=_text(item))
-        ci.other_notes = _text(comp.get("other_notes"))
-        ci.error_message = _error_of(comp)
-
-    trig = _dict(_section(package, strategy, "purchase_triggers", "buying_triggers"))
-    if trig:
-        t = out.purchase_triggers
-        for item in trig.get("identified_triggers") or trig.get("triggers") or []:
-            item = _plain(item)
-            if isinstance(item, Mapping):
-                t.triggers.add(
-                    description=_text(_first(item, "trigger_description", "description")),
-                    relevance_explanation=_text(item.get("relevance_explanation")),
-                )
-            elif item:
-                t.triggers.add(description=_text(item))
-        t.other_observations = _text(trig.get("other_observations"))
-        t.error_message = _error_of(trig)
-
-    vps = _plain(_section(package, strategy, "value_propositions"))
-    if isinstance(vps, Mapping):  # {"propositions": [...]} or an error section
-        vps = vps.get("value_propositions") or vps.get("propositions") or []
-    for item in vps or []:
-        if isinstance(item, Mapping):
-            out.value_propositions.add(
-                title=_text(item.get("title")),
-                connection_to_pain_or_trigger=_text(item.get("connection_to_pain_or_trigger")),
-                key_benefit=_text(item.get("key_benefit")),
-                differentiation_factor=_text(item.get("differentiation_factor")),
-                call_to_value=_text(item.get("call_to_value")),
-            )
-        elif item:
-            out.value_propositions.add(title=_text(item))
-
-    questions = _plain(_section(package, strategy, "strategic_questions"))
-    if isinstance(questions, Mapping):
-        questions = questions.get("strategic_questions") or questions.get("questions") or []
-    out.strategic_questions.extend(_strings(questions))
-
-    obj = _dict(_section(package, strategy, "objection_framework", "objection_handling"))
-    if obj:
-        o = out.objection_framework
-        for item in obj.get("anticipated_objections") or obj.get("objections") or []:
-            item = _plain(item)
-            if isinstance(item, Mapping):
-                o.objections.add(
-                    objection=_text(item.get("objection")),
-                    response_strategy=_text(item.get("response_strategy")),
-                    suggested_response=_text(item.get("suggested_response")),
-                )
-            elif item:
-                o.objections.add(objection=_text(item))
-        o.error_message = _error_of(obj)
-
-    plan = _dict(_section(package, strategy, "detailed_approach_plan", "approach_plan"))
-    if plan:
-        ap = out.approach_plan
-        ap.main_objective = _text(plan.get("main_objective"))
-        ap.elevator_pitch = _text(_first(plan, "adapted_elevator_pitch", "elevator_pitch"))
-        for n, step in enumerate(plan.get("contact_sequence") or [], start=1):
-            step = _plain(step)
-            if not isinstance(step, Mapping):
-                ap.contact_sequence.add(step_number=n, objective=_text(step))
-                continue
-            ap.contact_sequence.add(
-                step_number=int(_number(step.get("step_number")) or n),
-                channel=_text(step.get("channel")),
-                objective=_text(step.get("objective")),
-                key_topics=_strings(_first(step, "key_topics_arguments", "key_topics")),
-                key_questions=_strings(step.get("key_questions")),
-                call_to_action=_text(_first(step, "cta", "call_to_action")),
-            )
-        ap.engagement_indicators.extend(
-            _strings(_first(plan, "engagement_indicators_to_monitor", "engagement_indicators"))
-        )
-        ap.potential_obstacles.extend(
-            _strings(_first(plan, "potential_obstacles_attention_points", "potential_obstacles", "obstacles"))
-        )
-        ap.next_steps.extend(
-            _strings(_first(plan, "suggested_next_steps_if_successful", "next_steps"))
-        )
-        ap.error_message = _error_of(plan)
-
-    for item in _plain(_section(package, strategy, "tot_generated_strategies")) or []:
-        if isinstance(item, Mapping):
-            out.generated_strategies.add(
-                name=_text(_first(item, "strategy_name", "name")),
-                angle=_text(_first(item, "angle_or_hook", "angle", "hook")),
-                tone=_text(_first(item, "tone_of_voice", "tone")),
-                channels=_strings(_first(item, "primary_channels", "channels")),
-                key_points=_strings(_first(item, "key_points_or_arguments", "key_points")),
-            )
-    for item in _plain(_section(package, strategy, "tot_evaluated_strategies")) or []:
-        if isinstance(item, Mapping):
-            out.evaluated_strategies.add(
-                name=_text(_first(item, "strategy_name", "name")),
-                strengths=_strings(item.get("strengths")),
-                weaknesses=_strings(_first(item, "weaknesses_or_risks", "weaknesses")),
-                score=_number(_first(item, "suitability_score", "score")),
-                improvements=_strings(_first(item, "recommended_improvements", "improvements")),
-            )
-    action = _dict(_section(package, strategy, "tot_synthesized_action_plan", "action_plan"))
-    if action:
-        ac = out.action_plan
-        ac.recommended_strategy_name = _text(action.get("recommended_strategy_name"))
-        ac.rationale = _text(_first(action, "rationale", "justification"))
-        ac.action_sequence.extend(_strings(action.get("action_sequence")))
-        ac.key_metrics.extend(_strings(_first(action, "key_metrics_to_track", "key_metrics")))
-        ac.error_message = _error_of(action)
-
-    msg = _dict(_first(package, "enhanced_personalized_message", "personalized_message"))
-    if msg:
-        pm = out.personalized_message
-        primary = _dict(msg.get("primary_message"))
-        if primary:
-            pm.primary_message.CopyFrom(_outreach(primary))
-        for alt in msg.get("alternative_messages") or []:
-            if isinstance(alt, Mapping):
-                pm.alternative_messages.append(_outreach(alt))
-        pm.personalization_score = _score01(msg.get("personalization_score"))
-        pm.estimated_response_rate = _score01(msg.get("estimated_response_rate"))
-        pm.error_message = _error_of(msg)
-
-    brief = _dict(package.get("internal_briefing"))
-    if brief:
-        ib = out.internal_briefing
-        ib.executive_summary = _text(brief.get("executive_summary"))
-        sections = brief.get("sections")
-        if isinstance(sections, Mapping):
-            sections = [{"title": k, "content": v} for k, v in sections.items()]
-        if sections is None:
-            # Their briefing model: one key per section, each {title, content}.
-            sections = [
-                v for k, v in brief.items()
-                if isinstance(v, Mapping) and ("content" in v or "title" in v)
-            ]
-        for s in sections or []:
-            s = _plain(s)
-            if isinstance(s, Mapping):
-                ib.sections.add(title=_text(s.get("title")), content=_text(s.get("content")))
-        ib.recommended_next_step = _text(brief.get("recommended_next_step"))
-        ib.error_message = _error_of(brief)
-
-    out.confidence_score = _score01(package.get("confidence_score"))
-    out.roi_potential_score = _score01(package.get("roi_potential_score"))
-    out.market_fit_score = _score01(_first(package, "brazilian_market_fit", "market_fit_score"))
-    processed = parse_timestamp(package.get("processing_timestamp"))
-    if processed is not None:
-        out.processed_at.CopyFrom(_timestamp(processed))
-    meta = package.get("processing_metadata")
-    if isinstance(meta, Mapping) and meta:
-        out.processing_metadata.CopyFrom(_to_struct(meta))
-    return out
-
-
-def _outreach(m: Mapping[str, Any]) -> epb.OutreachMessage:
-    return epb.OutreachMessage(
-        channel=_text(m.get("channel")),
-        subject_line=_text(m.get("subject_line")),
-        body=_text(_first(m, "message_body", "body")),
-        call_to_action=_text(m.get("call_to_action")),
-        personalization_elements=_strings(m.get("personalization_elements")),
-    )
-
-
-def _looks_like_package(value: Any) -> bool:
-    value = _plain(value)
-    return isinstance(value, Mapping) and any(
-        k in value
-        for k in ("analyzed_lead", "enhanced_strategy", "enhanced_personalized_message", "internal_briefing")
-    )
 
 
 # --------------------------------------------------------------------------
@@ -708,10 +190,6 @@ def _profile(lead_data: Mapping[str, Any], source_url: Any, company_name: Any) -
 
 # --------------------------------------------------------------------------
 # Event ids
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(_json_safe(_plain(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def derive_event_id(
@@ -802,7 +280,7 @@ class EventAdapter:
         package_raw = None
         if etype in (evpb.EVENT_TYPE_PIPELINE_END, evpb.EVENT_TYPE_LEAD_ENRICHMENT_END):
             package_raw = raw.get("final_package")
-            if package_raw is None and _looks_like_package(raw.get("data")):
+            if package_raw is None and looks_like_package(raw.get("data")):
                 package_raw = raw.get("data")
             if not lead_id and package_raw is not None:
                 validated = _dict(_dict(_dict(package_raw).get("analyzed_lead")).get("validated_lead"))
@@ -886,7 +364,7 @@ class EventAdapter:
         if package_raw is not None:
             used.update({"final_package", "data"} if package_raw is raw.get("data") else {"final_package"})
             if lead_id and out.success:
-                out.enrichment.CopyFrom(_enrichment(package_raw))
+                out.enrichment.CopyFrom(enrichment_package(package_raw))
             else:
                 used.discard("final_package")  # kept verbatim in attributes
 
