@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Operator checks: the README's grpcurl and CLI recipes, run for real against
-# a real server (SQLite, ephemeral ports), with the real grpcurl.
+# Operator docs, checked: every relative link in README.md and docs/ resolves
+# (check_links.py), and every grpcurl and CLI recipe of docs/operating.md and
+# the README is run for real against a real server (SQLite, ephemeral ports)
+# with the real grpcurl (check_recipes.py). Fails if either check fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+status=0
+python3 "$root/tests/grpcurl/check_links.py" || status=1
+
 export GOBIN="$root/build/go-bin"
 if [ ! -x "$GOBIN/grpcurl" ]; then
   echo "installing grpcurl into $GOBIN"
@@ -16,5 +21,6 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
 [ -s "$dir/port" ] || { cat "$dir/server.log"; exit 1; }
-python3 "$root/tests/grpcurl/check_readme.py" "127.0.0.1:$(cat "$dir/port")" \
-  "127.0.0.1:$metrics_port" "$dir"
+python3 "$root/tests/grpcurl/check_recipes.py" "127.0.0.1:$(cat "$dir/port")" \
+  "127.0.0.1:$metrics_port" "$dir" || status=1
+exit $status
