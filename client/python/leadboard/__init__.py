@@ -9,15 +9,38 @@ Report what your pipeline's agents do, and watch the board::
         for change in board.watch():                    # resumes on its own
             print(change.kind, change.lead.id, change.lead.stage)
 
+A person moves a card with ``board.move_lead(lead_id, "negotiating",
+expected_revision=card.revision, note="...", actor="Ana")``; a stale
+revision raises :class:`ConflictError` saying where the lead is and who put
+it there.
+
 For asyncio pipelines use :class:`AsyncClient` and ``await board.report(agen)``.
 """
 
-from ._common import DEFAULT_CHANNEL_OPTIONS, RetryPolicy, WatchEvent, WatchState
+from ._common import DEFAULT_CHANNEL_OPTIONS, MoveResult, RetryPolicy, WatchEvent, WatchState
 from ._proto.board_pb2 import Board, BoardColumn, ColumnRole
 from ._proto.enrichment_pb2 import EnrichmentPackage, QualificationTier, UrgencyLevel
 from ._proto.event_pb2 import EventType, IngestSummary, PipelineEvent, RejectedEvent
-from ._proto.lead_pb2 import Job, JobStatus, Lead, LeadIssue, LeadProfile, LeadStatus
-from ._proto.leadboard_pb2 import ChangeKind, LeadChange, WatchLeadsRequest, WatchLeadsResponse
+from ._proto.lead_pb2 import (
+    Actor,
+    ActorKind,
+    Job,
+    JobStatus,
+    Lead,
+    LeadIssue,
+    LeadProfile,
+    LeadStatus,
+    StageTime,
+    StageVisit,
+)
+from ._proto.leadboard_pb2 import (
+    ChangeKind,
+    LeadChange,
+    MoveLeadRequest,
+    MoveLeadResponse,
+    WatchLeadsRequest,
+    WatchLeadsResponse,
+)
 from .adapter import (
     EventAdapter,
     EventContext,
@@ -30,10 +53,13 @@ from .adapter import (
 from .aio import AsyncClient
 from .client import Client, LeadWatch
 from .errors import (
+    ERROR_DOMAIN,
+    REASON_TO_ERROR,
     STATUS_TO_ERROR,
     AbortedError,
     AlreadyExistsError,
     CancelledError,
+    ConflictError,
     DeadlineExceededError,
     FailedPreconditionError,
     FieldViolation,
@@ -54,15 +80,15 @@ from .summary import Rejection, ReportSummary
 __version__ = "0.1.0"
 
 __all__ = [
-    "AbortedError", "AlreadyExistsError", "AsyncClient", "Board", "BoardColumn", "CancelledError",
-    "ChangeKind", "Client", "ColumnRole", "DEFAULT_CHANNEL_OPTIONS", "DeadlineExceededError",
-    "EnrichmentPackage", "EventAdapter", "EventContext", "EventType", "FailedPreconditionError",
-    "FieldViolation", "IngestSummary", "InternalError", "InvalidArgumentError", "Job", "JobStatus",
-    "Lead", "LeadChange", "LeadIssue", "LeadProfile", "LeadStatus", "LeadWatch", "LeadboardError",
-    "NotFoundError", "OutOfRangeError", "PermissionDeniedError", "PipelineEvent",
-    "QualificationTier", "RejectedEvent", "RejectedEventsError", "Rejection", "ReportSummary",
-    "ResourceExhaustedError", "RetryPolicy", "STATUS_TO_ERROR", "UnauthenticatedError",
-    "UnavailableError", "UrgencyLevel", "WatchEvent", "WatchLeadsRequest", "WatchLeadsResponse",
-    "WatchState", "adapt", "derive_event_id", "from_rpc_error", "parse_timestamp",
-    "qualification_tier", "urgency_level",
+    "AbortedError", "Actor", "ActorKind", "AlreadyExistsError", "AsyncClient", "Board", "BoardColumn",
+    "CancelledError", "ChangeKind", "Client", "ColumnRole", "ConflictError", "DEFAULT_CHANNEL_OPTIONS",
+    "DeadlineExceededError", "ERROR_DOMAIN", "EnrichmentPackage", "EventAdapter", "EventContext", "EventType",
+    "FailedPreconditionError", "FieldViolation", "IngestSummary", "InternalError", "InvalidArgumentError", "Job",
+    "JobStatus", "Lead", "LeadChange", "LeadIssue", "LeadProfile", "LeadStatus", "LeadWatch", "LeadboardError",
+    "MoveLeadRequest", "MoveLeadResponse", "MoveResult", "NotFoundError", "OutOfRangeError",
+    "PermissionDeniedError", "PipelineEvent", "QualificationTier", "REASON_TO_ERROR", "RejectedEvent",
+    "RejectedEventsError", "Rejection", "ReportSummary", "ResourceExhaustedError", "RetryPolicy",
+    "STATUS_TO_ERROR", "StageTime", "StageVisit", "UnauthenticatedError", "UnavailableError", "UrgencyLevel",
+    "WatchEvent", "WatchLeadsRequest", "WatchLeadsResponse", "WatchState", "adapt", "derive_event_id",
+    "from_rpc_error", "parse_timestamp", "qualification_tier", "urgency_level",
 ]

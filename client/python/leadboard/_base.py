@@ -6,17 +6,25 @@ from typing import Any, ClassVar, Optional, Sequence
 
 import grpc
 
-from ._common import RetryPolicy, auth_metadata, channel_options
+from ._common import RETRYABLE_CODES, RetryPolicy, auth_metadata, channel_options
 from ._proto import leadboard_pb2 as svc
 from ._proto import leadboard_pb2_grpc as svc_grpc
 from .adapter import EventAdapter, EventContext
 
-__all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_MAX_BATCH_SECONDS"]
+__all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_MAX_BATCH_SECONDS", "MOVE_RETRYABLE_CODES"]
 
 #: Events per IngestEvents stream; also the most a retry re-sends.
 DEFAULT_BATCH_SIZE = 500
 #: A stream older than this is closed at its next event (keeps summaries timely).
 DEFAULT_MAX_BATCH_SECONDS = 60.0
+
+#: Codes on which ``move_lead`` is re-sent: UNAVAILABLE only. A move without
+#: ``expected_revision`` is harmless to repeat (a move to the column the lead
+#: is in changes nothing), but a repeated conditional move that had landed
+#: answers ConflictError about the caller's own move. A timed-out move often
+#: landed late, so DEADLINE_EXCEEDED is not retried; an UNAVAILABLE one
+#: rarely reached the server.
+MOVE_RETRYABLE_CODES = RETRYABLE_CODES - {grpc.StatusCode.DEADLINE_EXCEEDED}
 
 
 def make_channel(
@@ -75,6 +83,19 @@ class ClientBase:
         self.ingest_timeout = ingest_timeout
 
     # Requests both clients build the same way.
+
+    @staticmethod
+    def _move_request(
+        lead_id: str,
+        to_stage: str,
+        expected_revision: Optional[int],
+        note: Optional[str],
+        actor: Optional[str],
+    ) -> svc.MoveLeadRequest:
+        request = svc.MoveLeadRequest(lead_id=lead_id, to_stage=to_stage, note=note or "", actor=actor or "")
+        if expected_revision is not None:
+            request.expected_revision = int(expected_revision)
+        return request
 
     @staticmethod
     def _list_leads_request(

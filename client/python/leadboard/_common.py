@@ -1,13 +1,14 @@
-"""Shared plumbing of the sync and async clients: channel options, retries, watch events."""
+"""Shared plumbing of the sync and async clients: channel options, retries, watch events, moves."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, NamedTuple, Optional, Sequence
 
 import grpc
 
+from ._proto import lead_pb2
 from ._proto import leadboard_pb2 as svc
 
 # Keepalive suited to long pipelines: a ping after 5 minutes of silence (the
@@ -88,6 +89,7 @@ _KIND_NAMES = {
     svc.CHANGE_KIND_FAILED: "failed",
     svc.CHANGE_KIND_UPDATED: "updated",
     svc.CHANGE_KIND_SNAPSHOT: "snapshot",
+    svc.CHANGE_KIND_MOVED: "moved",
 }
 
 
@@ -97,7 +99,8 @@ class WatchEvent:
 
     Attributes:
         kind: ``"snapshot"``, ``"created"``, ``"stage_changed"``,
-            ``"enriched"``, ``"failed"``, ``"updated"`` for lead changes;
+            ``"enriched"``, ``"failed"``, ``"updated"``, ``"moved"`` (a
+            person moved the card with ``move_lead``) for lead changes;
             ``"synced"`` when the snapshot or replay is complete;
             ``"progress"`` for heartbeats (only with ``include_progress``);
             ``"reset"`` when the watch had to start over from a snapshot
@@ -108,6 +111,9 @@ class WatchEvent:
         lead: the lead after the change (None for synced/progress/reset).
         previous_stage: the stage before the change, if any.
         agent: the agent whose event caused the change, if any.
+        actor: who made the change (for ``moved``, the person's name).
+        actor_kind: what kind of actor (``ActorKind``; 0 when unknown).
+        note: the note a person gave with a move.
         response: the raw ``WatchLeadsResponse`` (None for reset).
     """
 
@@ -116,6 +122,9 @@ class WatchEvent:
     lead: Any = None
     previous_stage: str = ""
     agent: str = ""
+    actor: str = ""
+    actor_kind: int = 0
+    note: str = ""
     response: Any = field(default=None, repr=False, compare=False)
 
     @staticmethod
@@ -129,6 +138,9 @@ class WatchEvent:
                 lead=ch.lead,
                 previous_stage=ch.previous_stage,
                 agent=ch.agent,
+                actor=ch.actor.name,
+                actor_kind=int(ch.actor.kind),
+                note=ch.note,
                 response=resp,
             )
         return WatchEvent(kind=which or "unspecified", revision=int(resp.revision), response=resp)
@@ -161,3 +173,21 @@ class WatchState:
             return False
         self.resume_from = event.revision
         return True
+
+
+class MoveResult(NamedTuple):
+    """What ``move_lead`` returns: ``result.lead``, ``result.moved`` (or ``lead, moved = ...``).
+
+    Attributes:
+        lead: the card after the move (its stage, revision, who moved it and
+            the note); when nothing moved, the lead as it is.
+        moved: False when the lead already was in ``to_stage`` (no new revision).
+    """
+
+    lead: lead_pb2.Lead
+    moved: bool
+
+    @property
+    def revision(self) -> int:
+        """The lead's revision after the move: pass it as the next move's ``expected_revision``."""
+        return int(self.lead.revision)

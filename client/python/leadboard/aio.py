@@ -10,8 +10,8 @@ from typing import Any, AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable,
 import grpc
 import grpc.aio
 
-from ._base import ClientBase
-from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, RetryPolicy, WatchEvent, WatchState
+from ._base import MOVE_RETRYABLE_CODES, ClientBase
+from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, MoveResult, RetryPolicy, WatchEvent, WatchState
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
 from .adapter import EventAdapter, EventContext
@@ -187,21 +187,65 @@ class AsyncClient(ClientBase):
         )
         return self.report(events, **kwargs)
 
-    async def _unary(self, name: str, method: Any, request: Any) -> Any:
+    async def _unary(self, name: str, method: Any, request: Any, retry_on: frozenset = RETRYABLE_CODES) -> Any:
         attempt = 0
         while True:
             try:
                 return await method(request, metadata=self._metadata, timeout=self.timeout)
             except grpc.aio.AioRpcError as e:
                 attempt += 1
-                if e.code() in RETRYABLE_CODES and self.retry.allows(attempt):
+                if e.code() in retry_on and self.retry.allows(attempt):
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
                 raise from_rpc_error(e, name) from e
 
     async def get_lead(self, lead_id: str) -> lead_pb2.Lead:
-        """Returns one lead with its full enrichment. Raises NotFoundError."""
+        """Returns one lead with its full enrichment and stage history (``history``,
+        ``time_in_stage``): see :meth:`leadboard.Client.get_lead`. Raises NotFoundError."""
         return await self._unary("GetLead", self._stub.GetLead, svc.GetLeadRequest(lead_id=lead_id))
+
+    async def move_lead(
+        self,
+        lead_id: str,
+        to_stage: str,
+        expected_revision: Optional[int] = None,
+        note: Optional[str] = None,
+        actor: Optional[str] = None,
+    ) -> MoveResult:
+        """Moves a lead to a people's column (or back to the success column), as a person.
+
+        Durable before it returns; watchers receive a ``moved`` change.
+        Moving a lead to the column it is in changes nothing (``moved`` is
+        False and the revision stays).
+
+        Args:
+            lead_id: the lead.
+            to_stage: the column id, e.g. ``"reviewing"``, ``"negotiating"``
+                (a column whose ``accepts_moves`` is set on the board).
+            expected_revision: move only if the lead's revision is still this
+                one (compare and swap); pass the revision of the card the
+                person saw.
+            note: why, in the person's words; kept in the lead's history.
+            actor: the person's name, recorded when the server runs without
+                authentication (with it, the token's user is recorded).
+
+        Returns:
+            ``MoveResult(lead, moved)``; ``result.revision`` is the lead's
+            revision after the move.
+
+        Raises:
+            ConflictError: ``expected_revision`` is stale; carries
+                ``current_stage``, ``current_revision``, ``actor`` and
+                ``actor_kind`` of the lead now.
+            InvalidArgumentError: unknown column, or one only the pipeline
+                fills (``field_violations`` name ``to_stage``).
+            FailedPreconditionError: the lead is mid-run.
+            NotFoundError: no such lead.
+            PermissionDeniedError: a worker token, or another user's lead.
+        """
+        request = self._move_request(lead_id, to_stage, expected_revision, note, actor)
+        response = await self._unary("MoveLead", self._stub.MoveLead, request, MOVE_RETRYABLE_CODES)
+        return MoveResult(response.lead, response.moved)
 
     async def get_board(self, *, job_id: str = "", user_id: str = "") -> board_pb2.Board:
         """Returns the board's columns in order, with lead counts for the filter."""

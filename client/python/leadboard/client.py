@@ -8,8 +8,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
 
 import grpc
 
-from ._base import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_SECONDS, ClientBase
-from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, RetryPolicy, WatchEvent, WatchState
+from ._base import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_SECONDS, MOVE_RETRYABLE_CODES, ClientBase
+from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, MoveResult, RetryPolicy, WatchEvent, WatchState
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
 from .adapter import EventAdapter, EventContext
@@ -197,25 +197,75 @@ class Client(ClientBase):
 
     # -- reads
 
-    def _unary(self, name: str, method: Callable[..., T], request: Any) -> T:
+    def _unary(
+        self, name: str, method: Callable[..., T], request: Any, retry_on: frozenset = RETRYABLE_CODES
+    ) -> T:
         attempt = 0
         while True:
             try:
                 return method(request, metadata=self._metadata, timeout=self.timeout)
             except grpc.RpcError as e:
                 attempt += 1
-                if e.code() in RETRYABLE_CODES and self.retry.allows(attempt):
+                if e.code() in retry_on and self.retry.allows(attempt):
                     time.sleep(self.retry.delay(attempt))
                     continue
                 raise from_rpc_error(e, name) from e
 
     def get_lead(self, lead_id: str) -> lead_pb2.Lead:
-        """Returns one lead with its full enrichment package.
+        """Returns one lead with its full enrichment package and stage history.
+
+        ``lead.history`` lists every stage the lead has been in, oldest first
+        (``StageVisit``: stage, entered_at, left_at, entered_by, note,
+        revision, duration); ``lead.time_in_stage`` adds the stays up per
+        column, in board order (``StageTime``: stage, total, visits).
 
         Raises:
             NotFoundError: no such lead.
         """
         return self._unary("GetLead", self._stub.GetLead, svc.GetLeadRequest(lead_id=lead_id))
+
+    def move_lead(
+        self,
+        lead_id: str,
+        to_stage: str,
+        expected_revision: Optional[int] = None,
+        note: Optional[str] = None,
+        actor: Optional[str] = None,
+    ) -> MoveResult:
+        """Moves a lead to a people's column (or back to the success column), as a person.
+
+        Durable before it returns; watchers receive a ``moved`` change.
+        Moving a lead to the column it is in changes nothing (``moved`` is
+        False and the revision stays).
+
+        Args:
+            lead_id: the lead.
+            to_stage: the column id, e.g. ``"reviewing"``, ``"negotiating"``
+                (a column whose ``accepts_moves`` is set on the board).
+            expected_revision: move only if the lead's revision is still this
+                one (compare and swap); pass the revision of the card the
+                person saw.
+            note: why, in the person's words; kept in the lead's history.
+            actor: the person's name, recorded when the server runs without
+                authentication (with it, the token's user is recorded).
+
+        Returns:
+            ``MoveResult(lead, moved)``; ``result.revision`` is the lead's
+            revision after the move.
+
+        Raises:
+            ConflictError: ``expected_revision`` is stale; carries
+                ``current_stage``, ``current_revision``, ``actor`` and
+                ``actor_kind`` of the lead now.
+            InvalidArgumentError: unknown column, or one only the pipeline
+                fills (``field_violations`` name ``to_stage``).
+            FailedPreconditionError: the lead is mid-run.
+            NotFoundError: no such lead.
+            PermissionDeniedError: a worker token, or another user's lead.
+        """
+        request = self._move_request(lead_id, to_stage, expected_revision, note, actor)
+        response = self._unary("MoveLead", self._stub.MoveLead, request, MOVE_RETRYABLE_CODES)
+        return MoveResult(response.lead, response.moved)
 
     def list_leads(
         self,

@@ -40,12 +40,13 @@ def test_options_land_on_both_clients() -> None:
             asyncio.run(async_client.close())
 
 
-def test_calls_have_the_same_parameters_on_both_clients() -> None:
-    for name in ("report", "get_lead", "get_board", "list_leads", "list_jobs"):
+def test_report_and_move_lead_have_the_same_parameters_on_both_clients() -> None:
+    for name in ("report", "move_lead", "get_lead", "get_board", "list_leads", "list_jobs"):
         sync_params = list(inspect.signature(getattr(leadboard.Client, name)).parameters)
         async_params = list(inspect.signature(getattr(leadboard.AsyncClient, name)).parameters)
         assert sync_params == async_params, name
     assert inspect.iscoroutinefunction(leadboard.AsyncClient.report)
+    assert inspect.iscoroutinefunction(leadboard.AsyncClient.move_lead)
 
 
 def test_areport_is_a_deprecated_alias_of_report() -> None:
@@ -67,3 +68,31 @@ def test_report_does_not_warn() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert asyncio.run(scenario()).sent == 0
+
+
+def test_move_request_sets_expected_revision_only_when_given() -> None:
+    from leadboard._base import ClientBase
+
+    bare = ClientBase._move_request("L1", "reviewing", None, None, None)
+    assert not bare.HasField("expected_revision") and bare.note == "" and bare.actor == ""
+    zero = ClientBase._move_request("L1", "reviewing", 0, "olhar", "Ana")
+    assert zero.HasField("expected_revision") and zero.expected_revision == 0
+    assert (zero.lead_id, zero.to_stage, zero.note, zero.actor) == ("L1", "reviewing", "olhar", "Ana")
+
+
+def test_move_result_unpacks_and_names_its_revision() -> None:
+    lead = leadboard.Lead(id="L1", stage="reviewing", revision=42)
+    result = leadboard.MoveResult(lead, True)
+    moved_lead, moved = result
+    assert moved_lead is lead and moved is True and result.revision == 42
+
+
+def test_a_moved_change_names_the_person_and_the_note() -> None:
+    response = leadboard.WatchLeadsResponse(revision=9, lead_change=leadboard.LeadChange(
+        kind=leadboard.ChangeKind.CHANGE_KIND_MOVED, lead=leadboard.Lead(id="L1", stage="negotiating"),
+        previous_stage="first_messages", note="Pediram proposta",
+        actor=leadboard.Actor(kind=leadboard.ActorKind.ACTOR_KIND_PERSON, name="Ana")))
+    event = leadboard.WatchEvent.from_response(response)
+    assert (event.kind, event.revision, event.previous_stage) == ("moved", 9, "first_messages")
+    assert (event.actor, event.actor_kind, event.note) == ("Ana", leadboard.ActorKind.ACTOR_KIND_PERSON,
+                                                           "Pediram proposta")

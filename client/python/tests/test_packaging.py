@@ -91,4 +91,4 @@ def test_simulator_runs_as_a_console_script_and_as_a_module(tmp_path: Path) -> N
         done = subprocess.run(command + ["--help"], capture_output=True, text=True, timeout=60,
                               stdin=subprocess.DEVNULL, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
-        assert "--leads" in done.stdout
+        assert "--salespeople" in done.stdout and "--leads" in done.stdout

@@ -3,7 +3,9 @@
 It plays realistic prospecting jobs against a leadboard server: a job
 harvests leads, then enriches them with the pipelines' agents in their order
 (tool calls, status lines, some failed leads, some agents failing without
-failing the lead, some events delivered twice).
+failing the lead, some events delivered twice). With ``salespeople`` it also
+plays a sales team that moves the enriched cards through the people's
+columns (:mod:`leadboard.sim.sales`).
 
 The simulator emits the pipelines' own messy event dicts (``agent_start``
 without ``lead_id``, errors as ``error`` or ``error_message``, naive
@@ -17,6 +19,8 @@ new cards. Run it as ``leadboard-simulate`` or ``python -m leadboard.sim``.
 
 from .cli import main
 from .jobs import ENRICHMENT_AGENTS, PRE_AGENTS, JobPlan, JobResult, PlannedEvent, SimOptions, plan_job, play_job
+from .sales import DEFAULT_PEOPLE_STAGES, SalesResult, SalesStep, plan_sales, play_sales, salespeople
 
-__all__ = ["ENRICHMENT_AGENTS", "PRE_AGENTS", "JobPlan", "JobResult", "PlannedEvent", "SimOptions", "main",
-           "plan_job", "play_job"]
+__all__ = ["DEFAULT_PEOPLE_STAGES", "ENRICHMENT_AGENTS", "PRE_AGENTS", "JobPlan", "JobResult", "PlannedEvent",
+           "SalesResult", "SalesStep", "SimOptions", "main", "plan_job", "play_job", "plan_sales", "play_sales",
+           "salespeople"]

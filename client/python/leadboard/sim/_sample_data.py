@@ -101,6 +101,40 @@ ERRORS = [
 ]
 
 
+# The sales team that works the enriched cards (leadboard-simulate --salespeople N).
+SALESPEOPLE = ["Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabriela", "Heitor", "Isabela", "João"]
+
+# What a salesperson writes when moving a card into each people's column.
+SALES_NOTES: dict[str, list[str]] = {
+    "reviewing": [
+        "Perfil bom, no nosso ICP; vou revisar o pacote",
+        "Pego este: conheço o setor",
+        "Revisando contatos e dores antes de abordar",
+    ],
+    "first_messages": [
+        "Primeiro e-mail enviado ao diretor comercial",
+        "Mensagem no LinkedIn para o sócio, com o pitch adaptado",
+        "WhatsApp enviado; mencionei o gatilho de expansão",
+    ],
+    "negotiating": [
+        "Pediram proposta; negociando valores",
+        "Querem um piloto de 30 dias antes de fechar",
+        "Comparando com o RD Station; enviei o estudo de caso",
+    ],
+    "meeting_scheduled": [
+        "Reunião marcada para quinta às 10h",
+        "Demo agendada com o time de vendas deles",
+        "Call com o CEO na próxima semana",
+    ],
+    "disqualified": [
+        "Sem orçamento este ano",
+        "Já usam HubSpot e estão satisfeitos",
+        "Não responderam após 3 tentativas",
+        "Empresa pequena demais para o plano",
+    ],
+}
+
+
 def slug(name: str) -> str:
     return "".join(c.lower() if c.isalnum() else "-" for c in name).strip("-").replace("--", "-")
 

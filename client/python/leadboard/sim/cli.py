@@ -10,11 +10,11 @@ import os
 import random
 import signal
 import sys
-from typing import Optional
+from typing import Awaitable, Callable, Optional
 
 from ..aio import AsyncClient
 from ..errors import LeadboardError
-from .jobs import JobResult, SimOptions, plan_job, play_job
+from .jobs import JobPlan, JobResult, SimOptions, plan_job, play_job
 
 __all__ = ["main"]
 
@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--start-time", default=None,
                    help="virtual clock origin, ISO 8601 UTC (default: now); with --seed and --run-id makes "
                         "every event id repeatable")
+    p.add_argument("--salespeople", type=int, default=0, metavar="N",
+                   help="also play a sales team of N people (Ana, Bruno, ...) who move enriched cards through "
+                        "the people's columns with notes, sometimes two at once on one card (default: none)")
+    p.add_argument("--sales-token", default=os.environ.get("LEADBOARD_SALES_TOKEN"),
+                   help="bearer token the salespeople move cards with: a board or operator token, since "
+                        "worker tokens may not move cards (env LEADBOARD_SALES_TOKEN; default: --token)")
     p.add_argument("--loop", action="store_true", help="keep starting new jobs until Ctrl-C")
     p.add_argument("--json", action="store_true", help="print one JSON object per job instead of a line")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -50,8 +56,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, options: SimOptions) -> int:
+    sales_client: Optional[AsyncClient] = None
+    if options.salespeople > 0 and args.sales_token and args.sales_token != args.token:
+        sales_client = AsyncClient(args.target, args.sales_token, tls=args.tls)
+
+    def log(line: str) -> None:
+        if not args.quiet:
+            print(f"leadboard-simulate: {line}", file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    try:
+        return await _play(args, options, sales_client, log)
+    finally:
+        if sales_client is not None:
+            await sales_client.close()
+
+
+async def _play(args: argparse.Namespace, options: SimOptions, sales_client: Optional[AsyncClient],
+                log: Callable[[str], None]) -> int:
     status = 0
     async with AsyncClient(args.target, args.token, tls=args.tls, user_id=options.user) as client:
+        def play(plan: JobPlan) -> Awaitable[JobResult]:
+            return play_job(client, plan, args.speed, wall, sales_client=sales_client, log=log)
+
         def report(result: JobResult) -> None:
             nonlocal status
             if result.error or result.summary.rejected:
@@ -66,7 +92,7 @@ async def _run(args: argparse.Namespace, options: SimOptions) -> int:
         wall = args.speed > 0 and args.start_time is None
         if not args.loop:
             results = await asyncio.gather(
-                *(play_job(client, plan_job(options, i + 1), args.speed, wall) for i in range(options.jobs))
+                *(play(plan_job(options, i + 1)) for i in range(options.jobs))
             )
             for r in results:
                 report(r)
@@ -78,7 +104,7 @@ async def _run(args: argparse.Namespace, options: SimOptions) -> int:
                 while len(running) < max(1, options.jobs):
                     plan = plan_job(options, next_index)
                     next_index += 1
-                    running.add(asyncio.create_task(play_job(client, plan, args.speed, wall)))
+                    running.add(asyncio.create_task(play(plan)))
                     await asyncio.sleep(0.5 if args.speed > 0 else 0)
                 done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
@@ -101,11 +127,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     options = SimOptions(
         jobs=args.jobs, leads=args.leads, seed=seed, failure_rate=args.failure_rate,
         duplicate_rate=args.duplicate_rate, warning_rate=args.warning_rate, concurrency=args.concurrency,
-        user=args.user, run_id=run_id, start_time=start,
+        user=args.user, run_id=run_id, start_time=start, salespeople=max(0, args.salespeople),
     )
     if not args.quiet and not args.json:
         print(f"leadboard-simulate: target={args.target} seed={seed} run-id={run_id} jobs={args.jobs} "
-              f"leads={args.leads} speed={args.speed}", flush=True)
+              f"leads={args.leads} speed={args.speed}"
+              + (f" salespeople={args.salespeople}" if args.salespeople > 0 else ""), flush=True)
     loop = asyncio.new_event_loop()
     main_task = loop.create_task(_run(args, options))
     try:

@@ -19,8 +19,8 @@ import copy
 import datetime as dt
 import heapq
 import random
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Optional
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable, Optional
 
 from .._proto import event_pb2
 from ..adapter import EventAdapter, EventContext
@@ -28,6 +28,7 @@ from ..aio import AsyncClient
 from ..errors import LeadboardError
 from ..summary import ReportSummary
 from . import _sample_data as data
+from .sales import SalesResult, SalesStep, plan_sales, play_sales
 
 __all__ = ["SimOptions", "JobPlan", "JobResult", "PlannedEvent", "plan_job", "play_job", "ENRICHMENT_AGENTS",
            "PRE_AGENTS"]
@@ -70,6 +71,7 @@ class SimOptions:
     user: str = "demo"
     run_id: str = "run"
     start_time: Optional[dt.datetime] = None  # virtual clock origin (naive UTC)
+    salespeople: int = 0  # size of the sales team that moves enriched cards (0: none)
 
 
 @dataclass
@@ -94,6 +96,8 @@ class JobPlan:
     outcomes: dict[str, str]  # lead_id -> "enriched" | "failed"
     companies: dict[str, str]  # lead_id -> company name
     duration: float  # virtual seconds
+    ended: dict[str, float] = field(default_factory=dict)  # enriched lead_id -> offset of its end
+    sales: list[SalesStep] = field(default_factory=list)  # the sales team's moves, after the ends
 
     @property
     def deliveries(self) -> int:
@@ -188,6 +192,7 @@ def plan_job(options: SimOptions, job_index: int) -> JobPlan:
     slots = [0.0] * max(1, options.concurrency)
     heapq.heapify(slots)
     outcomes: dict[str, str] = {}
+    ended: dict[str, float] = {}
     job_end = t
     for ready_at, lead_id, company in ready:
         stream = f"lead:{lead_id}"
@@ -225,6 +230,7 @@ def plan_job(options: SimOptions, job_index: int) -> JobPlan:
                 emit(t, stream, "lead_enrichment_end", switch=True, lead_id=lead_id, success=True,
                      data=package, error_message=None)
             outcomes[lead_id] = "enriched"
+            ended[lead_id] = t
         heapq.heappush(slots, t)
         job_end = max(job_end, t)
 
@@ -254,7 +260,9 @@ def plan_job(options: SimOptions, job_index: int) -> JobPlan:
         when = min(pe.offset + rng.uniform(0.01, 2.0), pe.offset + (limit - pe.offset) / 2)
         dups.append(PlannedEvent(when, len(events) + len(dups), pe.stream, pe.event, dup_of=pe.seq))
     events = sorted(events + dups, key=lambda e: (e.offset, e.seq))
-    return JobPlan(job_id, user, query, events, outcomes, lead_company, job_end + 1.0)
+    # The sales team has its own random stream: the pipeline's plan is the same with or without it.
+    sales = plan_sales(options.seed, job_id, ended, options.salespeople)
+    return JobPlan(job_id, user, query, events, outcomes, lead_company, job_end + 1.0, ended, sales)
 
 
 @dataclass
@@ -267,6 +275,7 @@ class JobResult:
     deliveries: int
     seconds: float
     error: str = ""
+    sales: Optional[SalesResult] = None
 
     def line(self) -> str:
         enriched = sum(1 for s in self.plan.outcomes.values() if s == "enriched")
@@ -278,6 +287,9 @@ class JobResult:
             f"server: accepted={s.accepted} duplicates={s.duplicates} rejected={len(s.rejected)} "
             f"revision={s.last_revision} retries={s.retries}; {self.seconds:.1f}s"
         )
+        if self.sales is not None:
+            text += (f"; salespeople: {self.sales.moves} moves, {self.sales.races} races, "
+                     f"{len(self.sales.conflicts)} conflicts")
         return text + (f"; ERROR: {self.error}" if self.error else "")
 
     def as_dict(self) -> dict[str, Any]:
@@ -296,16 +308,29 @@ class JobResult:
             "retries": s.retries,
             "seconds": round(self.seconds, 3),
             "error": self.error,
+            **({"sales": self.sales.as_dict()} if self.sales is not None else {}),
         }
 
 
-async def play_job(client: AsyncClient, plan: JobPlan, speed: float, wall_clock: bool = False) -> JobResult:
-    """Plays a planned job through the adapter and ``client.report``.
+async def play_job(
+    client: AsyncClient,
+    plan: JobPlan,
+    speed: float,
+    wall_clock: bool = False,
+    *,
+    sales_client: Optional[AsyncClient] = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> JobResult:
+    """Plays a planned job through the adapter and ``client.report``, then its sales team.
 
     Args:
-        speed: virtual seconds per real second (0: no sleeping).
+        speed: virtual seconds per real second (0: no sleeping; the sales
+            team then moves cards once the pipeline is done).
         wall_clock: stamp events with the real time at emission instead of
             the plan's virtual clock.
+        sales_client: the client the salespeople move cards with (a board
+            token's; default ``client``).
+        log: receives a line for each move a salesperson lost to another.
     """
     adapters: dict[str, EventAdapter] = {}
     emitted: dict[int, dict[str, Any]] = {}
@@ -314,13 +339,16 @@ async def play_job(client: AsyncClient, plan: JobPlan, speed: float, wall_clock:
     loop = asyncio.get_running_loop()
     started = loop.time()
 
+    async def clock(offset: float) -> None:
+        if speed > 0:
+            delay = started + offset / speed - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
     async def events() -> AsyncIterator[event_pb2.PipelineEvent]:
         nonlocal count
         for pe in plan.events:
-            if speed > 0:
-                delay = started + pe.offset / speed - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+            await clock(pe.offset)
             if pe.dup_of is not None:
                 d = copy.deepcopy(emitted[pe.dup_of])
             else:
@@ -334,10 +362,47 @@ async def play_job(client: AsyncClient, plan: JobPlan, speed: float, wall_clock:
             count += 1
             yield message
 
+    pipeline_done = asyncio.Event()
+
+    def sales_team() -> Any:
+        return _play_sales(sales_client or client, plan, clock, pipeline_done, log)
+
+    # In real time the team works while the pipeline runs; at speed 0, after it.
+    sales_task = asyncio.create_task(sales_team()) if plan.sales and speed > 0 else None
     error = ""
     summary = ReportSummary()
+    sales: Optional[SalesResult] = None
     try:
-        summary = await client.report(events(), raise_on_rejected=False)
+        try:
+            summary = await client.report(events(), raise_on_rejected=False)
+        except LeadboardError as e:
+            error = str(e)
+        pipeline_done.set()
+        if sales_task is not None:
+            sales = await sales_task
+        elif plan.sales:
+            sales = await sales_team()
+        if sales is not None and sales.error:
+            error = "; ".join(filter(None, [error, f"salespeople: {sales.error}"]))
+    finally:
+        if sales_task is not None and not sales_task.done():
+            sales_task.cancel()
+            await asyncio.gather(sales_task, return_exceptions=True)
+    return JobResult(plan, summary, len(ids), count, loop.time() - started, error, sales)
+
+
+async def _play_sales(
+    client: AsyncClient, plan: JobPlan, clock: Callable[[float], Any], pipeline_done: asyncio.Event,
+    log: Callable[[str], None],
+) -> SalesResult:
+    """Checks that the board has the planned people's columns, then plays the sales team."""
+    wanted = {s.to_stage for s in plan.sales} | {s.rival[1] for s in plan.sales if s.rival}
+    try:
+        board = await client.get_board()
     except LeadboardError as e:
-        error = str(e)
-    return JobResult(plan, summary, len(ids), count, loop.time() - started, error)
+        return SalesResult(error=str(e))
+    missing = wanted - {c.id for c in board.columns if c.accepts_moves}
+    if missing:
+        return SalesResult(error=f"the board has no people's column {', '.join(sorted(missing))} "
+                                 "(--salespeople plays the default board's people's columns)")
+    return await play_sales(client, plan.sales, plan.companies, clock=clock, pipeline_done=pipeline_done, log=log)
