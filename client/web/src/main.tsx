@@ -1,14 +1,4 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createRoot } from "react-dom/client";
-import { Board } from "./Board";
-import { TransportProvider } from "./transport";
+import { App } from "./App";
 
-const queryClient = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false } } });
-
-createRoot(document.getElementById("root")!).render(
-  <QueryClientProvider client={queryClient}>
-    <TransportProvider>
-      <Board />
-    </TransportProvider>
-  </QueryClientProvider>,
-);
+createRoot(document.getElementById("root")!).render(<App />);

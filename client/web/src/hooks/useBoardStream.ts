@@ -1,0 +1,107 @@
+// Keeps the board store in step with WatchLeads: the snapshot is gathered in
+// one SnapshotBuilder and published at `synced`; live changes are queued and
+// applied once per animation frame (or every 100 ms when frames do not run,
+// as in a background tab). A broken stream resumes from the last revision
+// with backoff; OUT_OF_RANGE starts over from a snapshot (the old board
+// stays on screen until the new one is complete); UNAUTHENTICATED goes back
+// to sign-in. The stream is cancelled when the board unmounts.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { useEffect, useState } from "react";
+import { useAuth } from "../api/session";
+import { useLeadBoard } from "../api/transport";
+import { applyBatch, SnapshotBuilder } from "../board/boardState";
+import { ChangeKind, type WatchLeadsResponse } from "../gen/leadboard/v1/leadboard_pb";
+import { useBoardStore } from "./useBoardState";
+
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "resyncing";
+
+export function useBoardStream(): ConnectionState {
+  const client = useLeadBoard();
+  const store = useBoardStore();
+  const { reportUnauthenticated } = useAuth();
+  const [connection, setConnection] = useState<ConnectionState>("connecting");
+
+  useEffect(() => {
+    const abort = new AbortController();
+    let queue: WatchLeadsResponse[] = [];
+    let frame = 0;
+    let timer = 0;
+    const flush = () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+      frame = timer = 0;
+      if (queue.length === 0) return;
+      const batch = queue;
+      queue = [];
+      store.publish(applyBatch(store.state, batch, Date.now()));
+    };
+    const schedule = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(flush);
+      timer = window.setTimeout(flush, 100);
+    };
+
+    (async () => {
+      let backoff = 250;
+      let builder: SnapshotBuilder | null = store.state.synced ? null : new SnapshotBuilder();
+      while (!abort.signal.aborted) {
+        try {
+          if (builder) builder = new SnapshotBuilder(); // a snapshot cut short starts over
+          const since = builder ? 0n : store.state.lastRevision;
+          let received = 0;
+          for await (const response of client.watchLeads({ sinceRevision: since }, { signal: abort.signal })) {
+            const change = response.change;
+            if (change.case === "leadChange" && change.value.lead) {
+              // Cards never need the enrichment package (ENRICHED carries it).
+              change.value.lead.enrichment = undefined;
+            }
+            if (builder && change.case === "leadChange" && change.value.kind === ChangeKind.SNAPSHOT) {
+              if (change.value.lead) builder.add(change.value.lead);
+              if (++received % 5000 === 0) store.setLoading(received);
+              continue;
+            }
+            if (change.case === "synced") {
+              if (builder) {
+                queue = [];
+                store.publish(builder.build(response.revision));
+                builder = null;
+              } else {
+                queue.push(response);
+                flush();
+              }
+              setConnection("live");
+              backoff = 250;
+              continue;
+            }
+            queue.push(response);
+            schedule();
+          }
+        } catch (e) {
+          if (abort.signal.aborted) return;
+          const error = ConnectError.from(e);
+          if (error.code === Code.Unauthenticated) {
+            reportUnauthenticated();
+            return;
+          }
+          flush();
+          if (error.code === Code.OutOfRange) {
+            builder = new SnapshotBuilder();
+            setConnection("resyncing");
+            continue;
+          }
+        }
+        if (abort.signal.aborted) return;
+        flush();
+        setConnection("reconnecting");
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    })();
+    return () => {
+      abort.abort();
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [client, store, reportUnauthenticated]);
+  return connection;
+}
