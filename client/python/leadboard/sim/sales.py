@@ -91,6 +91,14 @@ class SalesResult:
                 "error": self.error}
 
 
+def _next_stage(stage: str) -> str:
+    """The people's column after ``stage`` on the way to a meeting ("reviewing" after "enriched")."""
+    forward = [s for s in DEFAULT_PEOPLE_STAGES if s != "disqualified"]
+    if stage not in forward:
+        return forward[0]
+    return forward[min(forward.index(stage) + 1, len(forward) - 1)]
+
+
 def salespeople(n: int) -> list[str]:
     """The first ``n`` names of the sales team ("Ana", "Bruno", ...; "Vendedor 11" beyond the list)."""
     names = data.SALESPEOPLE[: max(0, n)]
@@ -125,7 +133,7 @@ def plan_sales(
             rival = None
             if k == race_at:
                 other = rng.choice([n for n in names if n != owner])
-                target = rng.choice([s for s in DEFAULT_PEOPLE_STAGES if s not in (stage, previous)])
+                target = rng.choice([s for s in (_next_stage(previous), "disqualified") if s not in (stage, previous)])
                 rival = (other, target, rng.choice(data.SALES_NOTES[target]))
             steps.append(SalesStep(round(t, 3), lead_id, owner, stage, rng.choice(data.SALES_NOTES[stage]), rival))
             previous = stage
