@@ -79,8 +79,13 @@ def test_sdist_builds_a_wheel_away_from_the_repository(tmp_path: Path) -> None:
     for module in ("__init__", "__main__", "cli", "jobs", "_sample_data"):
         assert f"leadboard/sim/{module}.py" in members
     (entry_points,) = [n for n in members if n.endswith(".dist-info/entry_points.txt")]
+    (metadata,) = [n for n in members if n.endswith(".dist-info/METADATA")]
     with zipfile.ZipFile(wheel) as whl:
         assert "leadboard-simulate = leadboard.sim.cli:main" in whl.read(entry_points).decode()
+        # The package's README is its long description.
+        description = whl.read(metadata).decode()
+    assert "Description-Content-Type: text/markdown" in description
+    assert "# leadboard — the Python worker SDK" in description and "## Move a card" in description
 
 
 def test_simulator_runs_as_a_console_script_and_as_a_module(tmp_path: Path) -> None:
