@@ -138,7 +138,7 @@ class AbortedError(LeadboardError):
     """A concurrent change won a race (``ABORTED``)."""
 
 
-def _actor_kind(value: str) -> "lead_pb2.ActorKind.ValueType":
+def _actor_kind(value: str) -> int:
     """``ACTOR_KIND_PERSON``, ``PERSON``, ``person`` or ``3`` -> ``ACTOR_KIND_PERSON``."""
     text = (value or "").strip()
     if text.isdigit():

@@ -10,7 +10,7 @@ import os
 import random
 import signal
 import sys
-from typing import Awaitable, Callable, Optional
+from typing import Any, Callable, Coroutine, Optional
 
 from ..aio import AsyncClient
 from ..errors import LeadboardError
@@ -75,7 +75,7 @@ async def _play(args: argparse.Namespace, options: SimOptions, sales_client: Opt
                 log: Callable[[str], None]) -> int:
     status = 0
     async with AsyncClient(args.target, args.token, tls=args.tls, user_id=options.user) as client:
-        def play(plan: JobPlan) -> Awaitable[JobResult]:
+        def play(plan: JobPlan) -> Coroutine[Any, Any, JobResult]:
             return play_job(client, plan, args.speed, wall, sales_client=sales_client, log=log)
 
         def report(result: JobResult) -> None:

@@ -87,6 +87,7 @@ class SalesResult:
     error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (``leadboard-simulate --json``)."""
         return {"moves": self.moves, "races": self.races, "conflicts": self.conflicts, "final": self.final,
                 "error": self.error}
 
