@@ -277,6 +277,7 @@ int main(int argc, char** argv) {
   context.commits = &commits;
   context.hub = &hub;
   context.board = &board;
+  context.engine = &engine;
   context.executor = &executor;
   context.clock = &clock;
   context.metrics = metrics.get();

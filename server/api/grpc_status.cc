@@ -2,28 +2,23 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
-#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace leadboard::api {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
-
-grpc::Status InvalidField(absl::string_view field, absl::string_view reason) {
-  const std::string message = absl::StrCat(field, ": ", reason);
-  google::rpc::BadRequest bad_request;
-  auto* violation = bad_request.add_field_violations();
-  violation->set_field(std::string(field));
-  violation->set_description(std::string(reason));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  std::string message(status.message());
   google::rpc::Status details;
-  details.set_code(grpc::StatusCode::INVALID_ARGUMENT);
+  status.ForEachPayload([&details](absl::string_view type_url, const absl::Cord& payload) {
+    google::protobuf::Any* any = details.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(payload));
+  });
+  if (details.details().empty()) return grpc::Status(code, message);
+  details.set_code(code);
   details.set_message(message);
-  details.add_details()->PackFrom(bad_request);
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message, details.SerializeAsString());
+  return grpc::Status(code, message, details.SerializeAsString());
 }
 
 }  // namespace leadboard::api

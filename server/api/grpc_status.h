@@ -1,21 +1,18 @@
-// Conversion of absl::Status to grpc::Status, once, at the edge; invalid
-// fields carry a google.rpc.BadRequest in grpc-status-details-bin so that
-// grpcurl, Python and the browser all show which field and why.
+// The one place a failure becomes a grpc::Status. Everything below the edge
+// returns absl::Status (engine/status_details.h attaches details for
+// programs); ToGrpcStatus keeps the code and message and packs every payload
+// into google.rpc.Status details (grpc-status-details-bin).
 #ifndef LEADBOARD_SERVER_API_GRPC_STATUS_H_
 #define LEADBOARD_SERVER_API_GRPC_STATUS_H_
 
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
-#include "absl/strings/string_view.h"
 
 namespace leadboard::api {
 
-// Same code and message.
+// Same code and message, and the status's payloads as google.rpc details.
 grpc::Status ToGrpcStatus(const absl::Status& status);
-
-// INVALID_ARGUMENT "FIELD: REASON" with a BadRequest field violation.
-grpc::Status InvalidField(absl::string_view field, absl::string_view reason);
 
 }  // namespace leadboard::api
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -12,246 +13,320 @@
 #include "api/raw_message.h"
 #include "api/watch_reactor.h"
 #include "engine/event_validator.h"
+#include "engine/stage_history.h"
+#include "engine/status_details.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace leadboard::api {
 namespace {
+
+using engine::InvalidFieldError;
+
+constexpr size_t kMaxNoteBytes = 1024;
 
 struct FieldCheck {
   const char* name;
   const std::string& value;
 };
 
-// The first id field that is over the id limit, as an INVALID_ARGUMENT.
-std::optional<grpc::Status> CheckIds(std::initializer_list<FieldCheck> fields) {
+// The first field over the id limit, as INVALID_ARGUMENT naming it.
+absl::Status CheckIds(std::initializer_list<FieldCheck> fields) {
   for (const FieldCheck& field : fields) {
     if (field.value.size() > engine::kMaxIdBytes) {
-      return InvalidField(field.name, absl::StrCat("is ", field.value.size(),
-                                                   " bytes; the limit is ", engine::kMaxIdBytes));
+      return InvalidFieldError(field.name, absl::StrCat("is ", field.value.size(),
+                                                        " bytes; the limit is ",
+                                                        engine::kMaxIdBytes));
     }
   }
-  return std::nullopt;
+  return absl::OkStatus();
 }
 
-std::optional<grpc::Status> CheckStage(const engine::BoardConfig& board, const std::string& stage) {
-  if (stage.empty() || board.Find(stage) != nullptr) return std::nullopt;
+// A required id: present and within the id limit.
+absl::Status CheckRequiredId(const char* name, const std::string& value) {
+  if (value.empty()) return InvalidFieldError(name, "is required");
+  return CheckIds({{name, value}});
+}
+
+absl::Status CheckStage(const engine::BoardConfig& board, const std::string& stage) {
+  if (stage.empty() || board.Find(stage) != nullptr) return absl::OkStatus();
   std::vector<std::string> ids;
   for (const v1::BoardColumn& column : board.columns()) ids.push_back(column.id());
-  return InvalidField("stage", absl::StrCat("unknown column \"", stage, "\"; columns are ",
-                                            absl::StrJoin(ids, ", ")));
+  return InvalidFieldError("stage", absl::StrCat("unknown column \"", stage, "\"; columns are ",
+                                                 absl::StrJoin(ids, ", ")));
 }
 
 // page_size: 0 means the default; larger than the maximum is clamped.
-std::optional<grpc::Status> PageSize(int32_t requested, int default_size, int max_size,
-                                     int* size) {
-  if (requested < 0) return InvalidField("page_size", "must not be negative");
-  *size = requested == 0 ? default_size : std::min<int>(requested, max_size);
-  return std::nullopt;
+absl::StatusOr<int> PageSize(int32_t requested, int default_size, int max_size) {
+  if (requested < 0) return InvalidFieldError("page_size", "must not be negative");
+  return requested == 0 ? default_size : std::min<int>(requested, max_size);
 }
 
 // Scopes a request's user_id to the principal: fills it in when empty,
 // PERMISSION_DENIED when it names another user.
-std::optional<grpc::Status> ScopeUser(const Principal& principal, std::string* user_id) {
-  if (principal.user_id.empty()) return std::nullopt;
+absl::Status ScopeUser(const Principal& principal, std::string* user_id) {
+  if (principal.user_id.empty()) return absl::OkStatus();
   if (user_id->empty()) {
     *user_id = principal.user_id;
-    return std::nullopt;
+    return absl::OkStatus();
   }
   if (*user_id != principal.user_id) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "user_id: this token may only read its own user's leads");
+    return absl::PermissionDeniedError("user_id: this token may only read its own user's leads");
   }
-  return std::nullopt;
+  return absl::OkStatus();
+}
+
+// The answer for a lead a scoped token may not see, the same whether it
+// exists or not: no hint about other users' leads.
+absl::Status NotVisible(const std::string& lead_id) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("lead \"", lead_id, "\" is not visible to this token"));
+}
+
+absl::Status LeadNotFound(const std::string& lead_id) {
+  return absl::NotFoundError(absl::StrCat("lead \"", lead_id, "\" not found"));
+}
+
+// MoveLead's request, checked field by field; the first violation wins.
+absl::Status CheckMove(const engine::BoardConfig& board, const v1::MoveLeadRequest& request) {
+  absl::Status status = CheckRequiredId("lead_id", request.lead_id());
+  if (status.ok()) status = CheckRequiredId("to_stage", request.to_stage());
+  if (status.ok() && !board.AcceptsMoves(request.to_stage())) {
+    if (board.Find(request.to_stage()) == nullptr) {
+      std::vector<std::string> ids;
+      for (const v1::BoardColumn& column : board.columns()) {
+        if (column.accepts_moves()) ids.push_back(column.id());
+      }
+      status = InvalidFieldError(
+          "to_stage", absl::StrCat("unknown column \"", request.to_stage(),
+                                   "\"; people may move leads to ", absl::StrJoin(ids, ", ")));
+    } else {
+      status = engine::MoveTargetError(request.to_stage());
+    }
+  }
+  if (status.ok() && request.has_expected_revision() && request.expected_revision() < 0) {
+    status = InvalidFieldError("expected_revision", "must not be negative");
+  }
+  if (status.ok() && request.note().size() > kMaxNoteBytes) {
+    status = InvalidFieldError("note", absl::StrCat("is ", request.note().size(),
+                                                    " bytes; the limit is ", kMaxNoteBytes));
+  }
+  if (status.ok()) status = CheckIds({{"actor", request.actor()}});
+  return status;
 }
 
 // A reactor that only finishes with `status`.
 template <typename Base>
 class Refused final : public Base {
  public:
-  explicit Refused(grpc::Status status) { this->Finish(std::move(status)); }
+  explicit Refused(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
   void OnDone() override { delete this; }
 };
 
 }  // namespace
 
-std::optional<grpc::Status> LeadBoardService::Authorize(grpc::CallbackServerContext* ctx,
-                                                        bool write, Principal* principal) const {
+absl::StatusOr<Principal> LeadBoardService::Authorize(grpc::CallbackServerContext* ctx,
+                                                      Access access) const {
   absl::StatusOr<Principal> who = context_.auth->Authenticate(*ctx);
-  if (!who.ok()) return ToGrpcStatus(who.status());
-  if (write ? !who->CanIngest() : !who->CanRead()) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        write ? "this token may not ingest events (role board)"
-                              : "this token may not read the board (role worker)");
+  if (!who.ok()) return who.status();
+  switch (access) {
+    case Access::kIngest:
+      if (!who->CanIngest()) {
+        return absl::PermissionDeniedError("this token may not ingest events (role board)");
+      }
+      break;
+    case Access::kRead:
+      if (!who->CanRead()) {
+        return absl::PermissionDeniedError("this token may not read the board (role worker)");
+      }
+      break;
+    case Access::kMove:
+      if (!who->CanRead()) {
+        return absl::PermissionDeniedError("this token may not move leads (role worker)");
+      }
+      break;
   }
-  *principal = *std::move(who);
-  return std::nullopt;
+  return who;
+}
+
+grpc::ServerUnaryReactor* LeadBoardService::Unary(grpc::CallbackServerContext* ctx,
+                                                  Access access, const Prepare& prepare) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<Principal> principal = Authorize(ctx, access);
+  absl::StatusOr<Work> work = principal.ok() ? prepare(*principal) : principal.status();
+  if (!work.ok()) {
+    reactor->Finish(ToGrpcStatus(work.status()));
+    return reactor;
+  }
+  context_.executor->Post(
+      [reactor, work = *std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
+  return reactor;
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* LeadBoardService::IngestEvents(
     grpc::CallbackServerContext* ctx, grpc::ByteBuffer* summary) {
-  Principal principal;
-  if (std::optional<grpc::Status> denied = Authorize(ctx, /*write=*/true, &principal)) {
-    return new Refused<grpc::ServerReadReactor<grpc::ByteBuffer>>(*denied);
+  absl::StatusOr<Principal> principal = Authorize(ctx, Access::kIngest);
+  if (!principal.ok()) {
+    return new Refused<grpc::ServerReadReactor<grpc::ByteBuffer>>(principal.status());
   }
-  return new IngestReactor(context_, std::move(principal), summary);
+  return new IngestReactor(context_, *std::move(principal), summary);
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* LeadBoardService::WatchLeads(
     grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* raw) {
-  Principal principal;
   v1::WatchLeadsRequest request;
-  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
-  if (!invalid && !ParseMessage(*raw, &request)) {
-    invalid = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                           "request: not a valid WatchLeadsRequest");
+  absl::StatusOr<Principal> principal = Authorize(ctx, Access::kRead);
+  absl::Status invalid = principal.status();
+  if (invalid.ok() && !ParseMessage(*raw, &request)) {
+    invalid = absl::InvalidArgumentError("request: not a valid WatchLeadsRequest");
   }
-  v1::WatchLeadsRequest scoped = request;
-  if (!invalid) invalid = CheckIds({{"job_id", request.job_id()}, {"user_id", request.user_id()}});
-  if (!invalid && request.since_revision() < 0) {
-    invalid = InvalidField("since_revision", "must not be negative");
+  if (invalid.ok()) {
+    invalid = CheckIds({{"job_id", request.job_id()}, {"user_id", request.user_id()}});
   }
-  if (!invalid) invalid = ScopeUser(principal, scoped.mutable_user_id());
-  if (invalid) return new Refused<grpc::ServerWriteReactor<grpc::ByteBuffer>>(*invalid);
-  return new WatchReactor(context_, scoped);
+  if (invalid.ok() && request.since_revision() < 0) {
+    invalid = InvalidFieldError("since_revision", "must not be negative");
+  }
+  if (invalid.ok()) invalid = ScopeUser(*principal, request.mutable_user_id());
+  if (!invalid.ok()) return new Refused<grpc::ServerWriteReactor<grpc::ByteBuffer>>(invalid);
+  return new WatchReactor(context_, request);
 }
 
 grpc::ServerUnaryReactor* LeadBoardService::GetLead(grpc::CallbackServerContext* ctx,
                                                     const v1::GetLeadRequest* request,
                                                     v1::Lead* lead) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  Principal principal;
-  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
-  if (!invalid) invalid = CheckIds({{"lead_id", request->lead_id()}});
-  if (!invalid && request->lead_id().empty()) invalid = InvalidField("lead_id", "is required");
-  if (invalid) {
-    reactor->Finish(*invalid);
-    return reactor;
-  }
-  context_.executor->Post([this, reactor, request, lead, principal] {
-    absl::StatusOr<std::optional<v1::Lead>> found = context_.repository->GetLead(request->lead_id());
-    if (!found.ok()) {
-      reactor->Finish(ToGrpcStatus(found.status()));
-    } else if (!principal.user_id.empty() &&
-               (!found->has_value() || !principal.Owns((*found)->user_id()))) {
-      // Same answer for another user's lead and a missing one: no hint.
-      reactor->Finish(grpc::Status(
-          grpc::StatusCode::PERMISSION_DENIED,
-          absl::StrCat("lead \"", request->lead_id(), "\" is not visible to this token")));
-    } else if (!found->has_value()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                   absl::StrCat("lead \"", request->lead_id(), "\" not found")));
-    } else {
+  return Unary(ctx, Access::kRead, [=](const Principal& principal) -> absl::StatusOr<Work> {
+    absl::Status invalid = CheckRequiredId("lead_id", request->lead_id());
+    if (!invalid.ok()) return invalid;
+    return [=]() -> absl::Status {
+      absl::StatusOr<std::optional<v1::Lead>> found =
+          context_.repository->GetLead(request->lead_id());
+      if (!found.ok()) return found.status();
+      if (!principal.user_id.empty() &&
+          (!found->has_value() || !principal.Owns((*found)->user_id()))) {
+        return NotVisible(request->lead_id());
+      }
+      if (!found->has_value()) return LeadNotFound(request->lead_id());
       *lead = std::move(**found);
-      reactor->Finish(grpc::Status::OK);
-    }
+      engine::CompleteHistory(
+          *context_.board,
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+              absl::ToUnixMicros(context_.clock->Now())),
+          lead);
+      return absl::OkStatus();
+    };
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* LeadBoardService::ListLeads(grpc::CallbackServerContext* ctx,
                                                       const v1::ListLeadsRequest* request,
                                                       v1::ListLeadsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  int page_size = 0;
-  std::string after;
-  Principal principal;
-  std::string user_id = request->user_id();
-  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
-  if (!invalid) invalid = CheckIds({{"job_id", request->job_id()}, {"user_id", user_id}});
-  if (!invalid) invalid = ScopeUser(principal, &user_id);
-  if (!invalid) invalid = CheckStage(*context_.board, request->stage());
-  if (!invalid) invalid = PageSize(request->page_size(), 100, 1000, &page_size);
-  if (!invalid && !request->page_token().empty() &&
-      !absl::WebSafeBase64Unescape(request->page_token(), &after)) {
-    invalid = InvalidField("page_token", "not a token this server issued");
-  }
-  if (!invalid && !v1::LeadView_IsValid(request->view())) {
-    invalid = InvalidField("view", "unknown value");
-  }
-  if (invalid) {
-    reactor->Finish(*invalid);
-    return reactor;
-  }
-  context_.executor->Post([this, reactor, request, response, page_size, after, user_id] {
-    absl::StatusOr<store::LeadPage> page = context_.repository->ListLeads(
-        store::LeadFilter{user_id, request->job_id(), request->stage()}, after,
-        page_size, request->view() == v1::LEAD_VIEW_FULL);
-    if (!page.ok()) {
-      reactor->Finish(ToGrpcStatus(page.status()));
-      return;
+  return Unary(ctx, Access::kRead, [=](const Principal& principal) -> absl::StatusOr<Work> {
+    store::LeadFilter filter{request->user_id(), request->job_id(), request->stage()};
+    absl::Status invalid = CheckIds({{"job_id", filter.job_id}, {"user_id", filter.user_id}});
+    if (invalid.ok()) invalid = ScopeUser(principal, &filter.user_id);
+    if (invalid.ok()) invalid = CheckStage(*context_.board, filter.stage);
+    absl::StatusOr<int> page_size = PageSize(request->page_size(), 100, 1000);
+    if (invalid.ok()) invalid = page_size.status();
+    std::string after;
+    if (invalid.ok() && !request->page_token().empty() &&
+        !absl::WebSafeBase64Unescape(request->page_token(), &after)) {
+      invalid = InvalidFieldError("page_token", "not a token this server issued");
     }
-    for (v1::Lead& lead : page->leads) *response->add_leads() = std::move(lead);
-    if (!page->next_after.empty()) {
-      response->set_next_page_token(absl::WebSafeBase64Escape(page->next_after));
+    if (invalid.ok() && !v1::LeadView_IsValid(request->view())) {
+      invalid = InvalidFieldError("view", "unknown value");
     }
-    reactor->Finish(grpc::Status::OK);
+    if (!invalid.ok()) return invalid;
+    return [=, size = *page_size]() -> absl::Status {
+      absl::StatusOr<store::LeadPage> page = context_.repository->ListLeads(
+          filter, after, size, request->view() == v1::LEAD_VIEW_FULL);
+      if (!page.ok()) return page.status();
+      for (v1::Lead& lead : page->leads) *response->add_leads() = std::move(lead);
+      if (!page->next_after.empty()) {
+        response->set_next_page_token(absl::WebSafeBase64Escape(page->next_after));
+      }
+      return absl::OkStatus();
+    };
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* LeadBoardService::GetBoard(grpc::CallbackServerContext* ctx,
                                                      const v1::GetBoardRequest* request,
                                                      v1::Board* board) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  Principal principal;
-  std::string user_id = request->user_id();
-  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
-  if (!invalid) invalid = CheckIds({{"job_id", request->job_id()}, {"user_id", user_id}});
-  if (!invalid) invalid = ScopeUser(principal, &user_id);
-  if (invalid) {
-    reactor->Finish(*invalid);
-    return reactor;
-  }
-  context_.executor->Post([this, reactor, request, board, user_id] {
-    absl::StatusOr<int64_t> revision = context_.repository->CurrentRevision();
-    absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> counts =
-        revision.ok() ? context_.repository->CountByStage(
-                            store::LeadFilter{user_id, request->job_id(), ""})
-                      : revision.status();
-    if (!counts.ok()) {
-      reactor->Finish(ToGrpcStatus(counts.status()));
-      return;
-    }
-    for (const v1::BoardColumn& column : context_.board->columns()) {
-      v1::BoardColumn* out = board->add_columns();
-      *out = column;
-      auto it = counts->find(column.id());
-      out->set_lead_count(it == counts->end() ? 0 : it->second);
-    }
-    board->set_revision(*revision);
-    reactor->Finish(grpc::Status::OK);
+  return Unary(ctx, Access::kRead, [=](const Principal& principal) -> absl::StatusOr<Work> {
+    store::LeadFilter filter{request->user_id(), request->job_id(), ""};
+    absl::Status invalid = CheckIds({{"job_id", filter.job_id}, {"user_id", filter.user_id}});
+    if (invalid.ok()) invalid = ScopeUser(principal, &filter.user_id);
+    if (!invalid.ok()) return invalid;
+    return [=]() -> absl::Status {
+      absl::StatusOr<int64_t> revision = context_.repository->CurrentRevision();
+      if (!revision.ok()) return revision.status();
+      absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> counts =
+          context_.repository->CountByStage(filter);
+      if (!counts.ok()) return counts.status();
+      for (const v1::BoardColumn& column : context_.board->columns()) {
+        v1::BoardColumn* out = board->add_columns();
+        *out = column;
+        auto it = counts->find(column.id());
+        out->set_lead_count(it == counts->end() ? 0 : it->second);
+      }
+      board->set_revision(*revision);
+      return absl::OkStatus();
+    };
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* LeadBoardService::ListJobs(grpc::CallbackServerContext* ctx,
                                                      const v1::ListJobsRequest* request,
                                                      v1::ListJobsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  int page_size = 0;
-  Principal principal;
-  std::string user_id = request->user_id();
-  std::optional<grpc::Status> invalid = Authorize(ctx, /*write=*/false, &principal);
-  if (!invalid) invalid = CheckIds({{"user_id", user_id}});
-  if (!invalid) invalid = ScopeUser(principal, &user_id);
-  if (!invalid) invalid = PageSize(request->page_size(), 50, 1000, &page_size);
-  if (invalid) {
-    reactor->Finish(*invalid);
-    return reactor;
-  }
-  context_.executor->Post([this, reactor, request, response, page_size, user_id] {
-    absl::StatusOr<store::JobPage> page = context_.repository->ListJobs(
-        user_id, request->page_token(), page_size, *context_.board);
-    if (!page.ok()) {
-      reactor->Finish(page.status().code() == absl::StatusCode::kInvalidArgument
-                          ? InvalidField("page_token", "not a token this server issued")
-                          : ToGrpcStatus(page.status()));
-      return;
-    }
-    for (v1::Job& job : page->jobs) *response->add_jobs() = std::move(job);
-    response->set_next_page_token(page->next_token);
-    reactor->Finish(grpc::Status::OK);
+  return Unary(ctx, Access::kRead, [=](const Principal& principal) -> absl::StatusOr<Work> {
+    std::string user_id = request->user_id();
+    absl::Status invalid = CheckIds({{"user_id", user_id}});
+    if (invalid.ok()) invalid = ScopeUser(principal, &user_id);
+    absl::StatusOr<int> page_size = PageSize(request->page_size(), 50, 1000);
+    if (invalid.ok()) invalid = page_size.status();
+    if (!invalid.ok()) return invalid;
+    return [=, size = *page_size]() -> absl::Status {
+      absl::StatusOr<store::JobPage> page = context_.repository->ListJobs(
+          user_id, request->page_token(), size, *context_.board);
+      if (!page.ok()) return page.status();
+      for (v1::Job& job : page->jobs) *response->add_jobs() = std::move(job);
+      response->set_next_page_token(page->next_token);
+      return absl::OkStatus();
+    };
   });
-  return reactor;
+}
+
+grpc::ServerUnaryReactor* LeadBoardService::MoveLead(grpc::CallbackServerContext* ctx,
+                                                     const v1::MoveLeadRequest* request,
+                                                     v1::MoveLeadResponse* response) {
+  return Unary(ctx, Access::kMove, [=](const Principal& principal) -> absl::StatusOr<Work> {
+    absl::Status invalid = CheckMove(*context_.board, *request);
+    if (!invalid.ok()) return invalid;
+    engine::Move move;
+    move.to_stage = request->to_stage();
+    if (request->has_expected_revision()) move.expected_revision = request->expected_revision();
+    move.note = request->note();
+    // With authentication on, the token's user is who moved it; an
+    // operator of every user may name the person.
+    move.actor.set_kind(v1::ACTOR_KIND_PERSON);
+    move.actor.set_name(!principal.user_id.empty() ? principal.user_id
+                        : !request->actor().empty() ? request->actor()
+                                                    : "anonymous");
+    return [=, move = std::move(move)]() mutable -> absl::Status {
+      move.at = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(context_.clock->Now()));
+      absl::StatusOr<store::MoveResult> moved = context_.repository->MoveLead(
+          request->lead_id(), principal.user_id, move, *context_.engine);
+      if (absl::IsNotFound(moved.status())) {
+        return principal.user_id.empty() ? LeadNotFound(request->lead_id())
+                                         : NotVisible(request->lead_id());
+      }
+      if (!moved.ok()) return moved.status();
+      if (moved->change) context_.hub->Publish({*moved->change});
+      response->set_moved(moved->change.has_value());
+      *response->mutable_lead() = std::move(moved->lead);
+      return absl::OkStatus();
+    };
+  });
 }
 
 }  // namespace leadboard::api

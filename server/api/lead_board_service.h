@@ -4,7 +4,7 @@
 #ifndef LEADBOARD_SERVER_API_LEAD_BOARD_SERVICE_H_
 #define LEADBOARD_SERVER_API_LEAD_BOARD_SERVICE_H_
 
-#include <optional>
+#include <functional>
 
 #include "api/service_context.h"
 #include "leadboard/v1/leadboard.grpc.pb.h"
@@ -36,12 +36,23 @@ class LeadBoardService final
   grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
                                      const v1::ListJobsRequest* request,
                                      v1::ListJobsResponse* response) override;
+  grpc::ServerUnaryReactor* MoveLead(grpc::CallbackServerContext* ctx,
+                                     const v1::MoveLeadRequest* request,
+                                     v1::MoveLeadResponse* response) override;
 
  private:
-  // Authenticates the call and checks the role may write (ingest) or read.
-  // Returns the error to finish with, or fills `principal`.
-  std::optional<grpc::Status> Authorize(grpc::CallbackServerContext* ctx, bool write,
-                                        Principal* principal) const;
+  enum class Access { kIngest, kRead, kMove };
+  // Authenticates the call and checks the principal's role allows `access`:
+  // UNAUTHENTICATED or PERMISSION_DENIED otherwise.
+  absl::StatusOr<Principal> Authorize(grpc::CallbackServerContext* ctx, Access access) const;
+
+  // Every unary RPC has one shape: authorize, then `prepare` validates the
+  // request on gRPC's thread (cheap, no I/O) and returns the work, which
+  // runs on the executor and finishes the call with its status.
+  using Work = std::function<absl::Status()>;
+  using Prepare = std::function<absl::StatusOr<Work>(const Principal&)>;
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Access access,
+                                  const Prepare& prepare);
 
   const ServiceContext context_;
 };

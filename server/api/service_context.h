@@ -27,6 +27,7 @@ struct ServiceContext {
   store::CommitQueue* commits = nullptr;
   hub::Hub* hub = nullptr;
   const engine::BoardConfig* board = nullptr;
+  const engine::StageEngine* engine = nullptr;
   Executor* executor = nullptr;
   const Clock* clock = nullptr;
   Metrics* metrics = nullptr;  // optional

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/grpc_status.h"
 #include "api/raw_message.h"
+#include "engine/status_details.h"
 
 namespace leadboard::api {
 namespace {
@@ -64,7 +65,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
     absl::StatusOr<store::Snapshot> snapshot = context_.repository->ReadSnapshot(filter);
     if (!snapshot.ok()) {
       absl::MutexLock lock(&mu_);
-      RequestFinishLocked(ToGrpcStatus(snapshot.status()));
+      RequestFinishLocked(snapshot.status());
       return;
     }
     v1::WatchLeadsResponse message;
@@ -81,7 +82,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
     absl::StatusOr<store::LogRange> range = context_.repository->ChangeLogRange();
     if (!range.ok()) {
       absl::MutexLock lock(&mu_);
-      RequestFinishLocked(ToGrpcStatus(range.status()));
+      RequestFinishLocked(range.status());
       return;
     }
     const int64_t oldest = range->oldest;
@@ -95,10 +96,11 @@ void WatchStream::CatchUp(int64_t registered_at) {
               : absl::StrCat("since_revision ", since,
                              " is older than the oldest retained revision ", oldest);
       absl::MutexLock lock(&mu_);
-      RequestFinishLocked(grpc::Status(
-          grpc::StatusCode::OUT_OF_RANGE,
-          absl::StrCat(why, "; oldest retained revision is ", oldest,
-                       "; restart from a snapshot (since_revision 0)")));
+      RequestFinishLocked(engine::WithErrorInfo(
+          absl::OutOfRangeError(absl::StrCat(why, "; oldest retained revision is ", oldest,
+                                             "; restart from a snapshot (since_revision 0)")),
+          "REVISION_OUT_OF_RANGE",
+          {{"oldest_revision", absl::StrCat(oldest)}, {"current_revision", absl::StrCat(current)}}));
       return;
     }
     count("replay", true);
@@ -111,7 +113,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
           context_.repository->ReadChanges(after, up_to, filter, kReplayPage);
       if (!page.ok()) {
         absl::MutexLock lock(&mu_);
-        RequestFinishLocked(ToGrpcStatus(page.status()));
+        RequestFinishLocked(page.status());
         return;
       }
       for (const store::Change& change : *page) {
@@ -140,13 +142,13 @@ void WatchStream::OnWriteDone(bool ok) {
   absl::MutexLock lock(&mu_);
   writing_ = false;
   in_flight_.Clear();
-  if (!ok) RequestFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
+  if (!ok) RequestFinishLocked(absl::CancelledError("write failed"));
   MaybeWriteLocked();
 }
 
 void WatchStream::OnCancel() {
   absl::MutexLock lock(&mu_);
-  RequestFinishLocked(grpc::Status::CANCELLED);
+  RequestFinishLocked(absl::CancelledError("cancelled"));
 }
 
 void WatchStream::Detach() {
@@ -157,8 +159,8 @@ void WatchStream::Detach() {
   context_.hub->Unregister(watcher_);
 }
 
-void WatchStream::RequestFinishLocked(grpc::Status status) {
-  if (!finish_) finish_ = std::move(status);
+void WatchStream::RequestFinishLocked(absl::Status status) {
+  if (!finish_) finish_ = ToGrpcStatus(status);
   MaybeWriteLocked();
 }
 
@@ -202,18 +204,20 @@ void WatchStream::MaybeWriteLocked() {
         return;
       case hub::Watcher::Next::kOverflowed:
         if (context_.metrics != nullptr) context_.metrics->CountWatcherCut("slow");
-        RequestFinishLocked(grpc::Status(
-            grpc::StatusCode::RESOURCE_EXHAUSTED,
-            absl::StrCat("watcher fell behind: more than ", context_.options.watch_queue_limit,
-                         " changes queued; last revision sent ", last_sent_,
-                         "; resume with since_revision ", last_sent_)));
+        RequestFinishLocked(engine::WithErrorInfo(
+            absl::ResourceExhaustedError(absl::StrCat(
+                "watcher fell behind: more than ", context_.options.watch_queue_limit,
+                " changes queued; last revision sent ", last_sent_, "; resume with since_revision ",
+                last_sent_)),
+            "WATCHER_TOO_SLOW", {{"resume_revision", absl::StrCat(last_sent_)}}));
         return;
       case hub::Watcher::Next::kClosed:
         if (context_.metrics != nullptr) context_.metrics->CountWatcherCut("shutdown");
-        RequestFinishLocked(grpc::Status(
-            grpc::StatusCode::UNAVAILABLE,
-            absl::StrCat("server shutting down; last revision sent ", last_sent_,
-                         "; resume with since_revision ", last_sent_)));
+        RequestFinishLocked(engine::WithErrorInfo(
+            absl::UnavailableError(absl::StrCat("server shutting down; last revision sent ",
+                                                last_sent_, "; resume with since_revision ",
+                                                last_sent_)),
+            "SERVER_SHUTTING_DOWN", {{"resume_revision", absl::StrCat(last_sent_)}}));
         return;
     }
   }

@@ -56,7 +56,7 @@ class WatchStream final : public hub::WatcherListener,
   void CatchUp(int64_t registered_at);
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteLocked(Message message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RequestFinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RequestFinishLocked(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ServiceContext& context_;
   const v1::WatchLeadsRequest request_;

@@ -47,6 +47,14 @@ v1::BoardConfig DefaultProto() {
        {}},
       {"enriched", "Enriched", v1::COLUMN_ROLE_SUCCESS, {}, {}},
       {"failed", "Failed", v1::COLUMN_ROLE_FAILURE, {}, {}},
+      // People's columns: the sales stages a person moves an enriched lead
+      // through (the prospecting app's revisando, primeiras mensagens,
+      // negociando, reuniao agendada, desqualificado).
+      {"reviewing", "Reviewing", v1::COLUMN_ROLE_PEOPLE, {}, {}},
+      {"first_messages", "First messages", v1::COLUMN_ROLE_PEOPLE, {}, {}},
+      {"negotiating", "Negotiating", v1::COLUMN_ROLE_PEOPLE, {}, {}},
+      {"meeting_scheduled", "Meeting scheduled", v1::COLUMN_ROLE_PEOPLE, {}, {}},
+      {"disqualified", "Disqualified", v1::COLUMN_ROLE_PEOPLE, {}, {}},
   };
   v1::BoardConfig config;
   for (const ColumnSpec& spec : specs) {
@@ -78,9 +86,12 @@ absl::StatusOr<BoardConfig> BoardConfig::FromProto(v1::BoardConfig config) {
   int successes = 0;
   int failures = 0;
   int working = 0;
+  int people = 0;
   for (int i = 0; i < config.columns_size(); ++i) {
     v1::BoardColumn column = config.columns(i);
     column.clear_lead_count();
+    column.set_accepts_moves(column.role() == v1::COLUMN_ROLE_SUCCESS ||
+                             column.role() == v1::COLUMN_ROLE_PEOPLE);
     const std::string& id = column.id();
     if (id.empty() || id.size() > 64) {
       return ColumnError(i, id, "id must be 1 to 64 bytes");
@@ -100,13 +111,25 @@ absl::StatusOr<BoardConfig> BoardConfig::FromProto(v1::BoardConfig config) {
         board.failure_ = index;
         column.set_terminal(true);
         break;
-      default:
+      case v1::COLUMN_ROLE_PEOPLE:
+        column.set_terminal(false);
+        break;
+      case v1::COLUMN_ROLE_UNSPECIFIED:
+        if (people > 0) {
+          return ColumnError(i, id, "working columns come before the people's columns");
+        }
         column.set_terminal(false);
         board.rank_[id] = working++;
         break;
+      default:
+        return ColumnError(i, id, absl::StrCat("unknown role ", column.role()));
     }
-    if (column.terminal() && (column.agents_size() > 0 || column.event_types_size() > 0)) {
-      return ColumnError(i, id, "terminal columns take no agents or event types");
+    if (column.role() == v1::COLUMN_ROLE_PEOPLE) ++people;
+    if ((column.terminal() || column.role() == v1::COLUMN_ROLE_PEOPLE) &&
+        (column.agents_size() > 0 || column.event_types_size() > 0)) {
+      return ColumnError(i, id,
+                         "terminal and people's columns take no agents or event types: only "
+                         "working columns are filled by the pipeline");
     }
     for (std::string& agent : *column.mutable_agents()) {
       std::string key = NormalizeAgentName(agent);
@@ -178,6 +201,20 @@ const v1::BoardColumn* BoardConfig::Find(absl::string_view column_id) const {
 
 bool BoardConfig::IsFirstWorkingColumn(absl::string_view column_id) const {
   return Rank(column_id) == 0;
+}
+
+}  // namespace leadboard::engine
+
+namespace leadboard::engine {
+
+bool BoardConfig::IsPeoples(absl::string_view column_id) const {
+  const v1::BoardColumn* column = Find(column_id);
+  return column != nullptr && column->role() == v1::COLUMN_ROLE_PEOPLE;
+}
+
+bool BoardConfig::AcceptsMoves(absl::string_view column_id) const {
+  const v1::BoardColumn* column = Find(column_id);
+  return column != nullptr && column->accepts_moves();
 }
 
 }  // namespace leadboard::engine

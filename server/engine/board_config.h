@@ -17,7 +17,9 @@ namespace leadboard::engine {
 //
 // Ranks order a run's stages: working columns left to right, then the
 // failure column, then the success column. A card's stage within a run is the
-// highest-ranked stage its events imply.
+// highest-ranked stage its events imply. People's columns (role PEOPLE) have
+// no rank: only people move cards into them (MoveLead), and no event moves
+// a card out.
 class BoardConfig {
  public:
   // The default board (docs/domain.md, docs/semantics.md).
@@ -25,7 +27,9 @@ class BoardConfig {
 
   // Validates `config`: ids unique, non-empty and at most 64 bytes; exactly
   // one SUCCESS and one FAILURE column; an agent or event type maps to at
-  // most one working column. InvalidArgument names the offending column.
+  // most one working column; people's columns after every working column,
+  // with no agents or event types. InvalidArgument names the offending
+  // column. Sets each column's `accepts_moves`.
   static absl::StatusOr<BoardConfig> FromProto(v1::BoardConfig config);
 
   // Parses protobuf JSON (see BoardConfig in board.proto) and validates it.
@@ -52,6 +56,13 @@ class BoardConfig {
 
   // The column with that id, or nullptr.
   const v1::BoardColumn* Find(absl::string_view column_id) const;
+
+  // True for a people's column (role PEOPLE).
+  bool IsPeoples(absl::string_view column_id) const;
+
+  // True where MoveLead may put a card: people's columns and the success
+  // column.
+  bool AcceptsMoves(absl::string_view column_id) const;
 
   // True for the first working column (where harvested leads start).
   bool IsFirstWorkingColumn(absl::string_view column_id) const;

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "engine/status_details.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -186,6 +188,55 @@ void RecordActivity(v1::Lead* lead, const v1::PipelineEvent& event) {
   *lead->mutable_activity_at() = t;
 }
 
+// Who an event's move is attributed to: its agent, or else the pipeline
+// event itself ("LEAD_GENERATED").
+v1::Actor EventActor(const v1::PipelineEvent& event) {
+  v1::Actor actor;
+  if (!event.agent_name().empty()) {
+    actor.set_kind(v1::ACTOR_KIND_AGENT);
+    actor.set_name(event.agent_name());
+  } else {
+    actor.set_kind(v1::ACTOR_KIND_PIPELINE);
+    actor.set_name(std::string(absl::StripPrefix(v1::EventType_Name(event.type()), "EVENT_TYPE_")));
+  }
+  return actor;
+}
+
+bool SameActor(const v1::Actor& a, const v1::Actor& b) {
+  return a.kind() == b.kind() && a.name() == b.name();
+}
+
+// Copies the scores a card shows from the package; a score the package
+// does not carry is unset.
+void CopyScores(const v1::EnrichmentPackage& package, v1::Lead* lead) {
+  if (package.has_analysis()) {
+    lead->set_relevance_score(package.analysis().relevance_score());
+  } else {
+    lead->clear_relevance_score();
+  }
+  if (package.roi_potential_score() != 0) {
+    lead->set_roi_potential_score(package.roi_potential_score());
+  } else {
+    lead->clear_roi_potential_score();
+  }
+  if (package.market_fit_score() != 0) {
+    lead->set_market_fit_score(package.market_fit_score());
+  } else {
+    lead->clear_market_fit_score();
+  }
+}
+
+// Exchanges the card's stage with the pipeline's, so that the run logic
+// works on the pipeline's view while a person holds the card.
+void SwapPipelineView(v1::Lead* lead) {
+  std::string stage = lead->stage();
+  lead->set_stage(lead->pipeline_stage());
+  lead->set_pipeline_stage(std::move(stage));
+  lead->mutable_stage_entered_at()->Swap(lead->mutable_pipeline_stage_entered_at());
+}
+
+std::string Quoted(absl::string_view text) { return absl::StrCat("\"", text, "\""); }
+
 }  // namespace
 
 v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage) {
@@ -221,7 +272,17 @@ bool SameCard(const v1::Lead& a, const v1::Lead& b, bool compare_profile) {
       !same_time(a.enriched_at(), b.enriched_at()) ||
       !same_time(a.previous_run_ended_at(), b.previous_run_ended_at()) ||
       a.has_error() != b.has_error() || (a.has_error() && !SameIssue(a.error(), b.error())) ||
-      a.warnings_size() != b.warnings_size() || a.has_profile() != b.has_profile()) {
+      a.warnings_size() != b.warnings_size() || a.has_profile() != b.has_profile() ||
+      a.has_relevance_score() != b.has_relevance_score() ||
+      a.relevance_score() != b.relevance_score() ||
+      a.has_roi_potential_score() != b.has_roi_potential_score() ||
+      a.roi_potential_score() != b.roi_potential_score() ||
+      a.has_market_fit_score() != b.has_market_fit_score() ||
+      a.market_fit_score() != b.market_fit_score() ||
+      !SameActor(a.stage_entered_by(), b.stage_entered_by()) ||
+      a.has_stage_entered_by() != b.has_stage_entered_by() || a.stage_note() != b.stage_note() ||
+      a.pipeline_stage() != b.pipeline_stage() ||
+      !same_time(a.pipeline_stage_entered_at(), b.pipeline_stage_entered_at())) {
     return false;
   }
   for (int i = 0; i < a.warnings_size(); ++i) {
@@ -250,6 +311,16 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
   const Timestamp& t = event.occurred_at();
   const v1::EventType type = event.type();
   KeepEarliest(lead.mutable_created_at(), t);
+  // Leads stored before the pipeline's stage was kept apart: it is the card's.
+  if (lead.pipeline_stage().empty()) {
+    lead.set_pipeline_stage(lead.stage());
+    *lead.mutable_pipeline_stage_entered_at() = lead.stage_entered_at();
+  }
+  // A person holds the card in a people's column: the run's logic works on
+  // the pipeline's stage, and the card stays where the person put it.
+  const bool held = board_.IsPeoples(lead.stage());
+  if (held) SwapPipelineView(&lead);
+  std::optional<v1::Actor> mover;  // who moved the pipeline's stage, if it moved
   if (event.has_lead()) {
     // Later profile data fills in and corrects earlier data, field by field.
     v1::LeadProfile merged = lead.profile();
@@ -268,6 +339,7 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     lead.set_stage(start != nullptr ? start->id() : board_.columns().front().id());
     *lead.mutable_previous_run_ended_at() = lead.stage_entered_at();
     *lead.mutable_stage_entered_at() = t;
+    mover = EventActor(event);
     *lead.mutable_run_started_at() = t;
     lead.set_job_id(event.job_id());
     lead.clear_error();
@@ -277,9 +349,10 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     lead.clear_activity_at();
   } else {
     // Run membership is fixed by when the previous run ended, so that it
-    // does not depend on the order events arrive in.
+    // does not depend on the order events arrive in: what occurred up to
+    // that moment (the old run's end itself, repeated) is the old run's.
     const bool stale =
-        IsSet(lead.previous_run_ended_at()) && Before(t, lead.previous_run_ended_at());
+        IsSet(lead.previous_run_ended_at()) && !Before(lead.previous_run_ended_at(), t);
     if (type == v1::EVENT_TYPE_LEAD_ENRICHMENT_START && !stale) {
       KeepEarliest(lead.mutable_run_started_at(), t);
     }
@@ -299,8 +372,16 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
         if (implied_rank > current_rank) {
           lead.set_stage(implied->id());
           *lead.mutable_stage_entered_at() = t;
+          mover = EventActor(event);
         } else if (implied_rank == current_rank) {
-          KeepEarliest(lead.mutable_stage_entered_at(), t);
+          // The earliest event into the column moved it there; at equal
+          // times the smaller actor name, so arrival order does not matter.
+          const bool same_time = !Before(t, lead.stage_entered_at()) &&
+                                 !Before(lead.stage_entered_at(), t);
+          if (KeepEarliest(lead.mutable_stage_entered_at(), t) ||
+              (same_time && !held && EventActor(event).name() < lead.stage_entered_by().name())) {
+            mover = EventActor(event);
+          }
         }
       }
       RecordActivity(&lead, event);
@@ -322,6 +403,7 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
           *lead.mutable_enriched_at() = t;
           lead.set_enrichment_stored(true);
           lead.set_qualification_tier(event.enrichment().lead_qualification().tier());
+          CopyScores(event.enrichment(), &lead);
           enrichment_replaced = true;
         }
       }
@@ -337,6 +419,16 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     AddWarning(&lead, error);
   }
   lead.set_status(StatusForStage(board_, lead.stage()));
+  if (held) {
+    SwapPipelineView(&lead);
+  } else {
+    lead.set_pipeline_stage(lead.stage());
+    *lead.mutable_pipeline_stage_entered_at() = lead.stage_entered_at();
+    if (mover) {
+      *lead.mutable_stage_entered_by() = *std::move(mover);
+      lead.clear_stage_note();
+    }
+  }
 
   if (current == nullptr) {
     out.visible = true;
@@ -350,7 +442,7 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     } else {
       out.kind = v1::CHANGE_KIND_STAGE_CHANGED;
     }
-  } else if (enrichment_replaced && lead.stage() == board_.success_column().id()) {
+  } else if (enrichment_replaced && lead.stage() == board_.success_column().id() && !held) {
     out.visible = true;
     out.kind = v1::CHANGE_KIND_ENRICHED;
   } else if (enrichment_replaced ||
@@ -359,6 +451,78 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
     out.kind = v1::CHANGE_KIND_UPDATED;
   }
   return out;
+}
+
+absl::StatusOr<LeadTransition> StageEngine::ApplyMove(const v1::Lead& current,
+                                                      const Move& move) const {
+  const v1::BoardColumn* target = board_.Find(move.to_stage);
+  if (target == nullptr || !target->accepts_moves()) {
+    return MoveTargetError(move.to_stage);
+  }
+  LeadTransition out;
+  out.lead = current;
+  out.previous_stage = current.stage();
+  if (current.stage() == move.to_stage) return out;  // already there: a harmless retry
+  if (move.expected_revision && *move.expected_revision != current.revision()) {
+    const v1::Actor& by = current.stage_entered_by();
+    return WithErrorInfo(
+        absl::AbortedError(absl::StrCat(
+            "lead ", Quoted(current.id()), " changed since revision ", *move.expected_revision,
+            ": it is in ", Quoted(current.stage()), " at revision ", current.revision(),
+            by.name().empty() ? "" : absl::StrCat(", moved there by ", by.name()))),
+        "REVISION_MISMATCH",
+        {{"lead_id", current.id()},
+         {"stage", current.stage()},
+         {"revision", absl::StrCat(current.revision())},
+         {"actor", by.name()},
+         {"actor_kind", std::string(absl::StripPrefix(v1::ActorKind_Name(by.kind()),
+                                                      "ACTOR_KIND_"))}});
+  }
+  const v1::BoardColumn* from = board_.Find(current.stage());
+  const bool movable = from != nullptr && (from->terminal() || board_.IsPeoples(from->id()));
+  auto mid_run = [&](absl::string_view where) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "lead ", Quoted(current.id()), " is in the middle of an enrichment run (", where,
+        current.current_agent().empty() ? "" : absl::StrCat(", agent ", current.current_agent(),
+                                                           " at work"),
+        "): people move leads once the pipeline is done with them"));
+  };
+  if (!movable) return mid_run(absl::StrCat("stage ", Quoted(current.stage())));
+  const v1::BoardColumn* pipeline = board_.Find(current.pipeline_stage());
+  if (target->role() == v1::COLUMN_ROLE_SUCCESS && pipeline != nullptr && !pipeline->terminal() &&
+      !current.pipeline_stage().empty()) {
+    return mid_run(absl::StrCat("being re-enriched, now in ", Quoted(current.pipeline_stage())));
+  }
+  v1::Lead& lead = out.lead;
+  if (lead.pipeline_stage().empty()) {
+    lead.set_pipeline_stage(lead.stage());
+    *lead.mutable_pipeline_stage_entered_at() = lead.stage_entered_at();
+  }
+  lead.set_stage(move.to_stage);
+  *lead.mutable_stage_entered_at() = move.at;
+  *lead.mutable_stage_entered_by() = move.actor;
+  lead.set_stage_note(move.note);
+  if (target->role() == v1::COLUMN_ROLE_SUCCESS) {
+    // Back to the pipeline's success column: automation takes the card
+    // again (a newer run moves it), as for any enriched lead.
+    lead.set_pipeline_stage(move.to_stage);
+    *lead.mutable_pipeline_stage_entered_at() = move.at;
+  }
+  lead.set_status(StatusForStage(board_, lead.pipeline_stage()));
+  KeepLatest(lead.mutable_updated_at(), move.at);
+  out.visible = true;
+  out.kind = v1::CHANGE_KIND_MOVED;
+  return out;
+}
+
+absl::Status MoveTargetError(absl::string_view to_stage) {
+  return InvalidFieldError(
+      "to_stage", to_stage.empty()
+                      ? "is required"
+                      : absl::StrCat("column ", Quoted(to_stage),
+                                     " does not accept moves by people: only the people's "
+                                     "columns and the success column do (agents move cards "
+                                     "through the others)"));
 }
 
 bool StageEngine::ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const {

@@ -13,13 +13,19 @@
 // - Unknown agents are recorded as activity and move nothing.
 // - A failure followed (in event time or arrival) by a success ends enriched;
 //   the failure stays on the card as a warning.
+// - Automation never undoes a person: a lead a person put in a people's
+//   column stays there whatever events follow (late ones, or a new run); the
+//   run goes on in `pipeline_stage`, with the same rules.
 #ifndef LEADBOARD_SERVER_ENGINE_STAGE_ENGINE_H_
 #define LEADBOARD_SERVER_ENGINE_STAGE_ENGINE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/board_config.h"
 #include "engine/event_validator.h"
 #include "leadboard/v1/event.pb.h"
@@ -34,6 +40,15 @@ struct LeadTransition {
   bool visible = false;          // true if the card changed: record a change
   v1::ChangeKind kind = v1::CHANGE_KIND_UNSPECIFIED;  // set when visible
   std::string previous_stage;    // stage before the event ("" for a new lead)
+};
+
+// A person's move of a lead (MoveLead), as the engine needs it.
+struct Move {
+  std::string to_stage;
+  std::optional<int64_t> expected_revision;  // compare-and-swap when set
+  v1::Actor actor;                           // kind PERSON
+  std::string note;
+  google::protobuf::Timestamp at;            // when the server received it
 };
 
 class StageEngine {
@@ -52,11 +67,24 @@ class StageEngine {
   // here (the store computes them).
   bool ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const;
 
+  // Applies a person's move to `current`. Returns the transition (kind
+  // MOVED), or one that is not visible when the lead already is in
+  // to_stage (a retried move changes nothing). Errors, checked in this
+  // order: InvalidArgument naming to_stage (unknown, or a column only the
+  // pipeline fills); Aborted with a REVISION_MISMATCH ErrorInfo (stage,
+  // revision, actor, actor_kind) when expected_revision is set and differs;
+  // FailedPrecondition when the lead is mid-run (a working column), or is
+  // being re-enriched and the target is the success column. Thread-safe.
+  absl::StatusOr<LeadTransition> ApplyMove(const v1::Lead& current, const Move& move) const;
+
   const BoardConfig& board() const { return board_; }
 
  private:
   const BoardConfig& board_;
 };
+
+// INVALID_ARGUMENT naming to_stage: a column people may not move cards to.
+absl::Status MoveTargetError(absl::string_view to_stage);
 
 // Status of a lead in `stage` on `board`.
 v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage);

@@ -6,7 +6,7 @@
 
 namespace leadboard::hub {
 
-Hub::Hub(store::LeadRepository* repository, Options options, ObserveFn observe)
+Hub::Hub(store::ChangeLogReader* repository, Options options, ObserveFn observe)
     : repository_(repository), options_(options), observe_(std::move(observe)) {}
 
 Hub::~Hub() { Stop(); }

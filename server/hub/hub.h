@@ -36,7 +36,8 @@ class Hub {
   // Observes deliveries (for metrics): changes fanned out, messages queued.
   using ObserveFn = std::function<void(size_t changes, size_t deliveries)>;
 
-  Hub(store::LeadRepository* repository, Options options, ObserveFn observe = nullptr);
+  // `log` must outlive the hub.
+  Hub(store::ChangeLogReader* log, Options options, ObserveFn observe = nullptr);
   ~Hub();
 
   // Reads the current revision and starts the hub thread.
@@ -74,7 +75,7 @@ class Hub {
   void FanOut(const std::vector<store::Change>& changes);
   void Heartbeat();
 
-  store::LeadRepository* const repository_;
+  store::ChangeLogReader* const repository_;
   const Options options_;
   const ObserveFn observe_;
 

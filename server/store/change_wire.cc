@@ -32,13 +32,16 @@ std::string SerializeCard(v1::Lead* lead) {
 
 std::string SerializeChange(int64_t revision, v1::ChangeKind kind,
                             const std::string& previous_stage, const std::string& agent,
-                            v1::Lead* lead, bool with_package) {
+                            v1::Lead* lead, bool with_package, const v1::Actor* actor,
+                            const std::string& note) {
   v1::WatchLeadsResponse message;
   message.set_revision(revision);
   v1::LeadChange* change = message.mutable_lead_change();
   change->set_kind(kind);
   change->set_previous_stage(previous_stage);
   change->set_agent(agent);
+  if (actor != nullptr) *change->mutable_actor() = *actor;
+  change->set_note(note);
   std::optional<WithoutPackage> card;
   if (!with_package) card.emplace(lead);
   // Borrowed: neither message is on an arena, so the pointer is simply

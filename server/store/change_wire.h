@@ -15,9 +15,11 @@ std::string SerializeCard(v1::Lead* lead);
 
 // The WatchLeadsResponse of one change, serialized. The lead is borrowed,
 // not copied; without `with_package` it goes as a card.
+// A person's move (MOVED) also names the actor and the note.
 std::string SerializeChange(int64_t revision, v1::ChangeKind kind,
                             const std::string& previous_stage, const std::string& agent,
-                            v1::Lead* lead, bool with_package);
+                            v1::Lead* lead, bool with_package,
+                            const v1::Actor* actor = nullptr, const std::string& note = "");
 
 }  // namespace leadboard::store
 

@@ -68,17 +68,39 @@ struct LeadPage {
   std::string next_after;  // lead id to continue after; empty on the last page
 };
 
+// The lead after a person's move, and the change it made (none when the
+// lead already was where the move put it).
+struct MoveResult {
+  v1::Lead lead;
+  std::optional<Change> change;
+};
+
 struct JobPage {
   std::vector<v1::Job> jobs;
   std::string next_token;  // empty on the last page
 };
 
+// The change log as the hub reads it: the latest revision, and the
+// changes after one. Thread-safe.
+class ChangeLogReader {
+ public:
+  virtual ~ChangeLogReader() = default;
+
+  // The latest committed revision (0 for an empty log).
+  virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
+
+  // Changes with after < revision <= up_to matching `filter` (stage is
+  // ignored), in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<Change>> ReadChanges(int64_t after, int64_t up_to,
+                                                          const LeadFilter& filter,
+                                                          int limit) = 0;
+};
+
 // Thread-safe: every method may be called from any thread concurrently.
 // Errors: Unavailable when the database cannot be reached or is busy
 // (retryable); Internal for corrupt rows; InvalidArgument for bad tokens.
-class LeadRepository {
+class LeadRepository : public ChangeLogReader {
  public:
-  virtual ~LeadRepository() = default;
 
   // Commits `events` (validated, occurred_at set) in one transaction: each
   // new event_id is stored and applied to its lead and job with `engine`;
@@ -87,24 +109,17 @@ class LeadRepository {
   virtual absl::StatusOr<BatchResult> CommitBatch(const std::vector<const v1::PipelineEvent*>& events,
                                                   const engine::StageEngine& engine) = 0;
 
-  // The latest committed revision (0 for an empty log).
-  virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
-
   // The retained change log, read in one transaction: `oldest` is the
   // oldest revision still in it (current + 1 when it is empty), `current`
   // the latest committed revision.
   virtual absl::StatusOr<LogRange> ChangeLogRange() = 0;
 
-  // Changes with after < revision <= up_to matching `filter` (stage is
-  // ignored), in order, at most `limit`.
-  virtual absl::StatusOr<std::vector<Change>> ReadChanges(int64_t after, int64_t up_to,
-                                                          const LeadFilter& filter,
-                                                          int limit) = 0;
-
   // Every matching card and the revision they are consistent with.
   virtual absl::StatusOr<Snapshot> ReadSnapshot(const LeadFilter& filter) = 0;
 
-  // One lead with its enrichment, or nullopt.
+  // One lead with its enrichment and its stage history (visits oldest
+  // first, as recorded: left_at, durations and time_in_stage are left to
+  // engine::CompleteHistory), or nullopt.
   virtual absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string& lead_id) = 0;
 
   // Leads ordered by id, after `after`, at most `limit`.
@@ -118,6 +133,18 @@ class LeadRepository {
   // Jobs newest first with their lead counts.
   virtual absl::StatusOr<JobPage> ListJobs(const std::string& user_id, const std::string& token,
                                            int limit, const engine::BoardConfig& board) = 0;
+
+  // Applies a person's move (engine.ApplyMove) to the lead in one
+  // transaction serialized with every other write: on success the lead,
+  // its change (next revision) and its history visit are durable and the
+  // change is returned for the caller to publish. NotFound when the lead
+  // does not exist or `user_scope` (non-empty) is not its user; the
+  // engine's errors (InvalidArgument, Aborted, FailedPrecondition) as they
+  // are; nothing is written on error or for a no-op move.
+  virtual absl::StatusOr<MoveResult> MoveLead(const std::string& lead_id,
+                                              const std::string& user_scope,
+                                              const engine::Move& move,
+                                              const engine::StageEngine& engine) = 0;
 
   // Deletes changes committed before `cutoff`. Returns how many.
   virtual absl::StatusOr<int64_t> TrimChanges(absl::Time cutoff) = 0;

@@ -40,6 +40,17 @@ const std::vector<std::vector<std::string>>& Migrations() {
       {
           "DROP INDEX IF EXISTS events_lead",
       },
+      // Version 3: each lead's stage history, kept for the lead's life (not
+      // trimmed with the change log): one row per stay, keyed by the
+      // revision that moved the lead there. Leads stored before start with
+      // their current stage (time of entry unknown: 0).
+      {
+          "CREATE TABLE stage_history (lead_id TEXT NOT NULL, revision BIGINT NOT NULL, "
+          "stage TEXT NOT NULL, entered_at BIGINT NOT NULL, actor_kind INTEGER NOT NULL, "
+          "actor TEXT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (lead_id, revision))",
+          "INSERT INTO stage_history (lead_id, revision, stage, entered_at, actor_kind, actor, "
+          "note) SELECT lead_id, revision, stage, 0, 0, '', '' FROM leads",
+      },
   };
   return *migrations;
 }

@@ -16,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "engine/stage_history.h"
 #include "store/change_wire.h"
 #include "store/pg_copy.h"
 #include "store/schema.h"
@@ -288,12 +290,52 @@ struct Rows {
   std::vector<std::pair<std::string, const std::string*>> enrichments;  // (package, lead id)
   std::vector<long long> change_revisions;
   std::vector<std::string> change_payloads;
+  // Stage history: one row per change that put a lead in a new column.
+  struct Visit {
+    std::string lead_id;
+    long long revision;
+    std::string stage;
+    long long entered_at;
+    int actor_kind;
+    std::string actor;
+    std::string note;
+  };
+  std::vector<Visit> visits;
 };
 
+Rows::Visit VisitRow(const v1::Lead& lead) {
+  v1::StageVisit visit = engine::VisitOf(lead);
+  return Rows::Visit{lead.id(),
+                     visit.revision(),
+                     visit.stage(),
+                     Micros(visit.entered_at()),
+                     static_cast<int>(visit.entered_by().kind()),
+                     visit.entered_by().name(),
+                     visit.note()};
+}
+
+// PostgreSQL: the visits in one multi-row statement (a batch has few).
+void WritePostgresVisits(soci::session& sql, const std::vector<Rows::Visit>& visits) {
+  if (visits.empty()) return;
+  ExecuteRows(sql, sql_text::kInsertVisit, 7, visits.size(), "",
+              [&](size_t i, soci::statement& st) {
+                const Rows::Visit& row = visits[i];
+                st.exchange(soci::use(row.lead_id));
+                st.exchange(soci::use(row.revision));
+                st.exchange(soci::use(row.stage));
+                st.exchange(soci::use(row.entered_at));
+                st.exchange(soci::use(row.actor_kind));
+                st.exchange(soci::use(row.actor));
+                st.exchange(soci::use(row.note));
+              });
+}
+
 // Encodes the touched leads and jobs and the changes (each change's row is
-// its `wire`, the bytes every watcher gets).
-Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change>& changes) {
+// its `wire`, the bytes every watcher gets). Takes the batch's visits.
+Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change>& changes,
+                std::vector<Rows::Visit> visits) {
   Rows rows;
+  rows.visits = std::move(visits);
   for (auto& [id, slot] : leads) {
     if (!slot.touched) continue;
     rows.leads.push_back(Rows::Lead{&id, &*slot.lead, slot.lead->revision(),
@@ -388,6 +430,7 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
       st.exchange(soci::use(rows.change_payloads[i]));
     });
   }
+  WritePostgresVisits(sql, rows.visits);
 }
 
 // SQLite: the writer's prepared statements, one row at a time. Moves the
@@ -417,6 +460,22 @@ void WriteSqliteRows(SqliteStatements* lite, Rows* rows, const std::vector<Chang
     lite->payload.swap(rows->change_payloads[i]);
     lite->insert_change.execute(true);
   }
+  for (Rows::Visit& visit : rows->visits) {
+    lite->lead.swap(visit.lead_id);
+    lite->number = visit.revision;
+    lite->stage.swap(visit.stage);
+    lite->visit_at = visit.entered_at;
+    lite->kind = visit.actor_kind;
+    lite->actor.swap(visit.actor);
+    lite->note.swap(visit.note);
+    lite->insert_visit.execute(true);
+  }
+}
+
+// Writes visits outside a batch (a move): multi-row on PostgreSQL, a plain
+// statement on SQLite.
+void WriteVisits(soci::session& sql, const std::vector<Rows::Visit>& visits) {
+  WritePostgresVisits(sql, visits);  // portable SQL: one statement either way
 }
 
 }  // namespace
@@ -425,16 +484,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     const std::vector<const v1::PipelineEvent*>& events, const engine::StageEngine& engine) {
   const bool pg = IsPostgres(options_.url);
   absl::MutexLock lock(&writer_mu_);
-  if (writer_ == nullptr) {
-    try {
-      writer_ = std::make_unique<soci::session>();
-      OpenSession(*writer_, options_.url, /*writer=*/true);
-      CreateStagingTables(*writer_, options_.url);
-    } catch (const std::exception& e) {
-      DropWriter();
-      return FromException(e, "reconnect");
-    }
-  }
+  if (absl::Status connected = EnsureWriterLocked(); !connected.ok()) return connected;
   soci::session& sql = *writer_;
   BatchResult result;
   result.outcomes.resize(events.size());
@@ -470,6 +520,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
 
     LeadSlots leads;
     JobSlots jobs;
+    std::vector<Rows::Visit> visits;
 
     // SQLite: a prepared statement per table, reused for every row read
     // (a call is cheap there). PostgreSQL: every lead and job of the batch
@@ -573,6 +624,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
           }
           ++revision;
           transition.lead.set_revision(revision);
+          if (engine::StartsVisit(transition)) visits.push_back(VisitRow(transition.lead));
           result.changes.push_back(Change{
               revision, transition.lead.id(), transition.lead.user_id(), transition.lead.job_id(),
               std::make_shared<const std::string>(SerializeChange(
@@ -592,7 +644,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     // prepared statement reused per row (a call is cheap there, preparing a
     // wide statement is not: 42k vs 20k events/s measured), on PostgreSQL
     // COPY, or multi-row statements for a small batch.
-    Rows rows = GatherRows(leads, jobs, result.changes);
+    Rows rows = GatherRows(leads, jobs, result.changes, std::move(visits));
     if (pg) {
       WritePostgresRows(sql, rows, result.changes, now);
     } else {
@@ -634,6 +686,106 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     return status;
   }
   return result;
+}
+
+absl::Status SociLeadRepository::EnsureWriterLocked() {
+  if (writer_ != nullptr) return absl::OkStatus();
+  try {
+    writer_ = std::make_unique<soci::session>();
+    OpenSession(*writer_, options_.url, /*writer=*/true);
+    CreateStagingTables(*writer_, options_.url);
+  } catch (const std::exception& e) {
+    DropWriter();
+    return FromException(e, "reconnect");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_id,
+                                                        const std::string& user_scope,
+                                                        const engine::Move& move,
+                                                        const engine::StageEngine& engine) {
+  const bool pg = IsPostgres(options_.url);
+  absl::MutexLock lock(&writer_mu_);
+  if (absl::Status connected = EnsureWriterLocked(); !connected.ok()) return connected;
+  soci::session& sql = *writer_;
+  bool in_transaction = false;
+  // Ends the transaction without writing (a refused or no-op move).
+  auto rollback = [&]() {
+    sql << "ROLLBACK";
+    in_transaction = false;
+  };
+  try {
+    // The counter row lock serializes this move with every batch and every
+    // other move, across replicas too: the check below sees the latest lead.
+    sql << (pg ? "BEGIN" : "BEGIN IMMEDIATE");
+    in_transaction = true;
+    long long revision = 0;
+    sql << (pg ? "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE"
+               : "SELECT revision FROM revision_counter WHERE id = 1"),
+        soci::into(revision);
+    std::string state;
+    soci::indicator state_ind = soci::i_null;
+    sql << "SELECT state FROM leads WHERE lead_id = :id", soci::use(lead_id),
+        soci::into(state, state_ind);
+    v1::Lead lead;
+    if (!sql.got_data() || state_ind != soci::i_ok) {
+      rollback();
+      return absl::NotFoundError(absl::StrCat("lead \"", lead_id, "\" not found"));
+    }
+    if (absl::Status s = Decode(state, &lead, "lead"); !s.ok()) {
+      rollback();
+      return s;
+    }
+    if (!user_scope.empty() && lead.user_id() != user_scope) {
+      rollback();
+      return absl::NotFoundError(absl::StrCat("lead \"", lead_id, "\" not found"));
+    }
+    absl::StatusOr<engine::LeadTransition> moved = engine.ApplyMove(lead, move);
+    if (!moved.ok() || !moved->visible) {
+      rollback();
+      if (!moved.ok()) return moved.status();
+      return MoveResult{std::move(moved->lead), std::nullopt};
+    }
+    v1::Lead& after = moved->lead;
+    ++revision;
+    after.set_revision(revision);
+    Change change{revision, after.id(), after.user_id(), after.job_id(),
+                  std::make_shared<const std::string>(SerializeChange(
+                      revision, v1::CHANGE_KIND_MOVED, moved->previous_stage, "", &after,
+                      /*with_package=*/false, &move.actor, move.note))};
+    const std::string card = absl::Base64Escape(SerializeCard(&after));
+    const std::string stage = after.stage();
+    const std::string payload = absl::Base64Escape(*change.wire);
+    const long long now = absl::ToUnixMicros(clock_->Now());
+    const long long rev = revision;
+    sql << "UPDATE leads SET stage = :s, revision = :r, state = :st WHERE lead_id = :id",
+        soci::use(stage), soci::use(rev), soci::use(card), soci::use(lead_id);
+    sql << absl::StrCat(sql_text::kInsertChange, "(:rev, :lead, :user, :job, :now, :payload)"),
+        soci::use(rev), soci::use(change.lead_id), soci::use(change.user_id),
+        soci::use(change.job_id), soci::use(now), soci::use(payload);
+    WriteVisits(sql, {VisitRow(after)});
+    sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(rev);
+    if (pg) {
+      std::string notify = absl::StrCat(" ", revision);
+      sql << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(notify);
+    }
+    sql << "COMMIT";
+    in_transaction = false;
+    return MoveResult{std::move(after), std::move(change)};
+  } catch (const std::exception& e) {
+    absl::Status status = FromException(e, "move lead");
+    if (absl::IsUnavailable(status)) {
+      DropWriter();
+    } else if (in_transaction) {
+      try {
+        sql << "ROLLBACK";
+      } catch (const std::exception&) {
+        DropWriter();
+      }
+    }
+    return status;
+  }
 }
 
 absl::StatusOr<int64_t> SociLeadRepository::CurrentRevision() {
@@ -736,6 +888,28 @@ absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::s
       s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
     }
     if (!s.ok()) return s;
+    // The stage history, oldest first.
+    long long revision = 0, entered_at = 0;
+    int actor_kind = 0;
+    std::string stage, actor, note;
+    soci::statement visits =
+        (sql.prepare << "SELECT revision, stage, entered_at, actor_kind, actor, note FROM "
+                        "stage_history WHERE lead_id = :id ORDER BY revision",
+         soci::use(lead_id), soci::into(revision), soci::into(stage), soci::into(entered_at),
+         soci::into(actor_kind), soci::into(actor), soci::into(note));
+    visits.execute();
+    while (visits.fetch()) {
+      v1::StageVisit* visit = lead.add_history();
+      visit->set_revision(revision);
+      visit->set_stage(stage);
+      if (entered_at != 0) {
+        *visit->mutable_entered_at() =
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(entered_at);
+      }
+      visit->mutable_entered_by()->set_kind(static_cast<v1::ActorKind>(actor_kind));
+      visit->mutable_entered_by()->set_name(actor);
+      visit->set_note(note);
+    }
     return lead;
   } catch (const std::exception& e) {
     return Recover(sql, FromException(e, "get lead"));

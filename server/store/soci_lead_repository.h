@@ -56,6 +56,9 @@ class SociLeadRepository final : public LeadRepository {
   absl::StatusOr<JobPage> ListJobs(const std::string& user_id, const std::string& token,
                                    int limit, const engine::BoardConfig& board) override;
   absl::StatusOr<int64_t> TrimChanges(absl::Time cutoff) override;
+  absl::StatusOr<MoveResult> MoveLead(const std::string& lead_id, const std::string& user_scope,
+                                      const engine::Move& move,
+                                      const engine::StageEngine& engine) override;
 
   const DatabaseUrl& url() const { return options_.url; }
 
@@ -65,6 +68,9 @@ class SociLeadRepository final : public LeadRepository {
   // Forgets the writer connection and its statements; the next batch
   // reconnects.
   void DropWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Opens the writer connection if it is not open. Unavailable if it
+  // cannot be.
+  absl::Status EnsureWriterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
 
   const Options options_;
   const Clock* clock_;

@@ -38,7 +38,11 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                   use(id), use(user), use(number), use(state))),
       insert_change((sql.prepare << absl::StrCat(sql_text::kInsertChange,
                                                  "(:rev, :lead, :user, :job, :now, :payload)"),
-                     use(number), use(lead), use(user), use(job), use(now), use(payload))) {}
+                     use(number), use(lead), use(user), use(job), use(now), use(payload))),
+      insert_visit((sql.prepare << absl::StrCat(sql_text::kInsertVisit,
+                                                "(:lead, :rev, :stage, :at, :kind, :actor, :note)"),
+                    use(lead), use(number), use(stage), use(visit_at), use(kind), use(actor),
+                    use(note))) {}
 
 bool SqliteStatements::ReadOne(soci::statement& statement) {
   const bool found = statement.execute(true);

@@ -23,7 +23,10 @@ struct SqliteStatements {
   long long revision = 0;  // read_revision (out), update_revision
   long long now = 0;       // received_at, committed_at
   long long number = 0;    // occurred_at, a lead's revision, a job's start, a change's revision
+  long long visit_at = 0;  // when a visit began
   int type = 0;
+  int kind = 0;            // a visit's actor kind
+  std::string actor, note;  // a visit's actor and note
   std::string id, lead, job, user, stage, state, payload;
   soci::indicator state_indicator = soci::i_null;
 
@@ -38,6 +41,7 @@ struct SqliteStatements {
   soci::statement upsert_lead;      // id, user, job, stage, number, state
   soci::statement upsert_job;       // id, user, number, state
   soci::statement insert_change;    // number, lead, user, job, now, payload
+  soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note
 };
 
 }  // namespace leadboard::store

@@ -22,6 +22,10 @@ inline constexpr absl::string_view kUpsertJobTail =
 inline constexpr absl::string_view kInsertChange =
     "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
 
+inline constexpr absl::string_view kInsertVisit =
+    "INSERT INTO stage_history (lead_id, revision, stage, entered_at, actor_kind, actor, note) "
+    "VALUES ";
+
 }  // namespace leadboard::store::sql_text
 
 #endif  // LEADBOARD_SERVER_STORE_WRITE_SQL_H_

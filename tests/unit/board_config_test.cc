@@ -14,10 +14,47 @@ TEST(BoardConfigTest, DefaultBoardHasTheDomainColumnsInOrder) {
   for (const auto& column : board.columns()) ids.push_back(column.id());
   EXPECT_THAT(ids, ::testing::ElementsAre("harvested", "intake", "research", "qualification",
                                           "intelligence", "strategy", "outreach", "enriched",
-                                          "failed"));
+                                          "failed", "reviewing", "first_messages", "negotiating",
+                                          "meeting_scheduled", "disqualified"));
   EXPECT_TRUE(board.Find("enriched")->terminal());
   EXPECT_TRUE(board.Find("failed")->terminal());
   EXPECT_FALSE(board.Find("research")->terminal());
+  // People move cards into their own columns and back to Enriched only.
+  EXPECT_TRUE(board.IsPeoples("negotiating"));
+  EXPECT_FALSE(board.IsPeoples("enriched"));
+  EXPECT_TRUE(board.AcceptsMoves("negotiating"));
+  EXPECT_TRUE(board.AcceptsMoves("enriched"));
+  EXPECT_FALSE(board.AcceptsMoves("failed"));
+  EXPECT_FALSE(board.AcceptsMoves("research"));
+  EXPECT_EQ(board.Rank("reviewing"), -1);  // no run ever implies a people's column
+}
+
+TEST(BoardConfigTest, PeoplesColumnsComeLastAndTakeNoAgents) {
+  absl::StatusOr<BoardConfig> agents = BoardConfig::FromJson(R"({"columns": [
+    {"id": "new", "eventTypes": ["EVENT_TYPE_LEAD_GENERATED"]},
+    {"id": "done", "role": "COLUMN_ROLE_SUCCESS"},
+    {"id": "failed", "role": "COLUMN_ROLE_FAILURE"},
+    {"id": "calling", "role": "COLUMN_ROLE_PEOPLE", "agents": ["CallAgent"]}]})");
+  ASSERT_FALSE(agents.ok());
+  EXPECT_THAT(agents.status().message(), HasSubstr("columns[3] (\"calling\")"));
+  EXPECT_THAT(agents.status().message(), HasSubstr("people's columns take no agents"));
+
+  absl::StatusOr<BoardConfig> order = BoardConfig::FromJson(R"({"columns": [
+    {"id": "calling", "role": "COLUMN_ROLE_PEOPLE"},
+    {"id": "new", "eventTypes": ["EVENT_TYPE_LEAD_GENERATED"]},
+    {"id": "done", "role": "COLUMN_ROLE_SUCCESS"},
+    {"id": "failed", "role": "COLUMN_ROLE_FAILURE"}]})");
+  ASSERT_FALSE(order.ok());
+  EXPECT_THAT(order.status().message(), HasSubstr("working columns come before the people's"));
+
+  absl::StatusOr<BoardConfig> good = BoardConfig::FromJson(R"({"columns": [
+    {"id": "new", "eventTypes": ["EVENT_TYPE_LEAD_GENERATED"]},
+    {"id": "done", "role": "COLUMN_ROLE_SUCCESS"},
+    {"id": "failed", "role": "COLUMN_ROLE_FAILURE"},
+    {"id": "calling", "role": "COLUMN_ROLE_PEOPLE", "acceptsMoves": false}]})");
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_TRUE(good->Find("calling")->accepts_moves());  // the server decides, not the file
+  EXPECT_FALSE(good->Find("new")->accepts_moves());
 }
 
 TEST(BoardConfigTest, RanksWorkingColumnsThenFailureThenSuccess) {

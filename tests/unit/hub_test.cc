@@ -9,21 +9,14 @@ namespace leadboard::hub {
 namespace {
 
 // A change log in memory: only what the hub reads.
-class FakeRepository : public store::LeadRepository {
+class FakeRepository : public store::ChangeLogReader {
  public:
   absl::Mutex mu;
   std::vector<store::Change> log ABSL_GUARDED_BY(mu);
 
-  absl::StatusOr<store::BatchResult> CommitBatch(const std::vector<const v1::PipelineEvent*>&,
-                                                 const engine::StageEngine&) override {
-    return absl::UnimplementedError("fake");
-  }
   absl::StatusOr<int64_t> CurrentRevision() override {
     absl::MutexLock lock(&mu);
     return log.empty() ? 0 : log.back().revision;
-  }
-  absl::StatusOr<store::LogRange> ChangeLogRange() override {
-    return absl::UnimplementedError("fake");
   }
   absl::StatusOr<std::vector<store::Change>> ReadChanges(int64_t after, int64_t up_to,
                                                          const store::LeadFilter&,
@@ -37,25 +30,6 @@ class FakeRepository : public store::LeadRepository {
     }
     return out;
   }
-  absl::StatusOr<store::Snapshot> ReadSnapshot(const store::LeadFilter&) override {
-    return absl::UnimplementedError("fake");
-  }
-  absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string&) override {
-    return absl::UnimplementedError("fake");
-  }
-  absl::StatusOr<store::LeadPage> ListLeads(const store::LeadFilter&, const std::string&, int,
-                                            bool) override {
-    return absl::UnimplementedError("fake");
-  }
-  absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> CountByStage(
-      const store::LeadFilter&) override {
-    return absl::UnimplementedError("fake");
-  }
-  absl::StatusOr<store::JobPage> ListJobs(const std::string&, const std::string&, int,
-                                          const engine::BoardConfig&) override {
-    return absl::UnimplementedError("fake");
-  }
-  absl::StatusOr<int64_t> TrimChanges(absl::Time) override { return 0; }
 
   store::Change Append(const std::string& user, const std::string& job) {
     absl::MutexLock lock(&mu);

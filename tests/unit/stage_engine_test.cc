@@ -398,6 +398,9 @@ void Mutate(google::protobuf::Message* message, const google::protobuf::FieldDes
     case FieldDescriptor::CPPTYPE_INT32:
       r->SetInt32(message, field, r->GetInt32(*message, field) + 1);
       break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      r->SetDouble(message, field, r->GetDouble(*message, field) + 0.5);
+      break;
     case FieldDescriptor::CPPTYPE_BOOL:
       r->SetBool(message, field, !r->GetBool(*message, field));
       break;
@@ -414,13 +417,16 @@ void Mutate(google::protobuf::Message* message, const google::protobuf::FieldDes
   }
 }
 
-// Every field of Lead is compared by SameCard except the three it ignores,
-// so a field added to Lead and forgotten there fails here.
+// Every field of Lead is compared by SameCard except the ones it ignores
+// (and the history, which cards never carry), so a field added to Lead and
+// forgotten there fails here.
 TEST(SameCardTest, ComparesEveryFieldButEnrichmentUpdatedAtAndRevision) {
   const auto* descriptor = v1::Lead::descriptor();
   const std::set<int> ignored = {v1::Lead::kEnrichmentFieldNumber,
                                  v1::Lead::kUpdatedAtFieldNumber,
-                                 v1::Lead::kRevisionFieldNumber};
+                                 v1::Lead::kRevisionFieldNumber,
+                                 v1::Lead::kHistoryFieldNumber,
+                                 v1::Lead::kTimeInStageFieldNumber};
   v1::Lead base;
   base.set_id("l1");
   base.mutable_profile()->set_company_name("Acme");

@@ -1,5 +1,8 @@
 #include "leadboard/client.h"
 
+#include "absl/strings/cord.h"
+#include "google/rpc/status.pb.h"
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -29,7 +32,28 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const ConnectOptions& opti
 }  // namespace
 
 absl::Status FromGrpc(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::Status out(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& any : details.details()) {
+      out.SetPayload(any.type_url(), absl::Cord(any.value()));
+    }
+  }
+  return out;
+}
+
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const absl::Status& status) {
+  auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+  google::rpc::ErrorInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return std::nullopt;
+  return info;
+}
+
+std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status) {
+  auto payload = status.GetPayload("type.googleapis.com/google.rpc.BadRequest");
+  google::rpc::BadRequest bad_request;
+  if (!payload || !bad_request.ParseFromString(std::string(*payload))) return std::nullopt;
+  return bad_request;
 }
 
 Client::Client(const ConnectOptions& options) : options_(options) {
@@ -181,6 +205,13 @@ absl::StatusOr<v1::Lead> Client::GetLead(const std::string& lead_id) {
   grpc::Status status = stub_->GetLead(NewContext(absl::Seconds(30)).get(), request, &lead);
   if (!status.ok()) return FromGrpc(status);
   return lead;
+}
+
+absl::StatusOr<v1::MoveLeadResponse> Client::MoveLead(const v1::MoveLeadRequest& request) {
+  v1::MoveLeadResponse response;
+  grpc::Status status = stub_->MoveLead(NewContext(absl::Seconds(30)).get(), request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response;
 }
 
 absl::StatusOr<std::vector<v1::Lead>> Client::ListLeads(v1::ListLeadsRequest request) {

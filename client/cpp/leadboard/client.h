@@ -14,12 +14,14 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "google/rpc/error_details.pb.h"
 #include "leadboard/v1/leadboard.grpc.pb.h"
 
 namespace leadboard::client {
@@ -78,7 +80,11 @@ class Client {
   // Ends a running Watch from another thread.
   void Cancel();
 
+  // The lead with its enrichment and stage history.
   absl::StatusOr<v1::Lead> GetLead(const std::string& lead_id);
+  // A person's move; errors keep the server's details (ErrorInfoOf,
+  // BadRequestOf): ABORTED says where the lead is now and who put it there.
+  absl::StatusOr<v1::MoveLeadResponse> MoveLead(const v1::MoveLeadRequest& request);
   // All pages.
   absl::StatusOr<std::vector<v1::Lead>> ListLeads(v1::ListLeadsRequest request);
   absl::StatusOr<v1::Board> GetBoard(const v1::GetBoardRequest& request);
@@ -100,8 +106,13 @@ class Client {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// Maps a grpc::Status to an absl::Status (same code and message).
+// Maps a grpc::Status to an absl::Status: same code and message, and the
+// google.rpc details of grpc-status-details-bin as payloads.
 absl::Status FromGrpc(const grpc::Status& status);
+
+// The google.rpc.ErrorInfo / BadRequest a status carries, if any.
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const absl::Status& status);
+std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
 
 }  // namespace leadboard::client
 
