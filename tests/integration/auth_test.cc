@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "api/authenticator.h"
 #include "command.h"
 #include "gmock/gmock.h"
@@ -109,6 +110,44 @@ TEST_F(AuthTest, BoardsSeeOnlyTheirUsersLeadsWithNoHintOfOthers) {
   EXPECT_EQ(seen, std::vector<std::string>{"a1"});
   // Operators see everything.
   EXPECT_EQ(As("ops").ListLeads({})->size(), 2u);
+}
+
+TEST_F(AuthTest, BoardsMoveOnlyTheirOwnUsersLeadsAndTheTokenNamesTheActor) {
+  auto enriched = [](const std::string& id, const std::string& lead, const std::string& user) {
+    v1::PipelineEvent end = Generated(id, lead, user);
+    end.set_type(v1::EVENT_TYPE_PIPELINE_END);
+    end.set_success(true);
+    end.mutable_occurred_at()->set_seconds(1767225609);
+    return end;
+  };
+  ASSERT_TRUE(As("ops").Ingest({Generated("e1", "a1", "u1"), enriched("e2", "a1", "u1"),
+                                Generated("e3", "b1", "u2"), enriched("e4", "b1", "u2")})
+                  .ok());
+  v1::MoveLeadRequest request;
+  request.set_lead_id("a1");
+  request.set_to_stage("reviewing");
+  request.set_actor("Mallory");  // ignored: the token says who moves
+  EXPECT_EQ(As("worker-1").MoveLead(request).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(As("worker-1").MoveLead(request).status().message()),
+              HasSubstr("may not move leads"));
+  auto moved = As("board-1").MoveLead(request);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->lead().stage_entered_by().name(), "u1");
+  // Another user's lead answers like a lead that does not exist.
+  request.set_lead_id("b1");
+  auto theirs = As("board-1").MoveLead(request);
+  request.set_lead_id("nope");
+  auto missing = As("board-1").MoveLead(request);
+  EXPECT_EQ(theirs.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(std::string(theirs.status().message()),
+            absl::StrReplaceAll(std::string(missing.status().message()), {{"nope", "b1"}}));
+  EXPECT_EQ(As("ops").GetLead("b1")->stage(), "enriched");
+  // An operator of every user names the person.
+  request.set_lead_id("b1");
+  auto by_ops = As("ops").MoveLead(request);
+  ASSERT_TRUE(by_ops.ok()) << by_ops.status();
+  EXPECT_EQ(by_ops->lead().stage_entered_by().name(), "Mallory");
 }
 
 TEST(AuthenticatorTest, RejectsMalformedTokenFilesWithTheLine) {

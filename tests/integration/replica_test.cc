@@ -108,5 +108,56 @@ TEST(ReplicaTest, ChangesFromEveryReplicaReachWatchersOnEveryReplica) {
   EXPECT_EQ(resumed.revisions.front(), static_cast<int64_t>(kTotal - 9));
 }
 
+TEST(ReplicaTest, AMoveOnOneReplicaReachesWatchersOnAnother) {
+  std::string skip;
+  auto db = TestDatabase::Create(Backend::kPostgres, &skip);
+  if (db == nullptr) GTEST_SKIP() << skip;
+  ServerProcess a(db->url(), db->dir());
+  ServerProcess b(db->url(), testing::MakeTempDir());
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start().ok());
+  client::Client ca({a.target()}), cb({b.target()});
+  std::vector<v1::PipelineEvent> events = Events("m", 1);
+  v1::PipelineEvent end = events[0];
+  end.set_event_id("m-end");
+  end.set_type(v1::EVENT_TYPE_PIPELINE_END);
+  end.set_success(true);
+  events.push_back(end);
+  auto ingested = ca.Ingest(events);
+  ASSERT_TRUE(ingested.ok()) << ingested.status();
+
+  std::vector<v1::WatchLeadsResponse> seen;
+  std::thread watch([&] {
+    client::WatchOptions options;
+    options.since_revision = ingested->last_revision();
+    (void)cb.Watch(options, [&](const v1::WatchLeadsResponse& r) {
+      if (r.has_lead_change()) seen.push_back(r);
+      return seen.empty();
+    });
+  });
+  v1::MoveLeadRequest request;
+  request.set_lead_id("m-lead-0");
+  request.set_to_stage("meeting_scheduled");
+  request.set_actor("Ana");
+  request.set_expected_revision(ingested->last_revision());
+  // Whether the watch is open yet or not, it replays from before the move.
+  auto moved = ca.MoveLead(request);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  watch.join();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].revision(), ingested->last_revision() + 1);
+  EXPECT_EQ(seen[0].lead_change().kind(), v1::CHANGE_KIND_MOVED);
+  EXPECT_EQ(seen[0].lead_change().actor().name(), "Ana");
+  // Replica B refuses the same conditional move: it is stale everywhere.
+  auto stale = cb.MoveLead(request);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kOk);  // already there: harmless retry
+  request.set_to_stage("negotiating");
+  stale = cb.MoveLead(request);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  auto info = client::ErrorInfoOf(stale.status());
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->metadata().at("stage"), "meeting_scheduled");
+}
+
 }  // namespace
 }  // namespace leadboard

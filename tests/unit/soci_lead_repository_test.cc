@@ -74,6 +74,77 @@ class SociLeadRepositoryTest : public testing::BackendTest {
   std::unique_ptr<SociLeadRepository> repo_;
 };
 
+engine::Move PersonMove(const std::string& stage, const std::string& who,
+                        std::optional<int64_t> expected = std::nullopt) {
+  engine::Move move;
+  move.to_stage = stage;
+  move.expected_revision = expected;
+  move.actor.set_kind(v1::ACTOR_KIND_PERSON);
+  move.actor.set_name(who);
+  move.note = absl::StrCat(who, "'s note");
+  move.at.set_seconds(1767225600 + 3600);
+  return move;
+}
+
+TEST_P(SociLeadRepositoryTest, MovesAreConditionalDurableAndKeptInTheHistory) {
+  v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true);
+  BatchResult enriched = Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+                                 MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 2,
+                                           "TavilyEnrichmentAgent"),
+                                 end});
+  const int64_t at = enriched.last_revision;  // 3
+
+  absl::StatusOr<MoveResult> moved = repo_->MoveLead("L1", "", PersonMove("reviewing", "Ana", at), engine_);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  ASSERT_TRUE(moved->change.has_value());
+  EXPECT_EQ(moved->change->revision, at + 1);
+  v1::WatchLeadsResponse change = Parsed(*moved->change);
+  EXPECT_EQ(change.lead_change().kind(), v1::CHANGE_KIND_MOVED);
+  EXPECT_EQ(change.lead_change().actor().name(), "Ana");
+  EXPECT_EQ(change.lead_change().note(), "Ana's note");
+  EXPECT_EQ(*repo_->CurrentRevision(), at + 1);
+
+  // A stale conditional move: Aborted, nothing written.
+  absl::StatusOr<MoveResult> stale = repo_->MoveLead("L1", "", PersonMove("negotiating", "Bruno", at), engine_);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.status().message(), HasSubstr("moved there by Ana"));
+  // The same move again: no change, no revision.
+  absl::StatusOr<MoveResult> again = repo_->MoveLead("L1", "", PersonMove("reviewing", "Ana", at), engine_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->change.has_value());
+  EXPECT_EQ(*repo_->CurrentRevision(), at + 1);
+  // Scoped to another user, or unknown: NotFound.
+  EXPECT_EQ(repo_->MoveLead("L1", "someone-else", PersonMove("negotiating", "Eve"), engine_)
+                .status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(repo_->MoveLead("ghost", "", PersonMove("negotiating", "Eve"), engine_)
+                .status().code(), absl::StatusCode::kNotFound);
+
+  // Durable: a new repository on the same database reads it all back, and
+  // the change replays from the log.
+  repo_.reset();
+  repo_ = Open();
+  ASSERT_NE(repo_, nullptr);
+  absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1");
+  ASSERT_TRUE(lead.ok() && lead->has_value());
+  EXPECT_EQ((*lead)->stage(), "reviewing");
+  EXPECT_EQ((*lead)->stage_entered_by().name(), "Ana");
+  ASSERT_EQ((*lead)->history_size(), 4);  // harvested, research, enriched, reviewing
+  EXPECT_EQ((*lead)->history(1).stage(), "research");
+  EXPECT_EQ((*lead)->history(1).entered_by().name(), "TavilyEnrichmentAgent");
+  EXPECT_EQ((*lead)->history(3).stage(), "reviewing");
+  EXPECT_EQ((*lead)->history(3).entered_by().kind(), v1::ACTOR_KIND_PERSON);
+  EXPECT_EQ((*lead)->history(3).note(), "Ana's note");
+  EXPECT_EQ((*lead)->history(3).revision(), at + 1);
+  EXPECT_EQ((*lead)->history(3).entered_at().seconds(), 1767225600 + 3600);
+  absl::StatusOr<std::vector<Change>> log = repo_->ReadChanges(at, at + 1, LeadFilter{}, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ(Parsed((*log)[0]).lead_change().kind(), v1::CHANGE_KIND_MOVED);
+  // History outlives the change log's retention.
+  ASSERT_TRUE(repo_->TrimChanges(absl::InfiniteFuture()).ok());
+  EXPECT_EQ((*repo_->GetLead("L1"))->history_size(), 4);
+}
+
 TEST_P(SociLeadRepositoryTest, MigrationsAreIdempotent) {
   Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
   repo_.reset();
