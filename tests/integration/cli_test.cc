@@ -102,6 +102,39 @@ TEST_P(CliTest, ListBoardAndJobsShowWhatWasIngested) {
   EXPECT_THAT(bad.output, HasSubstr("stage: unknown column"));
 }
 
+TEST_P(CliTest, MoveIsConditionalAndHistoryShowsWhoAndHowLong) {
+  const std::string file = WriteFile(
+      "events.jsonl",
+      {EventJson("e1", "romano", "LEAD_GENERATED", 0, R"(,"lead":{"company_name":"Romano Advogados"})"),
+       EventJson("e2", "romano", "AGENT_START", 2, R"(,"agent_name":"TavilyEnrichmentAgent")"),
+       EventJson("e3", "romano", "PIPELINE_END", 9, R"(,"success":true)")});
+  ASSERT_EQ(Cli({"ingest", file}).exit_code, 0);  // revision 3
+  testing::CommandResult moved =
+      Cli({"move", "romano", "negotiating", "--if-revision", "3", "--note", "proposal sent",
+           "--actor", "Bruno"});
+  EXPECT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_THAT(moved.output, HasSubstr("moved romano to negotiating at revision 4"));
+  testing::CommandResult again = Cli({"move", "romano", "negotiating"});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.output, HasSubstr("already in negotiating (revision 4); nothing changed"));
+  testing::CommandResult stale = Cli({"move", "romano", "reviewing", "--if-revision", "3"});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_THAT(stale.output, HasSubstr("ABORTED"));
+  EXPECT_THAT(stale.output, HasSubstr("moved there by Bruno"));
+  testing::CommandResult pipeline = Cli({"move", "romano", "research"});
+  EXPECT_EQ(pipeline.exit_code, 1);
+  EXPECT_THAT(pipeline.output, HasSubstr("to_stage: column \"research\" does not accept moves"));
+  testing::CommandResult history = Cli({"history", "romano"});
+  EXPECT_EQ(history.exit_code, 0);
+  EXPECT_THAT(history.output, HasSubstr("now in negotiating (revision 4)"));
+  EXPECT_THAT(history.output, HasSubstr("agent TavilyEnrichmentAgent"));
+  EXPECT_THAT(history.output, HasSubstr("person Bruno"));
+  EXPECT_THAT(history.output, HasSubstr("proposal sent"));
+  EXPECT_THAT(history.output, HasSubstr("Time in stage:  harvested 2s  research 7s"));
+  testing::CommandResult board = Cli({"board"});
+  EXPECT_THAT(board.output, HasSubstr("Negotiating +"));
+}
+
 TEST_P(CliTest, WatchSurvivesAServerRestart) {
   ASSERT_EQ(Cli({"ingest", WriteFile("a.jsonl", {EventJson("e1", "a", "LEAD_GENERATED", 0)})}).exit_code, 0);
   BackgroundCommand watch({LEADBOARD_CLI_BIN, "--target", server_->target(), "watch", "--json"},

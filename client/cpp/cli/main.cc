@@ -1,5 +1,5 @@
-// leadboard: the operator CLI. Subcommands: ingest, watch, get, list,
-// board, jobs, bench. `leadboard --help` and `leadboard SUBCOMMAND --help`.
+// leadboard: the operator CLI. Subcommands: ingest, watch, get, history,
+// move, list, board, jobs, bench. `leadboard --help` and `leadboard SUBCOMMAND --help`.
 //
 // Exit codes: 0 success; 1 the server refused something (rejected events,
 // not found, invalid argument); 2 usage or connection error.
@@ -156,6 +156,21 @@ int main(int argc, char** argv) {
   get->add_option("lead_id", lead_id, "Lead id")->required();
   get->add_flag("--json", json, "As JSON");
 
+  auto* history = app.add_subcommand("history", "Show a lead's stage history with durations");
+  history->add_option("lead_id", lead_id, "Lead id")->required();
+  history->add_flag("--json", json, "The lead as one JSON object");
+
+  std::string to_stage, note, actor;
+  int64_t if_revision = -1;
+  auto* move = app.add_subcommand("move", "Move a lead to a people's column (or back to enriched)");
+  move->add_option("lead_id", lead_id, "Lead id")->required();
+  move->add_option("stage", to_stage, "Column id (leadboard board lists them; + marks people's)")
+      ->required();
+  move->add_option("--if-revision", if_revision,
+                   "Move only if the lead is still at this revision (else ABORTED)");
+  move->add_option("--note", note, "Why, kept in the lead's history");
+  move->add_option("--actor", actor, "Who moves it (without authentication)");
+
   auto* list = app.add_subcommand("list", "List leads");
   list->add_option("--stage", stage, "Only this column");
   list->add_option("--job", job, "Only this job");
@@ -205,6 +220,34 @@ int main(int argc, char** argv) {
       std::cout << cli::ToJsonLine(*lead) << "\n";
     } else {
       cli::PrintLead(*lead, std::cout);
+    }
+    return 0;
+  }
+  if (*history) {
+    absl::StatusOr<v1::Lead> lead = client.GetLead(lead_id);
+    if (!lead.ok()) return Fail(lead.status());
+    if (json) {
+      std::cout << cli::ToJsonLine(*lead) << "\n";
+    } else {
+      cli::PrintHistory(*lead, std::cout);
+    }
+    return 0;
+  }
+  if (*move) {
+    v1::MoveLeadRequest request;
+    request.set_lead_id(lead_id);
+    request.set_to_stage(to_stage);
+    if (if_revision >= 0) request.set_expected_revision(if_revision);
+    request.set_note(note);
+    request.set_actor(actor);
+    absl::StatusOr<v1::MoveLeadResponse> moved = client.MoveLead(request);
+    if (!moved.ok()) return Fail(moved.status());
+    if (moved->moved()) {
+      std::cout << "moved " << lead_id << " to " << moved->lead().stage() << " at revision "
+                << moved->lead().revision() << "\n";
+    } else {
+      std::cout << lead_id << " already in " << moved->lead().stage() << " (revision "
+                << moved->lead().revision() << "); nothing changed\n";
     }
     return 0;
   }

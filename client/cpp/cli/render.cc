@@ -106,6 +106,28 @@ void PrintMessage(const Message& message, int indent, std::ostream& out) {
   }
 }
 
+// "3d 4h", "2h 5m", "5m 2s", "12s".
+std::string HumanDuration(const google::protobuf::Duration& d) {
+  int64_t s = d.seconds();
+  if (s < 60) return absl::StrCat(s, "s");
+  if (s < 3600) return absl::StrCat(s / 60, "m ", s % 60, "s");
+  if (s < 86400) return absl::StrCat(s / 3600, "h ", s % 3600 / 60, "m");
+  return absl::StrCat(s / 86400, "d ", s % 86400 / 3600, "h");
+}
+
+std::string ActorText(const v1::Actor& actor) {
+  switch (actor.kind()) {
+    case v1::ACTOR_KIND_AGENT:
+      return absl::StrCat("agent ", actor.name());
+    case v1::ACTOR_KIND_PIPELINE:
+      return absl::StrCat("pipeline ", actor.name());
+    case v1::ACTOR_KIND_PERSON:
+      return absl::StrCat("person ", actor.name());
+    default:
+      return "-";
+  }
+}
+
 std::string Pad(const std::string& s, size_t width) {
   if (s.size() >= width) return s.substr(0, width - 1) + " ";
   return s + std::string(width - s.size(), ' ');
@@ -133,8 +155,32 @@ std::string ChangeLine(const v1::WatchLeadsResponse& response) {
   std::string line = absl::StrCat("r", response.revision(), "\t", kind, "\t", lead.id(), "\t",
                                   move, "\t", lead.current_agent(), "\t",
                                   lead.profile().company_name());
+  if (change.kind() == v1::CHANGE_KIND_MOVED) {
+    absl::StrAppend(&line, "\tby ", change.actor().name());
+    if (!change.note().empty()) absl::StrAppend(&line, ": ", change.note());
+  }
   if (lead.has_error()) absl::StrAppend(&line, "\terror: ", lead.error().message());
   return line;
+}
+
+void PrintHistory(const v1::Lead& lead, std::ostream& out) {
+  out << (lead.profile().company_name().empty() ? lead.id() : lead.profile().company_name())
+      << "  [" << lead.id() << "]  now in " << lead.stage() << " (revision " << lead.revision()
+      << ")\n";
+  out << Pad("ENTERED", 21) << Pad("STAGE", 20) << Pad("FOR", 10) << Pad("BY", 36) << "NOTE\n";
+  for (int i = 0; i < lead.history_size(); ++i) {
+    const v1::StageVisit& visit = lead.history(i);
+    const bool current = i + 1 == lead.history_size();
+    out << Pad(Time(visit.entered_at()), 21) << Pad(visit.stage(), 20)
+        << Pad(HumanDuration(visit.duration()) + (current ? "+" : ""), 10)
+        << Pad(ActorText(visit.entered_by()), 36) << visit.note() << "\n";
+  }
+  out << "Time in stage:";
+  for (const v1::StageTime& time : lead.time_in_stage()) {
+    out << "  " << time.stage() << " " << HumanDuration(time.total())
+        << (time.visits() > 1 ? absl::StrCat(" (", time.visits(), " visits)") : "");
+  }
+  out << "\n";
 }
 
 void PrintLead(const v1::Lead& lead, std::ostream& out) {
@@ -201,14 +247,17 @@ void PrintLeadTable(const std::vector<v1::Lead>& leads, std::ostream& out) {
 }
 
 void PrintBoard(const v1::Board& board, std::ostream& out) {
-  out << Pad("COLUMN", 16) << Pad("TITLE", 24) << "LEADS\n";
+  out << Pad("COLUMN", 20) << Pad("TITLE", 24) << "LEADS\n";
   int64_t total = 0;
   for (const v1::BoardColumn& column : board.columns()) {
-    out << Pad(column.id(), 16) << Pad(column.title() + (column.terminal() ? " *" : ""), 24)
-        << column.lead_count() << "\n";
+    const char* mark = column.terminal()                          ? " *"
+                       : column.role() == v1::COLUMN_ROLE_PEOPLE ? " +"
+                                                                 : "";
+    out << Pad(column.id(), 20) << Pad(column.title() + mark, 24) << column.lead_count() << "\n";
     total += column.lead_count();
   }
-  out << total << " leads at revision " << board.revision() << " (* terminal)\n";
+  out << total << " leads at revision " << board.revision()
+      << " (* terminal, + people move cards here with `leadboard move`)\n";
 }
 
 void PrintJobs(const std::vector<v1::Job>& jobs, std::ostream& out) {

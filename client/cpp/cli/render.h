@@ -21,6 +21,10 @@ std::string ChangeLine(const v1::WatchLeadsResponse& response);
 // are listed as such.
 void PrintLead(const v1::Lead& lead, std::ostream& out);
 
+// The lead's stage history: each stay with when, how long and by whom, then
+// the cumulative time per column.
+void PrintHistory(const v1::Lead& lead, std::ostream& out);
+
 void PrintLeadTable(const std::vector<v1::Lead>& leads, std::ostream& out);
 void PrintBoard(const v1::Board& board, std::ostream& out);
 void PrintJobs(const std::vector<v1::Job>& jobs, std::ostream& out);
