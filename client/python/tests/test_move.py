@@ -11,7 +11,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import grpc
 import pytest
@@ -26,24 +26,10 @@ PERSON = ActorKind.ACTOR_KIND_PERSON
 
 
 @pytest.fixture
-def board(server: ServerProcess) -> leadboard.Client:
-    """A client of a fresh server that implements MoveLead.
-
-    A server binary built before MoveLead was implemented answers
-    UNIMPLEMENTED: the test is skipped, and says so.
-    """
-    client = leadboard.Client(server.target)
-    try:
-        client.move_lead("probe-no-such-lead", "reviewing")
-    except leadboard.InternalError as e:
-        client.close()
-        if e.code == grpc.StatusCode.UNIMPLEMENTED:
-            pytest.skip("this leadboard-server build answers MoveLead with UNIMPLEMENTED")
-        raise
-    except leadboard.NotFoundError:
-        pass
-    yield client
-    client.close()
+def board(server: ServerProcess) -> Iterator[leadboard.Client]:
+    """A client of a fresh server."""
+    with leadboard.Client(server.target) as client:
+        yield client
 
 
 def report_enriched(client: leadboard.Client, run_id: str, leads: int = 2) -> tuple[JobPlan, int]:
