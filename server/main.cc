@@ -1,12 +1,10 @@
-// leadboard-server: parses flags (and LEADBOARD_* environment variables),
-// wires the engine, store, hub and gRPC service, and runs until SIGINT or
-// SIGTERM, then drains gracefully.
+// leadboard-server: turns flags (and LEADBOARD_* environment variables) into
+// a ServerConfig, starts a Server (server/server.h does the wiring), and
+// runs until SIGINT or SIGTERM, then drains.
 //
 // Exit codes: 0 clean shutdown, 1 bad flag, 2 bad configuration,
 // 3 database unreachable, 4 cannot listen.
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -23,21 +21,12 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "api/authenticator.h"
-#include "api/executor.h"
-#include "api/lead_board_service.h"
 #include "engine/board_config.h"
-#include "grpc/health/v1/health.pb.h"
-#include "engine/stage_engine.h"
-#include "hub/hub.h"
-#include "prometheus/exposer.h"
+#include "server/server.h"
+#include "store/database_url.h"
 #include "spdlog/spdlog.h"
-#include "store/commit_queue.h"
-#include "store/pg_listener.h"
-#include "store/retention_trimmer.h"
-#include "store/soci_lead_repository.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (host:port; port 0 picks a free one).");
@@ -78,15 +67,8 @@ ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warn, error."
 
 namespace {
 
-using leadboard::api::Executor;
-using leadboard::api::LeadBoardService;
-using leadboard::api::ServiceContext;
+using leadboard::ServerConfig;
 using leadboard::engine::BoardConfig;
-using leadboard::engine::StageEngine;
-using leadboard::hub::Hub;
-using leadboard::store::CommitQueue;
-using leadboard::store::RetentionTrimmer;
-using leadboard::store::SociLeadRepository;
 
 [[noreturn]] void Die(int code, const std::string& message) {
   spdlog::error("{}", message);
@@ -154,6 +136,59 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials() {
   return grpc::SslServerCredentials(options);
 }
 
+// The configuration the flags describe; exits with a message on a bad one.
+ServerConfig ConfigFromFlags() {
+  ServerConfig config;
+  config.listen = absl::GetFlag(FLAGS_listen);
+  if (const std::string path = absl::GetFlag(FLAGS_tokens_file); !path.empty()) {
+    absl::StatusOr<leadboard::api::Authenticator> loaded =
+        leadboard::api::Authenticator::FromFile(path);
+    if (!loaded.ok()) Die(2, absl::StrCat("leadboard-server: ", loaded.status().message()));
+    config.auth = *std::move(loaded);
+  } else if (!IsLoopback(config.listen) && !absl::GetFlag(FLAGS_insecure)) {
+    Die(1, absl::StrCat("leadboard-server: refusing to listen on ", config.listen,
+                        " without --tokens_file: anyone who can reach it could read and write "
+                        "every lead. Pass --tokens_file, or --insecure to accept that."));
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_board_config); !path.empty()) {
+    absl::StatusOr<BoardConfig> loaded = BoardConfig::FromFile(path);
+    if (!loaded.ok()) Die(2, absl::StrCat("leadboard-server: ", loaded.status().message()));
+    config.board = *std::move(loaded);
+  }
+  if (absl::GetFlag(FLAGS_watch_queue_limit) < 1) {
+    Die(1, "leadboard-server: --watch_queue_limit must be at least 1");
+  }
+  config.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);
+  config.progress_interval = absl::GetFlag(FLAGS_progress_interval);
+  config.retention = absl::GetFlag(FLAGS_retention);
+  config.trim_interval = absl::GetFlag(FLAGS_trim_interval);
+  if (config.progress_interval <= absl::ZeroDuration() ||
+      config.retention <= absl::ZeroDuration() || config.trim_interval <= absl::ZeroDuration()) {
+    Die(1, "leadboard-server: --progress_interval, --retention and --trim_interval must be "
+           "positive");
+  }
+  config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.credentials = ServerCredentials();
+
+  std::string database = absl::GetFlag(FLAGS_database);
+  if (database.empty()) {
+    std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+    if (data_dir.empty()) data_dir = DefaultDataDir();
+    std::error_code error;
+    std::filesystem::create_directories(data_dir, error);
+    if (error) {
+      Die(2, absl::StrCat("leadboard-server: cannot create data directory ", data_dir, ": ",
+                          error.message()));
+    }
+    database = absl::StrCat("sqlite:", data_dir, "/leadboard.db");
+  }
+  absl::StatusOr<leadboard::store::DatabaseUrl> url = leadboard::store::ParseDatabaseUrl(database);
+  if (!url.ok()) Die(1, absl::StrCat("leadboard-server: ", url.status().message()));
+  config.database = *std::move(url);
+  return config;
+}
+
 void WritePortFile(const std::string& path, int port) {
   const std::string tmp = path + ".tmp";
   {
@@ -182,19 +217,8 @@ int main(int argc, char** argv) {
     std::cout << leadboard::api::Authenticator::HashToken(token) << "\n";
     return 0;
   }
-
-  // Authentication, and the safe default without it.
-  leadboard::api::Authenticator auth;
-  if (const std::string path = absl::GetFlag(FLAGS_tokens_file); !path.empty()) {
-    absl::StatusOr<leadboard::api::Authenticator> loaded =
-        leadboard::api::Authenticator::FromFile(path);
-    if (!loaded.ok()) Die(2, absl::StrCat("leadboard-server: ", loaded.status().message()));
-    auth = *std::move(loaded);
-  } else if (!IsLoopback(absl::GetFlag(FLAGS_listen)) && !absl::GetFlag(FLAGS_insecure)) {
-    Die(1, absl::StrCat("leadboard-server: refusing to listen on ", absl::GetFlag(FLAGS_listen),
-                        " without --tokens_file: anyone who can reach it could read and write "
-                        "every lead. Pass --tokens_file, or --insecure to accept that."));
-  }
+  ServerConfig config = ConfigFromFlags();
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty();
 
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
@@ -203,148 +227,23 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // Board configuration.
-  BoardConfig board = BoardConfig::Default();
-  if (const std::string path = absl::GetFlag(FLAGS_board_config); !path.empty()) {
-    absl::StatusOr<BoardConfig> loaded = BoardConfig::FromFile(path);
-    if (!loaded.ok()) Die(2, absl::StrCat("leadboard-server: ", loaded.status().message()));
-    board = *std::move(loaded);
-  }
-  if (absl::GetFlag(FLAGS_watch_queue_limit) < 1) {
-    Die(1, "leadboard-server: --watch_queue_limit must be at least 1");
-  }
-  if (absl::GetFlag(FLAGS_progress_interval) <= absl::ZeroDuration() ||
-      absl::GetFlag(FLAGS_retention) <= absl::ZeroDuration() ||
-      absl::GetFlag(FLAGS_trim_interval) <= absl::ZeroDuration()) {
-    Die(1, "leadboard-server: --progress_interval, --retention and --trim_interval must be "
-           "positive");
-  }
-
-  // Database.
-  std::string database = absl::GetFlag(FLAGS_database);
-  if (database.empty()) {
-    std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-    if (data_dir.empty()) data_dir = DefaultDataDir();
-    std::error_code error;
-    std::filesystem::create_directories(data_dir, error);
-    if (error) {
-      Die(2, absl::StrCat("leadboard-server: cannot create data directory ", data_dir, ": ",
-                          error.message()));
-    }
-    database = absl::StrCat("sqlite:", data_dir, "/leadboard.db");
-  }
-  absl::StatusOr<leadboard::store::DatabaseUrl> url =
-      leadboard::store::ParseDatabaseUrl(database);
-  if (!url.ok()) Die(1, absl::StrCat("leadboard-server: ", url.status().message()));
   leadboard::SystemClock clock;
-  absl::StatusOr<std::unique_ptr<SociLeadRepository>> repository =
-      SociLeadRepository::Open({*url, 4}, &clock);
-  if (!repository.ok()) Die(3, absl::StrCat("leadboard-server: ", repository.status().message()));
-
-  // Engine, hub, commit queue, executor, service.
-  StageEngine engine(board);
-  std::unique_ptr<leadboard::api::Metrics> metrics;
-  Hub hub(repository->get(), Hub::Options{absl::GetFlag(FLAGS_progress_interval), 1000},
-          [&metrics](size_t, size_t deliveries) {
-            if (metrics) metrics->CountDeliveries(deliveries);
-          });
-  metrics = std::make_unique<leadboard::api::Metrics>(&hub);
-  std::unique_ptr<prometheus::Exposer> exposer;
-  if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
-    try {
-      exposer = std::make_unique<prometheus::Exposer>(address);
-    } catch (const std::exception& e) {
-      Die(4, absl::StrCat("leadboard-server: cannot serve metrics on ", address, ": ", e.what()));
-    }
-    for (const auto& collectable : metrics->Collectables()) exposer->RegisterCollectable(collectable);
+  absl::StatusOr<std::unique_ptr<leadboard::Server>> server =
+      leadboard::Server::Start(std::move(config), &clock);
+  if (!server.ok()) {
+    Die(absl::IsUnavailable(server.status()) ? 3 : 4,
+        absl::StrCat("leadboard-server: ", server.status().message()));
   }
-  if (absl::Status started = hub.Start(); !started.ok()) {
-    Die(3, absl::StrCat("leadboard-server: ", started.message()));
-  }
-  CommitQueue commits(
-      repository->get(), &engine,
-      [&hub](std::vector<leadboard::store::Change> changes) { hub.Publish(std::move(changes)); },
-      CommitQueue::Options{},
-      [&metrics](const std::vector<const leadboard::v1::PipelineEvent*>& batch,
-                 const absl::StatusOr<leadboard::store::BatchResult>& result, double seconds) {
-        metrics->ObserveCommit(batch, result, seconds);
-      });
-  Executor executor(4);
-  RetentionTrimmer trimmer(repository->get(), &clock, absl::GetFlag(FLAGS_retention),
-                           absl::GetFlag(FLAGS_trim_interval));
-  ServiceContext context;
-  context.repository = repository->get();
-  context.commits = &commits;
-  context.hub = &hub;
-  context.board = &board;
-  context.engine = &engine;
-  context.executor = &executor;
-  context.clock = &clock;
-  context.metrics = metrics.get();
-  context.auth = &auth;
-  context.options.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);
-  LeadBoardService service(context);
-
-  // Link health.proto's descriptors so reflection can describe the health
-  // service (grpcurl grpc.health.v1.Health/Check).
-  (void)grpc::health::v1::HealthCheckRequest::descriptor();
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), ServerCredentials(), &port);
-  builder.RegisterService(&service);
-  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
-  // Long streams behind proxies: ping idle connections, accept clients'
-  // keepalive pings every 10 s even without calls.
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    Die(4, absl::StrCat("leadboard-server: cannot listen on ", absl::GetFlag(FLAGS_listen)));
-  }
-  server->GetHealthCheckService()->SetServingStatus(true);
-  // Several replicas share one PostgreSQL: learn of their commits by LISTEN,
-  // and report NOT_SERVING while the database is unreachable.
-  std::unique_ptr<leadboard::store::PgListener> listener;
-  if (url->backend == leadboard::store::DatabaseUrl::Backend::kPostgres) {
-    listener = std::make_unique<leadboard::store::PgListener>(
-        url->postgres_conninfo, [&hub](int64_t revision) { hub.NotifyRevision(revision); },
-        [&server](bool connected) {
-          spdlog::info("health: {}", connected ? "SERVING (database back)"
-                                                : "NOT_SERVING (database unreachable)");
-          server->GetHealthCheckService()->SetServingStatus(connected);
-        });
-  }
-  std::string listen = absl::GetFlag(FLAGS_listen);
-  listen = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
-    WritePortFile(path, port);
+    WritePortFile(path, (*server)->port());
   }
-  spdlog::info("leadboard-server listening on {}{} (database {}, board of {} columns, {}{})",
-               absl::GetFlag(FLAGS_tls_cert).empty() ? "" : "tls://", listen, url->Describe(),
-               board.columns().size(),
-               auth.enabled() ? "bearer tokens required" : "authentication off",
-               exposer ? absl::StrCat(", metrics on http://", absl::GetFlag(FLAGS_metrics_listen),
-                                      "/metrics")
-                       : std::string());
+  spdlog::info("leadboard-server listening on {}{}", tls ? "tls://" : "", (*server)->Describe());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  spdlog::info("leadboard-server: signal {}, draining (grace {})", signal_number,
+  spdlog::info("leadboard-server: signal {}, draining (grace {} for unary calls)", signal_number,
                absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
-  server->GetHealthCheckService()->SetServingStatus(false);
-  listener.reset();
-  hub.CloseAll();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_shutdown_grace)));
-  server->Wait();
-  executor.Stop();
-  commits.Stop();
-  hub.Stop();
+  (*server)->Shutdown();
   spdlog::info("leadboard-server stopped");
   return 0;
 }

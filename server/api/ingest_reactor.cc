@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/status_details.h"
 #include "api/grpc_status.h"
 #include "api/raw_message.h"
 #include "engine/event_decoder.h"
@@ -11,10 +13,55 @@
 
 namespace leadboard::api {
 
+void IngestStreams::DrainAll() {
+  // Plans each stream's end under the lock, executes outside it (Finish may
+  // run OnDone, which removes the stream). A stream stays alive until its
+  // planned Finish runs: nobody else finishes it, and a planned submit keeps
+  // it in flight.
+  std::vector<std::pair<IngestReactor*, IngestReactor::Actions>> plans;
+  {
+    absl::MutexLock lock(&mu_);
+    draining_ = true;
+    for (IngestReactor* stream : open_) {
+      IngestReactor::Actions actions;
+      absl::MutexLock stream_lock(&stream->mu_);
+      stream->draining_ = true;
+      stream->PlanLocked(&actions);
+      if (actions.submit || actions.finish) plans.emplace_back(stream, std::move(actions));
+    }
+  }
+  for (auto& [stream, actions] : plans) stream->Execute(std::move(actions));
+}
+
+bool IngestStreams::Add(IngestReactor* stream) {
+  absl::MutexLock lock(&mu_);
+  if (draining_) return false;
+  open_.insert(stream);
+  return true;
+}
+
+void IngestStreams::Remove(IngestReactor* stream) {
+  absl::MutexLock lock(&mu_);
+  open_.erase(stream);
+}
+
 IngestReactor::IngestReactor(const ServiceContext& context, Principal principal,
                              grpc::ByteBuffer* response)
     : context_(context), principal_(std::move(principal)), response_(response) {
+  if (context_.ingest_streams != nullptr && !context_.ingest_streams->Add(this)) {
+    {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+    }
+    Finish(ToGrpcStatus(absl::UnavailableError("server shutting down; send elsewhere")));
+    return;
+  }
   StartRead(&buffer_);
+}
+
+void IngestReactor::OnDone() {
+  if (context_.ingest_streams != nullptr) context_.ingest_streams->Remove(this);
+  delete this;
 }
 
 void IngestReactor::RejectLocked(int64_t index, const std::string& event_id,
@@ -89,7 +136,24 @@ void IngestReactor::PlanLocked(Actions* actions) {
     actions->finish = ToGrpcStatus(error_);
     return;
   }
-  if (!reads_done_ && !reading_ && pending_.events.size() < context_.options.ingest_max_pending) {
+  if (draining_ && in_flight_ == 0 && pending_.events.empty() && !actions->submit) {
+    finished_ = true;
+    const int64_t processed = next_index_;
+    actions->finish = ToGrpcStatus(engine::WithErrorInfo(
+        absl::UnavailableError(absl::StrCat(
+            "server shutting down: the first ", processed,
+            " events of this stream were processed (accepted ", summary_.accepted(),
+            ", duplicates ", summary_.duplicates(), ", rejected ", summary_.rejected_size(),
+            ", revision ", summary_.last_revision(), "); re-send the rest")),
+        "SERVER_SHUTTING_DOWN",
+        {{"events_processed", absl::StrCat(processed)},
+         {"accepted", absl::StrCat(summary_.accepted())},
+         {"duplicates", absl::StrCat(summary_.duplicates())},
+         {"last_revision", absl::StrCat(summary_.last_revision())}}));
+    return;
+  }
+  if (!reads_done_ && !reading_ && !draining_ &&
+      pending_.events.size() < context_.options.ingest_max_pending) {
     reading_ = true;
     actions->read = true;
   }

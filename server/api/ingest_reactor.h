@@ -5,6 +5,11 @@
 // while the next accumulates, so a busy stream batches and a quiet one
 // commits at once), pauses reading past a bound, and finishes with the
 // summary once everything it accepted is durable.
+//
+// When the server drains, an open stream (a worker's stream stays open while
+// its pipeline runs) stops reading, commits what it has read, and ends with
+// UNAVAILABLE saying how many of its events were processed: the client
+// re-sends the rest elsewhere (event ids make re-sending safe).
 #ifndef LEADBOARD_SERVER_API_INGEST_REACTOR_H_
 #define LEADBOARD_SERVER_API_INGEST_REACTOR_H_
 
@@ -14,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -22,6 +28,27 @@
 
 namespace leadboard::api {
 
+class IngestReactor;
+
+// The open ingest streams, so that a draining server can end them promptly.
+// Thread-safe.
+class IngestStreams {
+ public:
+  // Ends every open stream as described above, and every stream opened
+  // from now on at once. Returns without waiting for their commits.
+  void DrainAll();
+
+ private:
+  friend class IngestReactor;
+  // False once draining: the stream must end at once.
+  bool Add(IngestReactor* stream);
+  void Remove(IngestReactor* stream);
+
+  absl::Mutex mu_;
+  absl::flat_hash_set<IngestReactor*> open_ ABSL_GUARDED_BY(mu_);
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 class IngestReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   // `principal` may write only its own user's events. The summary is
@@ -29,9 +56,10 @@ class IngestReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   IngestReactor(const ServiceContext& context, Principal principal, grpc::ByteBuffer* response);
 
   void OnReadDone(bool ok) override;
-  void OnDone() override { delete this; }
+  void OnDone() override;
 
  private:
+  friend class IngestStreams;
   struct Chunk {
     std::vector<v1::PipelineEvent> events;
     std::vector<int64_t> indices;
@@ -65,6 +93,7 @@ class IngestReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   bool reading_ ABSL_GUARDED_BY(mu_) = true;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -15,6 +15,8 @@
 
 namespace leadboard::api {
 
+class IngestStreams;
+
 struct ServiceOptions {
   size_t watch_queue_limit = 10000;    // live changes queued per watcher
   size_t ingest_chunk_events = 1000;   // events a stream hands over at once
@@ -32,6 +34,7 @@ struct ServiceContext {
   const Clock* clock = nullptr;
   Metrics* metrics = nullptr;  // optional
   const Authenticator* auth = nullptr;
+  IngestStreams* ingest_streams = nullptr;  // optional: streams to end on drain
   ServiceOptions options;
 };
 
