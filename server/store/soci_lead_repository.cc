@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "engine/stage_history.h"
+#include "engine/status_details.h"
 #include "store/change_wire.h"
 #include "store/pg_copy.h"
 #include "store/schema.h"
@@ -983,7 +984,7 @@ absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
     const bool decoded_ok = absl::WebSafeBase64Unescape(token, &decoded);
     std::pair<std::string, std::string> parts = absl::StrSplit(decoded, absl::MaxSplits('/', 1));
     if (!decoded_ok || !absl::SimpleAtoi(parts.first, &before)) {
-      return absl::InvalidArgumentError("page_token: not a token this server issued");
+      return engine::InvalidFieldError("page_token", "not a token this server issued");
     }
     after_id = parts.second;
   }
