@@ -2,7 +2,8 @@
 # The README's test command: sets up everything (Debian packages, the C++
 # build, PostgreSQL, npm and Go tools, the Python venv) and runs every test
 # suite: C++ unit + integration (SQLite and PostgreSQL) with ctest, the
-# proto lint, the grpcurl operator checks, the Python SDK, the board.
+# proto lint, Clang's thread-safety analysis, the grpcurl operator checks,
+# the Python SDK, the board.
 # Exits non-zero if any suite fails. Works with CI=true and no stdin.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +45,8 @@ lint_proto() {
   "$tools/node_modules/.bin/buf" lint proto && echo "buf lint: clean"
 }
 suite "proto lint (buf)" lint_proto
+
+suite "lock annotations checked by Clang (tests/threads/run.sh)" tests/threads/run.sh
 
 suite "benchmarks (quick run, figures only)" tests/bench/run.sh --quick
 

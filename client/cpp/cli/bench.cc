@@ -208,7 +208,8 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
   std::vector<double> latencies_ms_;
 };
 
-// Waits until `ready` holds for the tally or `timeout` passes.
+// Waits until `ready` holds for the tally or `timeout` passes; `ready`
+// runs with the tally's lock held.
 bool AwaitTally(WatchTally* tally, absl::Duration timeout,
                 const std::function<bool(const WatchTally&)>& ready) {
   absl::MutexLock lock(&tally->mu);
@@ -258,7 +259,8 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
     watchers.push_back(std::make_unique<BenchWatcher>(
         connections.back().get(), request, run, idle ? "" : MarkerLead(run, w % users), &tally));
   }
-  const bool synced = AwaitTally(&tally, absl::Seconds(120), [&](const WatchTally& t) {
+  const bool synced = AwaitTally(&tally, absl::Seconds(120),
+                                 [&](const WatchTally& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t.mu) {
     return t.synced + t.errors >= all_watchers;
   });
   int64_t rss_after = 0;
@@ -327,13 +329,15 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
     }
     absl::StatusOr<v1::IngestSummary> marked = probe.Ingest(markers);
     if (!marked.ok()) std::cerr << "bench: cannot send end markers: " << marked.status() << "\n";
-    AwaitTally(&tally, absl::Seconds(60), [&](const WatchTally& t) {
+    AwaitTally(&tally, absl::Seconds(60), [&](const WatchTally& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t.mu) {
       return t.finished + t.errors >= options.watchers || t.done >= all_watchers;
     });
   }
   for (auto& w : watchers) w->Cancel();
   AwaitTally(&tally, absl::Seconds(30),
-             [&](const WatchTally& t) { return t.done >= all_watchers; });
+             [&](const WatchTally& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t.mu) {
+               return t.done >= all_watchers;
+             });
   // The server's CPU for the whole run (ingest and delivery): what a
   // delivery costs it, whatever the load generator on the same cores took.
   const double server_cpu =
