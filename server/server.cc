@@ -16,9 +16,9 @@
 #include "prometheus/exposer.h"
 #include "spdlog/spdlog.h"
 #include "store/commit_queue.h"
-#include "store/pg_listener.h"
+#include "store/soci/pg_listener.h"
 #include "store/retention_trimmer.h"
-#include "store/soci_lead_repository.h"
+#include "store/soci/soci_lead_repository.h"
 
 namespace leadboard {
 

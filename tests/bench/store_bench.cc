@@ -12,7 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "sample_run.h"
-#include "store/soci_lead_repository.h"
+#include "store/soci/soci_lead_repository.h"
 #include "test_database.h"
 
 namespace leadboard::bench {

@@ -1,6 +1,6 @@
 // The repository conformance suite: every test runs on SQLite and on
 // PostgreSQL (skipped, and reported as skipped, without a PostgreSQL URL).
-#include "store/soci_lead_repository.h"
+#include "store/soci/soci_lead_repository.h"
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
@@ -12,7 +12,7 @@
 #include "event_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "store/schema.h"
+#include "store/soci/schema.h"
 #include "backend_test.h"
 #include "test_database.h"
 

@@ -1,4 +1,4 @@
-#include "store/pg_listener.h"
+#include "store/soci/pg_listener.h"
 
 #include <libpq-fe.h>
 #include <poll.h>

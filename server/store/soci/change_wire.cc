@@ -1,4 +1,4 @@
-#include "store/change_wire.h"
+#include "store/soci/change_wire.h"
 
 #include <memory>
 #include <optional>

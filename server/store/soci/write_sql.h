@@ -1,8 +1,8 @@
 // The SQL of the store's writes, shared by the SQLite statements (one row,
 // prepared once) and the PostgreSQL multi-row ones: each INSERT is HEAD,
 // then the VALUES rows, then TAIL.
-#ifndef LEADBOARD_SERVER_STORE_WRITE_SQL_H_
-#define LEADBOARD_SERVER_STORE_WRITE_SQL_H_
+#ifndef LEADBOARD_SERVER_STORE_SOCI_WRITE_SQL_H_
+#define LEADBOARD_SERVER_STORE_SOCI_WRITE_SQL_H_
 
 #include "absl/strings/string_view.h"
 
@@ -28,4 +28,4 @@ inline constexpr absl::string_view kInsertVisit =
 
 }  // namespace leadboard::store::sql_text
 
-#endif  // LEADBOARD_SERVER_STORE_WRITE_SQL_H_
+#endif  // LEADBOARD_SERVER_STORE_SOCI_WRITE_SQL_H_

@@ -1,4 +1,4 @@
-#include "store/schema.h"
+#include "store/soci/schema.h"
 
 #include <soci/soci.h>
 

@@ -1,8 +1,8 @@
 // Bulk writes to PostgreSQL with COPY ... FROM STDIN (libpq; SOCI has no
 // COPY): cheaper for the server than multi-row INSERTs, which it must parse
 // and plan each time (1,000-event batches: 33k -> 50k events/s measured).
-#ifndef LEADBOARD_SERVER_STORE_PG_COPY_H_
-#define LEADBOARD_SERVER_STORE_PG_COPY_H_
+#ifndef LEADBOARD_SERVER_STORE_SOCI_PG_COPY_H_
+#define LEADBOARD_SERVER_STORE_SOCI_PG_COPY_H_
 
 #include <cstdint>
 #include <string>
@@ -40,4 +40,4 @@ void CopyIn(soci::session& sql, const std::string& copy_command, const CopyRows&
 
 }  // namespace leadboard::store
 
-#endif  // LEADBOARD_SERVER_STORE_PG_COPY_H_
+#endif  // LEADBOARD_SERVER_STORE_SOCI_PG_COPY_H_

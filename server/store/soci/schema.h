@@ -1,6 +1,6 @@
 // Schema migrations, applied in order on start; each runs once.
-#ifndef LEADBOARD_SERVER_STORE_SCHEMA_H_
-#define LEADBOARD_SERVER_STORE_SCHEMA_H_
+#ifndef LEADBOARD_SERVER_STORE_SOCI_SCHEMA_H_
+#define LEADBOARD_SERVER_STORE_SOCI_SCHEMA_H_
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -21,4 +21,4 @@ absl::Status ApplyMigrations(soci::session& sql, bool postgres, absl::Time now);
 
 }  // namespace leadboard::store
 
-#endif  // LEADBOARD_SERVER_STORE_SCHEMA_H_
+#endif  // LEADBOARD_SERVER_STORE_SOCI_SCHEMA_H_

@@ -1,9 +1,9 @@
-#include "store/sqlite_statements.h"
+#include "store/soci/sqlite_statements.h"
 
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "absl/strings/str_cat.h"
-#include "store/write_sql.h"
+#include "store/soci/write_sql.h"
 
 namespace leadboard::store {
 

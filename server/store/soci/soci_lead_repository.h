@@ -6,8 +6,8 @@
 // event_id), leads (current card + enrichment), changes (revision-ordered
 // change log), jobs, schema_version. Protobuf payloads are stored as base64
 // text so that one schema serves both backends.
-#ifndef LEADBOARD_SERVER_STORE_SOCI_LEAD_REPOSITORY_H_
-#define LEADBOARD_SERVER_STORE_SOCI_LEAD_REPOSITORY_H_
+#ifndef LEADBOARD_SERVER_STORE_SOCI_SOCI_LEAD_REPOSITORY_H_
+#define LEADBOARD_SERVER_STORE_SOCI_SOCI_LEAD_REPOSITORY_H_
 
 #include <memory>
 #include <string>
@@ -26,7 +26,7 @@ class session;
 
 namespace leadboard::store {
 
-struct SqliteStatements;
+class BatchWriter;
 
 class SociLeadRepository final : public LeadRepository {
  public:
@@ -77,10 +77,17 @@ class SociLeadRepository final : public LeadRepository {
   std::unique_ptr<soci::connection_pool> pool_;
   absl::Mutex writer_mu_;
   std::unique_ptr<soci::session> writer_ ABSL_GUARDED_BY(writer_mu_);
-  // SQLite: the writer's statements, prepared once per connection.
-  std::unique_ptr<SqliteStatements> sqlite_ ABSL_GUARDED_BY(writer_mu_);
+  // The writer's batch I/O for its database, made once per connection.
+  std::unique_ptr<BatchWriter> batch_writer_ ABSL_GUARDED_BY(writer_mu_);
+
+  // Runs `work(writer session)` under the writer lock: connects if needed;
+  // an exception becomes a status (an outage drops the connection, anything
+  // else rolls back), and an error result rolls back what work began.
+  template <typename Work>
+  auto WithWriter(absl::string_view what, Work&& work)
+      -> decltype(work(std::declval<soci::session&>())) ABSL_LOCKS_EXCLUDED(writer_mu_);
 };
 
 }  // namespace leadboard::store
 
-#endif  // LEADBOARD_SERVER_STORE_SOCI_LEAD_REPOSITORY_H_
+#endif  // LEADBOARD_SERVER_STORE_SOCI_SOCI_LEAD_REPOSITORY_H_

@@ -3,8 +3,8 @@
 // more than a small commit's own work (a quiet stream commits every event
 // on its own). SOCI binds by address: set the fields a statement uses,
 // then execute it.
-#ifndef LEADBOARD_SERVER_STORE_SQLITE_STATEMENTS_H_
-#define LEADBOARD_SERVER_STORE_SQLITE_STATEMENTS_H_
+#ifndef LEADBOARD_SERVER_STORE_SOCI_SQLITE_STATEMENTS_H_
+#define LEADBOARD_SERVER_STORE_SOCI_SQLITE_STATEMENTS_H_
 
 #include <soci/soci.h>
 
@@ -46,4 +46,4 @@ struct SqliteStatements {
 
 }  // namespace leadboard::store
 
-#endif  // LEADBOARD_SERVER_STORE_SQLITE_STATEMENTS_H_
+#endif  // LEADBOARD_SERVER_STORE_SOCI_SQLITE_STATEMENTS_H_

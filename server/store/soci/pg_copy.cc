@@ -1,4 +1,4 @@
-#include "store/pg_copy.h"
+#include "store/soci/pg_copy.h"
 
 #include <libpq-fe.h>
 #include <soci/postgresql/soci-postgresql.h>

@@ -6,8 +6,8 @@
 // On connection loss it reports unhealthy, reconnects with backoff, and on
 // reconnect announces the current revision so the hub catches up from the
 // log (notifications sent while disconnected are lost, the log is not).
-#ifndef LEADBOARD_SERVER_STORE_PG_LISTENER_H_
-#define LEADBOARD_SERVER_STORE_PG_LISTENER_H_
+#ifndef LEADBOARD_SERVER_STORE_SOCI_PG_LISTENER_H_
+#define LEADBOARD_SERVER_STORE_SOCI_PG_LISTENER_H_
 
 #include <atomic>
 #include <functional>
@@ -40,4 +40,4 @@ class PgListener {
 
 }  // namespace leadboard::store
 
-#endif  // LEADBOARD_SERVER_STORE_PG_LISTENER_H_
+#endif  // LEADBOARD_SERVER_STORE_SOCI_PG_LISTENER_H_

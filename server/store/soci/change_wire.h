@@ -1,6 +1,6 @@
 // The bytes a change is stored and sent as, made without copying the lead.
-#ifndef LEADBOARD_SERVER_STORE_CHANGE_WIRE_H_
-#define LEADBOARD_SERVER_STORE_CHANGE_WIRE_H_
+#ifndef LEADBOARD_SERVER_STORE_SOCI_CHANGE_WIRE_H_
+#define LEADBOARD_SERVER_STORE_SOCI_CHANGE_WIRE_H_
 
 #include <cstdint>
 #include <string>
@@ -23,4 +23,4 @@ std::string SerializeChange(int64_t revision, v1::ChangeKind kind,
 
 }  // namespace leadboard::store
 
-#endif  // LEADBOARD_SERVER_STORE_CHANGE_WIRE_H_
+#endif  // LEADBOARD_SERVER_STORE_SOCI_CHANGE_WIRE_H_

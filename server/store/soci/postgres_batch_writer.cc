@@ -1,0 +1,241 @@
+// The PostgreSQL batch writer: COPY into session-local staging tables, one
+// query per table for the batch's leads and jobs, COPY or multi-row
+// statements for what it writes.
+#include <soci/soci.h>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "store/soci/batch_writer.h"
+#include "store/soci/pg_copy.h"
+#include "store/soci/write_sql.h"
+
+namespace leadboard::store {
+
+void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
+                 absl::string_view tail,
+                 const std::function<void(size_t, soci::statement&)>& bind) {
+  std::string query(head);
+  for (size_t i = 0; i < rows; ++i) {
+    query += i == 0 ? "(" : ", (";
+    for (size_t c = 0; c < columns; ++c) {
+      absl::StrAppend(&query, c == 0 ? ":p" : ", :p", i * columns + c);
+    }
+    query += ")";
+  }
+  absl::StrAppend(&query, tail);
+  soci::statement st(sql);
+  for (size_t i = 0; i < rows; ++i) bind(i, st);
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute(true);
+}
+
+void WriteVisits(soci::session& sql, const std::vector<Rows::Visit>& visits) {
+  if (visits.empty()) return;
+  ExecuteRows(sql, sql_text::kInsertVisit, 7, visits.size(), "",
+              [&](size_t i, soci::statement& st) {
+                const Rows::Visit& row = visits[i];
+                st.exchange(soci::use(row.lead_id));
+                st.exchange(soci::use(row.revision));
+                st.exchange(soci::use(row.stage));
+                st.exchange(soci::use(row.entered_at));
+                st.exchange(soci::use(row.actor_kind));
+                st.exchange(soci::use(row.actor));
+                st.exchange(soci::use(row.note));
+              });
+}
+
+
+namespace {
+
+// PostgreSQL: every event goes into a session-local staging table with
+// COPY, then into events in one statement that says which were new; the
+// leads and jobs the batch touches are read in one query each.
+absl::Status StagePostgresBatch(soci::session& sql,
+                                const std::vector<const v1::PipelineEvent*>& events,
+                                long long now, absl::flat_hash_set<std::string>* inserted,
+                                LeadSlots* leads, JobSlots* jobs) {
+  CopyRows rows;
+  for (const v1::PipelineEvent* event : events) {
+    rows.Add(event->event_id())
+        .Add(event->lead_id())
+        .Add(event->job_id())
+        .Add(event->user_id())
+        .Add(static_cast<int64_t>(event->type()))
+        .Add(Micros(event->occurred_at()))
+        .Add(now)
+        .Add(Encode(*event))
+        .EndRow();
+  }
+  CopyIn(sql,
+         "COPY incoming_events (event_id, lead_id, job_id, user_id, type, occurred_at, "
+         "received_at, payload) FROM STDIN",
+         rows);
+  std::vector<std::string> returned(events.size());
+  soci::statement insert_events =
+      (sql.prepare << "INSERT INTO events SELECT * FROM incoming_events "
+                      "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+       soci::into(returned));
+  if (!insert_events.execute(true)) returned.clear();
+  inserted->insert(returned.begin(), returned.end());
+  auto prefetch = [&](const char* query, auto&& store) -> absl::Status {
+    std::vector<std::string> ids(events.size()), states(events.size());
+    soci::statement select = (sql.prepare << query, soci::into(ids), soci::into(states));
+    if (!select.execute(true)) return absl::OkStatus();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      absl::Status status = store(ids[i], states[i]);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  };
+  absl::Status loaded = prefetch(
+      "SELECT lead_id, state FROM leads WHERE lead_id IN "
+      "(SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
+      [&](const std::string& id, const std::string& text) {
+        return Decode(text, &(*leads)[id].lead.emplace(), "lead");
+      });
+  if (!loaded.ok()) return loaded;
+  return prefetch(
+      "SELECT job_id, state FROM jobs WHERE job_id IN (SELECT job_id FROM incoming_events)",
+      [&](const std::string& id, const std::string& text) {
+        return Decode(text, &(*jobs)[id].job.emplace(), "job");
+      });
+}
+
+// PostgreSQL: leads through a staging table (COPY cannot upsert), change
+// rows straight in with COPY; jobs, a few per batch, in one statement. A
+// small batch (a quiet stream) uses multi-row statements instead: fewer
+// round trips, lower latency.
+void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<Change>& changes,
+                       const long long& now) {
+  using sql_text::kInsertChange;
+  using sql_text::kUpsertJob;
+  using sql_text::kUpsertJobTail;
+  using sql_text::kUpsertLead;
+  using sql_text::kUpsertLeadTail;
+  constexpr size_t kCopyFrom = 16;
+  if (rows.leads.size() >= kCopyFrom) {
+    CopyRows copy;
+    for (const Rows::Lead& row : rows.leads) {
+      copy.Add(*row.id)
+          .Add(row.lead->user_id())
+          .Add(row.lead->job_id())
+          .Add(row.lead->stage())
+          .Add(row.revision)
+          .Add(row.state)
+          .EndRow();
+    }
+    CopyIn(sql, "COPY incoming_leads (lead_id, user_id, job_id, stage, revision, state) FROM STDIN",
+           copy);
+    sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
+                        " SELECT lead_id, user_id, job_id, stage, revision, state FROM "
+                        "incoming_leads",
+                        kUpsertLeadTail);
+  } else if (!rows.leads.empty()) {
+    ExecuteRows(sql, kUpsertLead, 6, rows.leads.size(), kUpsertLeadTail,
+                [&](size_t i, soci::statement& st) {
+                  const Rows::Lead& row = rows.leads[i];
+                  st.exchange(soci::use(*row.id));
+                  st.exchange(soci::use(row.lead->user_id()));
+                  st.exchange(soci::use(row.lead->job_id()));
+                  st.exchange(soci::use(row.lead->stage()));
+                  st.exchange(soci::use(row.revision));
+                  st.exchange(soci::use(row.state));
+                });
+  }
+  if (!rows.jobs.empty()) {
+    ExecuteRows(sql, kUpsertJob, 4, rows.jobs.size(), kUpsertJobTail,
+                [&](size_t i, soci::statement& st) {
+                  const Rows::Job& row = rows.jobs[i];
+                  st.exchange(soci::use(*row.id));
+                  st.exchange(soci::use(row.job->user_id()));
+                  st.exchange(soci::use(row.started_at));
+                  st.exchange(soci::use(row.state));
+                });
+  }
+  if (changes.size() >= kCopyFrom) {
+    CopyRows copy;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      copy.Add(changes[i].revision)
+          .Add(changes[i].lead_id)
+          .Add(changes[i].user_id)
+          .Add(changes[i].job_id)
+          .Add(now)
+          .Add(rows.change_payloads[i])
+          .EndRow();
+    }
+    CopyIn(sql,
+           "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
+           copy);
+  } else if (!changes.empty()) {
+    ExecuteRows(sql, kInsertChange, 6, changes.size(), "", [&](size_t i, soci::statement& st) {
+      st.exchange(soci::use(rows.change_revisions[i]));
+      st.exchange(soci::use(changes[i].lead_id));
+      st.exchange(soci::use(changes[i].user_id));
+      st.exchange(soci::use(changes[i].job_id));
+      st.exchange(soci::use(now));
+      st.exchange(soci::use(rows.change_payloads[i]));
+    });
+  }
+  WriteVisits(sql, rows.visits);
+}
+
+
+class PostgresBatchWriter final : public BatchWriter {
+ public:
+  explicit PostgresBatchWriter(soci::session& sql) : sql_(sql) {}
+
+  long long Begin() override {
+    long long revision = 0;
+    sql_ << "BEGIN";
+    sql_ << "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE", soci::into(revision);
+    return revision;
+  }
+
+  absl::Status StoreEvents(const std::vector<const v1::PipelineEvent*>& events, long long now,
+                           std::vector<bool>* is_new, LeadSlots* leads, JobSlots* jobs) override {
+    absl::flat_hash_set<std::string> inserted;
+    absl::Status staged = StagePostgresBatch(sql_, events, now, &inserted, leads, jobs);
+    if (!staged.ok()) return staged;
+    is_new->resize(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      (*is_new)[i] = inserted.erase(events[i]->event_id()) == 1;  // a repeat in the batch: gone
+    }
+    return absl::OkStatus();
+  }
+
+  // Every lead and job of the batch was read up front: a fresh slot is new.
+  absl::Status LoadLead(const std::string&, LeadSlot*) override { return absl::OkStatus(); }
+  absl::Status LoadJob(const std::string&, JobSlot*) override { return absl::OkStatus(); }
+
+  void DeleteEvent(const std::string& event_id) override {
+    sql_ << "DELETE FROM events WHERE event_id = :id", soci::use(event_id);
+  }
+
+  void WriteRows(Rows* rows, const std::vector<Change>& changes, long long now) override {
+    WritePostgresRows(sql_, *rows, changes, now);
+  }
+
+  void Commit(long long start, long long revision) override {
+    if (revision != start) {
+      sql_ << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(revision);
+      // One notification per committed batch: "SCHEMA REVISION", so that
+      // deployments sharing a database in different schemas ignore each other.
+      std::string payload = absl::StrCat(" ", revision);
+      sql_ << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(payload);
+    }
+    sql_ << "COMMIT";
+  }
+
+ private:
+  soci::session& sql_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchWriter> MakePostgresBatchWriter(soci::session& sql) {
+  return std::make_unique<PostgresBatchWriter>(sql);
+}
+
+}  // namespace leadboard::store

@@ -1,0 +1,516 @@
+#include "store/soci/soci_lead_repository.h"
+
+#include <soci/soci.h>
+
+#include <limits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/stage_history.h"
+#include "engine/status_details.h"
+#include "google/protobuf/util/time_util.h"
+#include "store/soci/batch_writer.h"
+#include "store/soci/change_wire.h"
+#include "store/soci/schema.h"
+#include "store/soci/session_work.h"
+#include "store/soci/write_sql.h"
+
+namespace leadboard::store {
+namespace {
+
+bool IsPostgres(const DatabaseUrl& url) { return url.backend == DatabaseUrl::Backend::kPostgres; }
+
+// Builds the SQL condition for a filter; the parameters bind in order
+// :u1 :u2 :j1 :j2 (and :s1 :s2 when with_stage).
+std::string FilterSql(bool with_stage) {
+  std::string sql = "(:u1 = '' OR user_id = :u2) AND (:j1 = '' OR job_id = :j2)";
+  if (with_stage) sql += " AND (:s1 = '' OR stage = :s2)";
+  return sql;
+}
+
+}  // namespace
+
+SociLeadRepository::SociLeadRepository(Options options, const Clock* clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+SociLeadRepository::~SociLeadRepository() = default;
+
+absl::Status SociLeadRepository::Connect() {
+  try {
+    {
+      absl::MutexLock lock(&writer_mu_);
+      writer_ = std::make_unique<soci::session>();
+      OpenSession(*writer_, options_.url, /*writer=*/true);
+      absl::Status migrated = ApplyMigrations(*writer_, IsPostgres(options_.url), clock_->Now());
+      if (!migrated.ok()) return migrated;
+      CreateStagingTables(*writer_, options_.url);
+    }
+    pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
+    for (int i = 0; i < options_.pool_size; ++i) OpenSession(pool_->at(i), options_.url);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot open database ",
+                                               options_.url.Describe(), ": ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SociLeadRepository>> SociLeadRepository::Open(
+    const Options& options, const Clock* clock) {
+  std::unique_ptr<SociLeadRepository> repo(new SociLeadRepository(options, clock));
+  absl::Status status = repo->Connect();
+  if (!status.ok()) return status;
+  return repo;
+}
+
+void SociLeadRepository::DropWriter() {
+  batch_writer_.reset();
+  writer_.reset();
+}
+
+absl::Status SociLeadRepository::EnsureWriterLocked() {
+  if (writer_ != nullptr) return absl::OkStatus();
+  try {
+    writer_ = std::make_unique<soci::session>();
+    OpenSession(*writer_, options_.url, /*writer=*/true);
+    CreateStagingTables(*writer_, options_.url);
+  } catch (const std::exception& e) {
+    DropWriter();
+    return FromException(e, "reconnect");
+  }
+  return absl::OkStatus();
+}
+
+template <typename Work>
+auto SociLeadRepository::WithWriter(absl::string_view what, Work&& work)
+    -> decltype(work(std::declval<soci::session&>())) {
+  absl::MutexLock lock(&writer_mu_);
+  if (absl::Status connected = EnsureWriterLocked(); !connected.ok()) return connected;
+  soci::session& sql = *writer_;
+  try {
+    auto result = work(sql);
+    // A refusal or corrupt row ends the unit of work: roll back whatever it
+    // began so the session stays usable.
+    if (!result.ok()) {
+      try {
+        sql << "ROLLBACK";
+      } catch (const std::exception&) {
+        DropWriter();
+      }
+    }
+    return result;
+  } catch (const std::exception& e) {
+    absl::Status status = FromException(e, what);
+    if (absl::IsUnavailable(status)) {
+      DropWriter();  // the connection may be gone: reconnect next time
+    } else {
+      try {
+        sql << "ROLLBACK";
+      } catch (const std::exception&) {
+        DropWriter();
+      }
+    }
+    return status;
+  }
+}
+
+absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
+    const std::vector<const v1::PipelineEvent*>& events, const engine::StageEngine& engine) {
+  return WithWriter("commit", [&](soci::session& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_)
+                                  -> absl::StatusOr<BatchResult> {
+    if (batch_writer_ == nullptr) {
+      batch_writer_ = IsPostgres(options_.url) ? MakePostgresBatchWriter(sql)
+                                               : MakeSqliteBatchWriter(sql);
+    }
+    BatchWriter& writer = *batch_writer_;
+    BatchResult result;
+    result.outcomes.resize(events.size());
+    const long long start_revision = writer.Begin();
+    long long revision = start_revision;
+    const long long now = absl::ToUnixMicros(clock_->Now());
+    LeadSlots leads;
+    JobSlots jobs;
+    std::vector<Rows::Visit> visits;
+    std::vector<bool> is_new;
+    if (absl::Status s = writer.StoreEvents(events, now, &is_new, &leads, &jobs); !s.ok()) return s;
+
+    auto load_enrichment = [&](const std::string& id, LeadSlot* slot) -> absl::Status {
+      if (slot->enrichment_loaded || !slot->lead || !slot->lead->enrichment_stored()) {
+        return absl::OkStatus();
+      }
+      slot->enrichment_loaded = true;
+      std::string text;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT enrichment FROM leads WHERE lead_id = :id", soci::use(id),
+          soci::into(text, ind);
+      if (ind != soci::i_ok || text.empty()) return absl::OkStatus();
+      return Decode(text, slot->lead->mutable_enrichment(), "enrichment");
+    };
+
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::PipelineEvent& event = *events[i];
+      if (!is_new[i]) {
+        result.outcomes[i].kind = EventOutcome::Kind::kDuplicate;
+        continue;
+      }
+      if (!event.lead_id().empty()) {
+        auto [it, fresh] = leads.try_emplace(event.lead_id());
+        LeadSlot* slot = &it->second;
+        if (fresh) {
+          if (absl::Status s = writer.LoadLead(event.lead_id(), slot); !s.ok()) return s;
+        }
+        const bool brings_package = event.success() && event.has_enrichment();
+        if (brings_package) {
+          if (absl::Status s = load_enrichment(event.lead_id(), slot); !s.ok()) return s;
+        }
+        std::variant<engine::LeadTransition, engine::Rejection> applied =
+            engine.ApplyToLead(slot->lead ? &*slot->lead : nullptr, event);
+        if (auto* rejection = std::get_if<engine::Rejection>(&applied)) {
+          result.outcomes[i] = {EventOutcome::Kind::kRejected, *rejection};
+          writer.DeleteEvent(event.event_id());
+          continue;
+        }
+        engine::LeadTransition& transition = std::get<engine::LeadTransition>(applied);
+        if (brings_package && transition.lead.enrichment_stored() &&
+            Micros(transition.lead.enriched_at()) == Micros(event.occurred_at())) {
+          slot->enrichment_dirty = true;
+          slot->enrichment_loaded = true;
+        }
+        if (transition.visible) {
+          if (transition.kind == v1::CHANGE_KIND_ENRICHED) {
+            slot->lead = transition.lead;  // so the package can be loaded
+            if (absl::Status s = load_enrichment(event.lead_id(), slot); !s.ok()) return s;
+            *transition.lead.mutable_enrichment() = slot->lead->enrichment();
+          }
+          ++revision;
+          transition.lead.set_revision(revision);
+          if (engine::StartsVisit(transition)) visits.push_back(VisitRow(transition.lead));
+          result.changes.push_back(Change{
+              revision, transition.lead.id(), transition.lead.user_id(), transition.lead.job_id(),
+              std::make_shared<const std::string>(SerializeChange(
+                  revision, transition.kind, transition.previous_stage, event.agent_name(),
+                  &transition.lead, transition.kind == v1::CHANGE_KIND_ENRICHED))});
+        }
+        slot->lead = std::move(transition.lead);
+        slot->touched = true;
+      }
+      auto [it, fresh] = jobs.try_emplace(event.job_id());
+      JobSlot* job_slot = &it->second;
+      if (fresh) {
+        if (absl::Status s = writer.LoadJob(event.job_id(), job_slot); !s.ok()) return s;
+      }
+      if (!job_slot->job) job_slot->job.emplace();
+      if (engine.ApplyToJob(&*job_slot->job, event)) job_slot->dirty = true;
+    }
+
+    Rows rows = GatherRows(leads, jobs, result.changes, std::move(visits));
+    writer.WriteRows(&rows, result.changes, now);
+    // Enrichment packages: one per enriched lead, after its row exists.
+    for (auto& [package, id] : rows.enrichments) {
+      sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(package),
+          soci::use(*id);
+    }
+    writer.Commit(start_revision, revision);
+    result.last_revision = revision;
+    return result;
+  });
+}
+
+absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_id,
+                                                        const std::string& user_scope,
+                                                        const engine::Move& move,
+                                                        const engine::StageEngine& engine) {
+  const bool pg = IsPostgres(options_.url);
+  return WithWriter("move lead", [&](soci::session& sql) -> absl::StatusOr<MoveResult> {
+    // The counter row lock serializes this move with every batch and every
+    // other move, across replicas too: the check below sees the latest lead.
+    sql << (pg ? "BEGIN" : "BEGIN IMMEDIATE");
+    long long revision = 0;
+    sql << (pg ? "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE"
+               : "SELECT revision FROM revision_counter WHERE id = 1"),
+        soci::into(revision);
+    std::string state;
+    soci::indicator state_ind = soci::i_null;
+    sql << "SELECT state FROM leads WHERE lead_id = :id", soci::use(lead_id),
+        soci::into(state, state_ind);
+    v1::Lead lead;
+    const bool found = sql.got_data() && state_ind == soci::i_ok;
+    if (found) {
+      if (absl::Status s = Decode(state, &lead, "lead"); !s.ok()) return s;
+    }
+    if (!found || (!user_scope.empty() && lead.user_id() != user_scope)) {
+      return absl::NotFoundError(absl::StrCat("lead \"", lead_id, "\" not found"));
+    }
+    absl::StatusOr<engine::LeadTransition> moved = engine.ApplyMove(lead, move);
+    if (!moved.ok()) return moved.status();
+    if (!moved->visible) {
+      sql << "ROLLBACK";  // nothing to write
+      return MoveResult{std::move(moved->lead), std::nullopt};
+    }
+    v1::Lead& after = moved->lead;
+    ++revision;
+    after.set_revision(revision);
+    Change change{revision, after.id(), after.user_id(), after.job_id(),
+                  std::make_shared<const std::string>(SerializeChange(
+                      revision, v1::CHANGE_KIND_MOVED, moved->previous_stage, "", &after,
+                      /*with_package=*/false, &move.actor, move.note))};
+    const std::string card = absl::Base64Escape(SerializeCard(&after));
+    const std::string stage = after.stage();
+    const std::string payload = absl::Base64Escape(*change.wire);
+    const long long now = absl::ToUnixMicros(clock_->Now());
+    const long long rev = revision;
+    sql << "UPDATE leads SET stage = :s, revision = :r, state = :st WHERE lead_id = :id",
+        soci::use(stage), soci::use(rev), soci::use(card), soci::use(lead_id);
+    sql << absl::StrCat(sql_text::kInsertChange, "(:rev, :lead, :user, :job, :now, :payload)"),
+        soci::use(rev), soci::use(change.lead_id), soci::use(change.user_id),
+        soci::use(change.job_id), soci::use(now), soci::use(payload);
+    WriteVisits(sql, {VisitRow(after)});
+    sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(rev);
+    if (pg) {
+      std::string notify = absl::StrCat(" ", revision);
+      sql << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(notify);
+    }
+    sql << "COMMIT";
+    return MoveResult{std::move(after), std::move(change)};
+  });
+}
+
+absl::StatusOr<int64_t> SociLeadRepository::CurrentRevision() {
+  return RunOnPool(*pool_, "read revision", [&](soci::session& sql) -> absl::StatusOr<int64_t> {
+    long long revision = 0;
+    sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(revision);
+    return revision;
+  });
+}
+
+absl::StatusOr<LogRange> SociLeadRepository::ChangeLogRange() {
+  return RunOnPool(*pool_, "read oldest revision",
+                   [&](soci::session& sql) -> absl::StatusOr<LogRange> {
+    long long oldest = 0;
+    long long current = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "BEGIN";
+    sql << "SELECT MIN(revision) FROM changes", soci::into(oldest, ind);
+    sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(current);
+    sql << "COMMIT";
+    return LogRange{ind == soci::i_ok ? oldest : current + 1, current};
+  });
+}
+
+absl::StatusOr<std::vector<Change>> SociLeadRepository::ReadChanges(int64_t after, int64_t up_to,
+                                                                    const LeadFilter& filter,
+                                                                    int limit) {
+  return RunOnPool(*pool_, "read changes",
+                   [&](soci::session& sql) -> absl::StatusOr<std::vector<Change>> {
+    std::vector<Change> out;
+    long long a = after, b = up_to, rev = 0;
+    std::string lead, user, job, payload;
+    soci::statement st =
+        (sql.prepare << "SELECT revision, lead_id, user_id, job_id, payload FROM changes "
+                        "WHERE revision > :a AND revision <= :b AND " +
+                            FilterSql(false) + " ORDER BY revision LIMIT :n",
+         soci::use(a), soci::use(b), soci::use(filter.user_id), soci::use(filter.user_id),
+         soci::use(filter.job_id), soci::use(filter.job_id), soci::use(limit), soci::into(rev),
+         soci::into(lead), soci::into(user), soci::into(job), soci::into(payload));
+    st.execute();
+    v1::WatchLeadsResponse parsed;  // only to check the row
+    while (st.fetch()) {
+      auto wire = std::make_shared<std::string>();
+      absl::Status s = Decode(payload, &parsed, "change", wire.get());
+      if (!s.ok()) return s;
+      out.push_back(Change{rev, lead, user, job, std::move(wire)});
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<Snapshot> SociLeadRepository::ReadSnapshot(const LeadFilter& filter) {
+  return RunOnPool(*pool_, "read snapshot", [&](soci::session& sql) -> absl::StatusOr<Snapshot> {
+    Snapshot snapshot;
+    sql << (IsPostgres(options_.url) ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN");
+    long long revision = 0;
+    sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(revision);
+    snapshot.revision = revision;
+    std::string state;
+    soci::statement st = (sql.prepare << "SELECT state FROM leads WHERE " + FilterSql(true) +
+                                             " ORDER BY lead_id",
+                          soci::use(filter.user_id), soci::use(filter.user_id),
+                          soci::use(filter.job_id), soci::use(filter.job_id),
+                          soci::use(filter.stage), soci::use(filter.stage), soci::into(state));
+    st.execute();
+    while (st.fetch()) {
+      v1::Lead& card = snapshot.cards.emplace_back();
+      absl::Status s = Decode(state, &card, "lead");
+      if (!s.ok()) {
+        sql << "ROLLBACK";
+        return s;
+      }
+    }
+    sql << "COMMIT";
+    return snapshot;
+  });
+}
+
+absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::string& lead_id) {
+  return RunOnPool(*pool_, "get lead",
+                   [&](soci::session& sql) -> absl::StatusOr<std::optional<v1::Lead>> {
+    std::string state, enrichment;
+    soci::indicator state_ind = soci::i_null, enrichment_ind = soci::i_null;
+    sql << "SELECT state, enrichment FROM leads WHERE lead_id = :id", soci::use(lead_id),
+        soci::into(state, state_ind), soci::into(enrichment, enrichment_ind);
+    if (!sql.got_data() || state_ind != soci::i_ok) return std::nullopt;
+    v1::Lead lead;
+    absl::Status s = Decode(state, &lead, "lead");
+    if (s.ok() && enrichment_ind == soci::i_ok && !enrichment.empty()) {
+      s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
+    }
+    if (!s.ok()) return s;
+    // The stage history, oldest first.
+    long long revision = 0, entered_at = 0;
+    int actor_kind = 0;
+    std::string stage, actor, note;
+    soci::statement visits =
+        (sql.prepare << "SELECT revision, stage, entered_at, actor_kind, actor, note FROM "
+                        "stage_history WHERE lead_id = :id ORDER BY revision",
+         soci::use(lead_id), soci::into(revision), soci::into(stage), soci::into(entered_at),
+         soci::into(actor_kind), soci::into(actor), soci::into(note));
+    visits.execute();
+    while (visits.fetch()) {
+      v1::StageVisit* visit = lead.add_history();
+      visit->set_revision(revision);
+      visit->set_stage(stage);
+      if (entered_at != 0) {
+        *visit->mutable_entered_at() =
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(entered_at);
+      }
+      visit->mutable_entered_by()->set_kind(static_cast<v1::ActorKind>(actor_kind));
+      visit->mutable_entered_by()->set_name(actor);
+      visit->set_note(note);
+    }
+    return lead;
+  });
+}
+
+absl::StatusOr<LeadPage> SociLeadRepository::ListLeads(const LeadFilter& filter,
+                                                       const std::string& after, int limit,
+                                                       bool full) {
+  return RunOnPool(*pool_, "list leads", [&](soci::session& sql) -> absl::StatusOr<LeadPage> {
+    LeadPage page;
+    std::string id, state, enrichment;
+    soci::indicator enrichment_ind = soci::i_null;
+    const int fetch = limit + 1;
+    const std::string columns = full ? "lead_id, state, enrichment" : "lead_id, state, ''";
+    soci::statement st =
+        (sql.prepare << "SELECT " + columns + " FROM leads WHERE lead_id > :after AND " +
+                            FilterSql(true) + " ORDER BY lead_id LIMIT :n",
+         soci::use(after), soci::use(filter.user_id), soci::use(filter.user_id),
+         soci::use(filter.job_id), soci::use(filter.job_id), soci::use(filter.stage),
+         soci::use(filter.stage), soci::use(fetch), soci::into(id), soci::into(state),
+         soci::into(enrichment, enrichment_ind));
+    st.execute();
+    while (st.fetch()) {
+      if (static_cast<int>(page.leads.size()) == limit) {
+        page.next_after = page.leads.back().id();
+        break;
+      }
+      v1::Lead& lead = page.leads.emplace_back();
+      absl::Status s = Decode(state, &lead, "lead");
+      if (s.ok() && full && enrichment_ind == soci::i_ok && !enrichment.empty()) {
+        s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
+      }
+      if (!s.ok()) return s;
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> SociLeadRepository::CountByStage(
+    const LeadFilter& filter) {
+  using Counts = absl::flat_hash_map<std::string, int64_t>;
+  return RunOnPool(*pool_, "count leads", [&](soci::session& sql) -> absl::StatusOr<Counts> {
+    absl::flat_hash_map<std::string, int64_t> counts;
+    std::string stage;
+    long long count = 0;
+    soci::statement st =
+        (sql.prepare << "SELECT stage, COUNT(*) FROM leads WHERE " + FilterSql(true) +
+                            " GROUP BY stage",
+         soci::use(filter.user_id), soci::use(filter.user_id), soci::use(filter.job_id),
+         soci::use(filter.job_id), soci::use(filter.stage), soci::use(filter.stage),
+         soci::into(stage), soci::into(count));
+    st.execute();
+    while (st.fetch()) counts[stage] = count;
+    return counts;
+  });
+}
+
+absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
+                                                     const std::string& token, int limit,
+                                                     const engine::BoardConfig& board) {
+  long long before = std::numeric_limits<long long>::max();
+  std::string after_id;
+  if (!token.empty()) {
+    std::string decoded;
+    const bool decoded_ok = absl::WebSafeBase64Unescape(token, &decoded);
+    std::pair<std::string, std::string> parts = absl::StrSplit(decoded, absl::MaxSplits('/', 1));
+    if (!decoded_ok || !absl::SimpleAtoi(parts.first, &before)) {
+      return engine::InvalidFieldError("page_token", "not a token this server issued");
+    }
+    after_id = parts.second;
+  }
+  return RunOnPool(*pool_, "list jobs", [&](soci::session& sql) -> absl::StatusOr<JobPage> {
+    JobPage page;
+    std::string id, state;
+    long long started = 0;
+    const int fetch = limit + 1;
+    soci::statement st =
+        (sql.prepare << "SELECT job_id, state, started_at FROM jobs WHERE (:u1 = '' OR "
+                        "user_id = :u2) AND (started_at < :b1 OR (started_at = :b2 AND job_id "
+                        "> :after)) ORDER BY started_at DESC, job_id LIMIT :n",
+         soci::use(user_id), soci::use(user_id), soci::use(before), soci::use(before),
+         soci::use(after_id), soci::use(fetch), soci::into(id), soci::into(state),
+         soci::into(started));
+    st.execute();
+    long long last_started = 0;
+    while (st.fetch()) {
+      if (static_cast<int>(page.jobs.size()) == limit) {
+        page.next_token = absl::WebSafeBase64Escape(
+            absl::StrCat(last_started, "/", page.jobs.back().id()));
+        break;
+      }
+      absl::Status s = Decode(state, &page.jobs.emplace_back(), "job");
+      if (!s.ok()) return s;
+      last_started = started;
+    }
+    std::string stage;
+    long long count = 0;
+    std::string job_id;
+    soci::statement counts =
+        (sql.prepare << "SELECT stage, COUNT(*) FROM leads WHERE job_id = :j GROUP BY stage",
+         soci::use(job_id), soci::into(stage), soci::into(count));
+    for (v1::Job& job : page.jobs) {
+      job_id = job.id();
+      counts.execute();
+      while (counts.fetch()) {
+        job.set_lead_count(job.lead_count() + count);
+        if (stage == board.success_column().id()) job.set_enriched_count(count);
+        if (stage == board.failure_column().id()) job.set_failed_count(count);
+      }
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<int64_t> SociLeadRepository::TrimChanges(absl::Time cutoff) {
+  return WithWriter("trim changes", [&](soci::session& sql) -> absl::StatusOr<int64_t> {
+    long long cut = absl::ToUnixMicros(cutoff);
+    soci::statement st =
+        (sql.prepare << "DELETE FROM changes WHERE committed_at < :c", soci::use(cut));
+    st.execute(true);
+    return static_cast<int64_t>(st.get_affected_rows());
+  });
+}
+
+}  // namespace leadboard::store

@@ -1,0 +1,117 @@
+// The SQLite batch writer: the writer's prepared statements
+// (SqliteStatements), one row at a time.
+#include <soci/soci.h>
+
+#include "store/soci/batch_writer.h"
+#include "store/soci/sqlite_statements.h"
+
+namespace leadboard::store {
+namespace {
+
+class SqliteBatchWriter final : public BatchWriter {
+ public:
+  explicit SqliteBatchWriter(soci::session& sql) : lite_(sql) {}
+
+  long long Begin() override {
+    lite_.begin.execute(true);
+    SqliteStatements::ReadOne(lite_.read_revision);
+    return lite_.revision;
+  }
+
+  absl::Status StoreEvents(const std::vector<const v1::PipelineEvent*>& events, long long now,
+                           std::vector<bool>* is_new, LeadSlots*, JobSlots*) override {
+    lite_.now = now;
+    is_new->resize(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::PipelineEvent& event = *events[i];
+      lite_.id = event.event_id();
+      lite_.lead = event.lead_id();
+      lite_.job = event.job_id();
+      lite_.user = event.user_id();
+      lite_.type = static_cast<int>(event.type());
+      lite_.number = Micros(event.occurred_at());
+      lite_.payload = Encode(event);
+      lite_.insert_event.execute(true);
+      (*is_new)[i] = lite_.insert_event.get_affected_rows() != 0;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadLead(const std::string& id, LeadSlot* slot) override {
+    return Load(lite_.select_lead, id, &slot->lead, "lead");
+  }
+  absl::Status LoadJob(const std::string& id, JobSlot* slot) override {
+    return Load(lite_.select_job, id, &slot->job, "job");
+  }
+
+  void DeleteEvent(const std::string& event_id) override {
+    lite_.id = event_id;
+    lite_.delete_event.execute(true);
+  }
+
+  void WriteRows(Rows* rows, const std::vector<Change>& changes, long long) override {
+  for (Rows::Lead& row : rows->leads) {
+    lite_.id = *row.id;
+    lite_.user = row.lead->user_id();
+    lite_.job = row.lead->job_id();
+    lite_.stage = row.lead->stage();
+    lite_.number = row.revision;
+    lite_.state.swap(row.state);
+    lite_.upsert_lead.execute(true);
+  }
+  for (Rows::Job& row : rows->jobs) {
+    lite_.id = *row.id;
+    lite_.user = row.job->user_id();
+    lite_.number = row.started_at;
+    lite_.state.swap(row.state);
+    lite_.upsert_job.execute(true);
+  }
+  for (size_t i = 0; i < changes.size(); ++i) {
+    lite_.number = rows->change_revisions[i];
+    lite_.lead = changes[i].lead_id;
+    lite_.user = changes[i].user_id;
+    lite_.job = changes[i].job_id;
+    lite_.payload.swap(rows->change_payloads[i]);
+    lite_.insert_change.execute(true);
+  }
+  for (Rows::Visit& visit : rows->visits) {
+    lite_.lead.swap(visit.lead_id);
+    lite_.number = visit.revision;
+    lite_.stage.swap(visit.stage);
+    lite_.visit_at = visit.entered_at;
+    lite_.kind = visit.actor_kind;
+    lite_.actor.swap(visit.actor);
+    lite_.note.swap(visit.note);
+    lite_.insert_visit.execute(true);
+  }
+  }
+
+  void Commit(long long start, long long revision) override {
+    if (revision != start) {
+      lite_.revision = revision;
+      lite_.update_revision.execute(true);
+    }
+    lite_.commit.execute(true);
+  }
+
+ private:
+  template <typename Message>
+  absl::Status Load(soci::statement& select, const std::string& id,
+                    std::optional<Message>* into, absl::string_view what) {
+    lite_.id = id;
+    if (SqliteStatements::ReadOne(select) && lite_.state_indicator == soci::i_ok) {
+      return Decode(lite_.state, &into->emplace(), what);
+    }
+    return absl::OkStatus();
+  }
+
+  SqliteStatements lite_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchWriter> MakeSqliteBatchWriter(soci::session& sql) {
+  return std::make_unique<SqliteBatchWriter>(sql);
+}
+
+}  // namespace leadboard::store
