@@ -15,6 +15,12 @@ Parts:
               server CPU per delivery, RSS per idle watcher, and latency at
               a fixed offered load; the 5,000 events/s multi-tenant case.
   growth      ingest and latency with 10k, 100k, 1M stored leads.
+  moves       people's moves (MoveLead), each timed until a second watcher
+              receives it, on both databases.
+
+--compare BUILD_DIR runs the ingest part (and fan-out's fixed-load case)
+with BUILD_DIR's server and this build's, alternating, in one run: the
+before/after figure for a change, with the noise of the same minutes.
 """
 import argparse
 import json
@@ -43,13 +49,13 @@ def log(*args):
 class Server:
     """A server process on an ephemeral port (leadboard-server or null_server)."""
 
-    def __init__(self, database=None):
+    def __init__(self, database=None, binary=None):
         self.dir = tempfile.mkdtemp(prefix="leadboard-bench-")
         port_file = os.path.join(self.dir, "port")
         if database is None:
             cmd = [str(NULL_SERVER), port_file]
         else:
-            cmd = [str(SERVER), "--listen=127.0.0.1:0", f"--database={database}",
+            cmd = [str(binary or SERVER), "--listen=127.0.0.1:0", f"--database={database}",
                    f"--port_file={port_file}", "--watch_queue_limit=1000000",
                    "--log_level=warn"]
         self.log = open(os.path.join(self.dir, "log"), "w")
@@ -233,6 +239,47 @@ def fan_out(quick, dbs):
     return rows, (w, rate, tenant)
 
 
+def moves(quick, dbs):
+    log("== moves (MoveLead -> a second watcher)")
+    rows = []
+    for name, url in dbs:
+        with Server(url()) as server:
+            r = server.bench(mix="moves", events=50 if quick else 2000)
+        log(f"  {name}: {k(r.get('moves_per_second'))} moves/s; to watcher p50 "
+            f"{ms(r.get('to_watcher_ms_p50'))} ms, p99 {ms(r.get('to_watcher_ms_p99'))} ms")
+        rows.append((name, r))
+    return rows
+
+
+def compare(quick, dbs, other_build, rounds):
+    """Ingest (4 streams, realistic runs) and 100 watchers at a fixed load,
+    with the other build's server and this one's, alternating."""
+    other = Path(other_build) / "server" / "leadboard-server"
+    events = 470 if quick else 94000
+    log(f"== compare: {other} (before) vs {SERVER} (after), {rounds} rounds")
+    table = []
+    for name, url in dbs:
+        figures = {"before": [], "after": []}
+        latency = {"before": [], "after": []}
+        for _ in range(rounds):
+            for label, binary in (("before", other), ("after", SERVER)):
+                with Server(url(), binary) as server:
+                    r = server.bench(streams=4, events=events, watchers=0, batch=1000)
+                figures[label].append(r.get("events_per_second") or 0)
+                with Server(url(), binary) as server:
+                    r = server.bench(streams=2, events=200 if quick else 5000, watchers=100,
+                                     rate=1000, batch=1000)
+                latency[label].append(r.get("latency_ms_p99") or 0)
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        b, a = med(figures["before"]), med(figures["after"])
+        lb, la = med(latency["before"]), med(latency["after"])
+        log(f"  {name}: ingest {k(b)} -> {k(a)} events/s (x{a / b if b else 0:.2f}); "
+            f"100 watchers at 1,000 events/s p99 {ms(lb)} -> {ms(la)} ms "
+            f"(runs: {[k(x) for x in figures['before']]} / {[k(x) for x in figures['after']]})")
+        table.append((name, b, a, lb, la))
+    return table
+
+
 def growth(quick, dbs):
     log("== cost growth with stored leads")
     sizes = [1000, 2000] if quick else [10000, 100000, 1000000]
@@ -273,7 +320,7 @@ def machine():
             f"{platform.release()}; {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())}")
 
 
-def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows):
+def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=()):
     lines = ["# leadboard benchmarks", "",
              f"Machine: {machine()}. The load generator (`leadboard bench`) runs on the "
              "same cores as the server." + (" **Quick run: figures are not meaningful.**"
@@ -322,6 +369,13 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows):
         lines.append(f"| {name}{mark(full)}{mark(fixed)} | {size:,} | "
                      f"{k(full.get('events_per_second'))} | {ms(fixed.get('latency_ms_p50'))} | "
                      f"{ms(fixed.get('latency_ms_p99'))} |")
+    if move_rows:
+        lines += ["", "## People's moves (sequential MoveLead, timed to a second watcher)", "",
+                  "| database | moves/s | answered p50 ms | p99 ms | to watcher p50 ms | p99 ms |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {name} | {k(r.get('moves_per_second'))} | {ms(r.get('move_ms_p50'))} | "
+                  f"{ms(r.get('move_ms_p99'))} | {ms(r.get('to_watcher_ms_p50'))} | "
+                  f"{ms(r.get('to_watcher_ms_p99'))} |" for name, r in move_rows]
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     with open(OUT / "growth.csv", "w") as csv:
         csv.write("database,stored_leads,events_per_second,latency_ms_p50,latency_ms_p99\n")
@@ -347,21 +401,32 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="brief runs: prove it works")
-    parser.add_argument("--only", choices=["in-process", "ingest", "fan-out", "growth"],
+    parser.add_argument("--only", choices=["in-process", "ingest", "fan-out", "growth", "moves"],
                         action="append", help="run only these parts (repeatable)")
+    parser.add_argument("--compare", metavar="BUILD_DIR",
+                        help="before/after: another build's server against this one")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds for --compare")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    parts = set(args.only or ["in-process", "ingest", "fan-out", "growth"])
+    parts = set(args.only or ["in-process", "ingest", "fan-out", "growth", "moves"])
     dbs = databases(args.quick)
+    if args.compare:
+        try:
+            compare(args.quick, dbs, args.compare, args.rounds)
+        finally:
+            clean_up()
+        return 0
     try:
         gb = google_benchmarks(args.quick) if "in-process" in parts else {}
         ingest_rows = ingest(args.quick, dbs) if "ingest" in parts else []
         fan_rows, tenant = fan_out(args.quick, dbs) if "fan-out" in parts else ([], (0, 0, {}))
         growth_rows = growth(args.quick, dbs) if "growth" in parts else []
+        move_rows = moves(args.quick, dbs) if "moves" in parts else []
     finally:
         clean_up()
-    report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows)
-    failed = [r for rows in (ingest_rows, growth_rows) for *_, r in rows if not r.get("ok")]
+    report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows)
+    failed = [r for rows in (ingest_rows, growth_rows, move_rows) for *_, r in rows
+              if not r.get("ok")]
     failed += [r for _, _, a, b in fan_rows for r in (a, b) if not r.get("ok")]
     if failed:
         # Not a speed check: a run that did not complete means the benchmark

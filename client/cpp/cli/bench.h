@@ -25,7 +25,8 @@ struct BenchOptions {
   // What to send: "run" (realistic lead runs: a harvest, 15 agents' start,
   // tool call and end, a pipeline_end with a full enrichment package),
   // "status" (status updates of `payload` bytes on 100 leads a stream: one
-  // change per event) or "harvest" (one new lead per event: fills a store).
+  // change per event), "harvest" (one new lead per event: fills a store) or
+  // "moves" (people's moves, see RunMoveBench).
   std::string mix = "run";
   int payload = 200;        // bytes of message per status event
   int users = 1;            // leads and watchers spread over this many users
@@ -37,6 +38,10 @@ struct BenchOptions {
 
 // Runs the benchmark; returns the process exit code.
 int RunBench(const client::ConnectOptions& connect, const BenchOptions& options);
+
+// --mix moves: `events` sequential conditional MoveLead calls, each timed
+// until a second watcher (its own connection) receives it.
+int RunMoveBench(const client::ConnectOptions& connect, const BenchOptions& options);
 
 }  // namespace leadboard::cli
 

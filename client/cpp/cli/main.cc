@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   bench->add_option("--watchers", bench_options.watchers, "Concurrent watchers")->capture_default_str();
   bench->add_option("--idle_watchers", bench_options.idle_watchers, "More watchers, of users that get no events (attached, idle)")->capture_default_str();
   bench->add_option("--batch", bench_options.batch, "Events per ingest stream")->capture_default_str();
-  bench->add_option("--mix", bench_options.mix, "run (realistic lead runs), status (one change per event) or harvest (new leads)")->capture_default_str();
+  bench->add_option("--mix", bench_options.mix, "run (realistic lead runs), status (one change per event), harvest (new leads) or moves (people's moves, timed to a second watcher)")->capture_default_str();
   bench->add_option("--payload", bench_options.payload, "Bytes per status event message")->capture_default_str();
   bench->add_option("--users", bench_options.users, "Spread leads and watchers over this many users")->capture_default_str();
   bench->add_option("--watchers_per_connection", bench_options.watchers_per_connection, "Watch streams per connection")->capture_default_str();
@@ -211,7 +211,10 @@ int main(int argc, char** argv) {
 
   if (*ingest) return Ingest(connect, ingest_path, batch);
   if (*watch) return Watch(connect, since, job, user, json, limit, progress);
-  if (*bench) return cli::RunBench(connect, bench_options);
+  if (*bench) {
+    return bench_options.mix == "moves" ? cli::RunMoveBench(connect, bench_options)
+                                        : cli::RunBench(connect, bench_options);
+  }
   Client client(connect);
   if (*get) {
     absl::StatusOr<v1::Lead> lead = client.GetLead(lead_id);
