@@ -30,7 +30,8 @@ SOURCES = [
     ("docs/operating.md", set()),
 ]
 
-# (pattern matched against the command's first line, text its output must contain)
+# (pattern matched against the command's first line, text its output must
+# contain[, the exit code it must end with when not 0])
 EXPECTATIONS = [
     (r"grpcurl .* list$", "leadboard.v1.LeadBoard"),
     (r"describe leadboard.v1.LeadBoard", "rpc IngestEvents ( stream .leadboard.v1.PipelineEvent ) returns ( .leadboard.v1.IngestSummary )"),
@@ -49,6 +50,12 @@ EXPECTATIONS = [
     (r"^curl .*/metrics", "leadboard_events_total"),
     (r"^sqlite3 .*\.backup", ""),
     (r"^cat > events.json", ""),
+    (r"^cat > enriched.json", ""),
+    (r"LeadBoard/MoveLead", '"moved": true'),
+    (r"^leadboard move romano negotiating", "moved romano to negotiating at revision 6"),
+    (r"^leadboard move romano reviewing --if-revision 5",
+     'it is in "negotiating" at revision 6, moved there by Bruno', 1),
+    (r"^leadboard history romano", "person Bruno"),
 ]
 
 STREAMING = ("LeadBoard/WatchLeads", "leadboard watch")
@@ -126,12 +133,14 @@ def main():
         result = subprocess.run(["bash", "-c", runnable], cwd=work, env=env, text=True,
                                 capture_output=True, stdin=subprocess.DEVNULL)
         output = result.stdout + result.stderr
-        match = next(((p, e) for p, e in EXPECTATIONS if re.search(p, first)), None)
-        ok_exit = result.returncode == 0 or (streaming and result.returncode == 124)
+        match = next((x for x in EXPECTATIONS if re.search(x[0], first)), None)
+        wanted_exit = match[2] if match is not None and len(match) > 2 else 0
+        ok_exit = result.returncode == wanted_exit or (streaming and result.returncode == 124)
         if match is None:
             ok, why = False, "no expectation in tests/grpcurl/check_recipes.py for this recipe"
         else:
             used.add(match[0])
+            match = match[:2]
             if not ok_exit:
                 ok, why = False, f"exit code {result.returncode}"
             elif match[1] not in output:
@@ -144,7 +153,7 @@ def main():
         else:
             failed += 1
             print(f"FAIL  {path}: {first}: {why}\n{output[-2000:]}")
-    for pattern, _ in EXPECTATIONS:
+    for pattern, *_ in EXPECTATIONS:
         if pattern not in used:
             failed += 1
             print(f"FAIL  no documented recipe matches {pattern!r} any more: "
