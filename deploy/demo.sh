@@ -9,10 +9,17 @@ cd "$root"
 
 deploy/setup.sh
 venv="$root/build/py-venv"
-if [ ! -x "$venv/bin/leadboard-simulate" ]; then
+stamp="$venv/.sdk-installed"
+# (Re)install the SDK when it, or the contract, changed since the last install.
+if [ ! -x "$venv/bin/leadboard-simulate" ] || [ ! -e "$stamp" ] ||
+   [ -n "$(find client/python/leadboard client/python/setup.py proto -newer "$stamp" -print -quit)" ]; then
   echo "demo: installing the Python SDK and simulator into $venv"
   python3 -m venv "$venv"
-  LEADBOARD_PROTO_DIR="$root/proto" "$venv/bin/pip" install --quiet "$root/client/python"
+  export LEADBOARD_PROTO_DIR="$root/proto"
+  "$venv/bin/pip" install --quiet "$root/client/python"  # with its dependencies
+  # The same version number after a change: rebuild this package itself.
+  "$venv/bin/pip" install --quiet --force-reinstall --no-deps "$root/client/python"
+  touch "$stamp"
 fi
 board=0
 if [ -x deploy/setup_web.sh ]; then
@@ -47,7 +54,10 @@ if ((board)); then
   pids+=($!)
 fi
 
-"$venv/bin/leadboard-simulate" --target "127.0.0.1:$port" --loop --speed 5 --leads 6 &
+# Agents enrich leads; two salespeople move the enriched ones through the
+# sales columns (sometimes both at once on one card: one wins, one is told).
+"$venv/bin/leadboard-simulate" --target "127.0.0.1:$port" --loop --speed 5 --leads 6 \
+  --salespeople 2 &
 pids+=($!)
 
 echo
