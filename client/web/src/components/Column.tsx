@@ -3,7 +3,7 @@
 // column is a drop zone; one that refuses the dragged card says why.
 import { useDroppable } from "@dnd-kit/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useRef } from "react";
+import { memo, useCallback, useRef } from "react";
 import { groupOf } from "../board/columns";
 import type { Moves } from "../board/moves";
 import type { ColumnView } from "../board/view";
@@ -33,6 +33,8 @@ function emptyText(column: BoardColumn, filtered: boolean): string {
   }
 }
 
+const estimateSize = () => 124;
+
 export const Column = memo(function Column({ column, columns, view, moves, now, synced, filtered, hint, onOpen, onMove }: {
   column: BoardColumn;
   columns: readonly BoardColumn[];
@@ -48,12 +50,15 @@ export const Column = memo(function Column({ column, columns, view, moves, now, 
   const { setNodeRef } = useDroppable({ id: column.id, data: { column } });
   const scroller = useRef<HTMLDivElement>(null);
   const leads = view?.leads ?? [];
+  // Stable functions: the virtualizer recomputes every item's position
+  // (O(cards)) when they change, so they change only with the cards.
+  const getItemKey = useCallback((i: number) => leads[i].id, [leads]);
   const virtualizer = useVirtualizer({
     count: leads.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => 124,
+    estimateSize,
     overscan: 4,
-    getItemKey: (i) => leads[i].id,
+    getItemKey,
   });
   const group = groupOf(column);
   const hintClass = hint ? (hint.ok ? "drop-ok" : "drop-refused") : "";

@@ -49,6 +49,7 @@ export function useBoardStream(): ConnectionState {
           if (builder) builder = new SnapshotBuilder(); // a snapshot cut short starts over
           const since = builder ? 0n : store.state.lastRevision;
           let received = 0;
+          performance.mark("leadboard:watch-open");
           for await (const response of client.watchLeads({ sinceRevision: since }, { signal: abort.signal })) {
             const change = response.change;
             if (change.case === "leadChange" && change.value.lead) {
@@ -62,9 +63,12 @@ export function useBoardStream(): ConnectionState {
             }
             if (change.case === "synced") {
               if (builder) {
+                // Marks for the board benchmark: snapshot received, then shown.
+                performance.mark("leadboard:snapshot-received", { detail: builder.size });
                 queue = [];
                 store.publish(builder.build(response.revision));
                 builder = null;
+                performance.mark("leadboard:snapshot-published");
               } else {
                 queue.push(response);
                 flush();
