@@ -53,8 +53,11 @@ export function useBoardStream(): ConnectionState {
           for await (const response of client.watchLeads({ sinceRevision: since }, { signal: abort.signal })) {
             const change = response.change;
             if (change.case === "leadChange" && change.value.lead) {
-              // Cards never need the enrichment package (ENRICHED carries it).
-              change.value.lead.enrichment = undefined;
+              // Cards show neither the enrichment package (ENRICHED carries
+              // it) nor the description: the dialog reads them with GetLead.
+              const lead = change.value.lead;
+              lead.enrichment = undefined;
+              if (lead.profile) lead.profile.description = "";
             }
             if (builder && change.case === "leadChange" && change.value.kind === ChangeKind.SNAPSHOT) {
               if (change.value.lead) builder.add(change.value.lead);
