@@ -46,7 +46,7 @@ export function FilterBar({ filters, setFilters }: { filters: Filters; setFilter
       </select>
       <fieldset className="tier-filter" aria-label="Qualification tier">
         {tiers.map(([key, label]) => (
-          <button key={key} type="button" className={`chip-toggle tier-${key}`} aria-pressed={filters.tiers.includes(key)}
+          <button key={key} type="button" className={`chip-toggle chip-${key}`} aria-pressed={filters.tiers.includes(key)}
                   onClick={() => toggleTier(key)} data-testid={`filter-tier-${key}`}>
             {label}
           </button>

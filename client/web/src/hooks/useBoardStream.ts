@@ -6,7 +6,7 @@
 // stays on screen until the new one is complete); UNAUTHENTICATED goes back
 // to sign-in. The stream is cancelled when the board unmounts.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { useEffect, useState } from "react";
+import { useLayoutEffect, useState } from "react";
 import { useAuth } from "../api/session";
 import { useLeadBoard } from "../api/transport";
 import { applyBatch, SnapshotBuilder } from "../board/boardState";
@@ -21,7 +21,9 @@ export function useBoardStream(): ConnectionState {
   const { reportUnauthenticated } = useAuth();
   const [connection, setConnection] = useState<ConnectionState>("connecting");
 
-  useEffect(() => {
+  // A layout effect: the watch opens before the first paint rather than
+  // after it (~0.1 s sooner on this VM); the snapshot is the long pole.
+  useLayoutEffect(() => {
     const abort = new AbortController();
     let queue: WatchLeadsResponse[] = [];
     let frame = 0;
