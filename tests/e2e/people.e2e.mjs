@@ -38,6 +38,11 @@ export async function run(results, browser) {
     check("a dragged card lands in the people's column at once", await until(async () => (await stageOf(ana, first)) === "reviewing", 300, 10));
     const seen = await until(async () => (await stageOf(bruno, first)) === "reviewing" && Date.now(), 3000, 10);
     check("the other person sees the move within a second", !!seen && seen - dropped <= 1000, seen ? `after ${seen - dropped} ms` : "never");
+    // No flicker: from the drop until it settles, the mover's card is only ever in the new column.
+    const stages = new Set();
+    const flickerEnd = Date.now() + 1200;
+    while (Date.now() < flickerEnd) { stages.add(await stageOf(ana, first)); await sleep(5); }
+    check("the card never flickers back while the move settles", stages.size === 1 && stages.has("reviewing"), `seen in: ${[...stages]}`);
     const moved = stack.grpcurl("GetLead", { lead_id: first });
     check("the server has the move, by Ana", moved.stage === "reviewing" && moved.stage_entered_by?.name === "Ana",
       JSON.stringify({ stage: moved.stage, by: moved.stage_entered_by }));

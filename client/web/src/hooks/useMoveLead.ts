@@ -23,6 +23,8 @@ export interface MoveRequest {
   note?: string;
 }
 
+let nameTipShown = false;
+
 const company = (lead: Lead) => lead.profile?.companyName || lead.id;
 
 export function useMoveLead(columns: readonly BoardColumn[]) {
@@ -41,7 +43,13 @@ export function useMoveLead(columns: readonly BoardColumn[]) {
         note: note ?? "",
         actor: session.name,
       }),
-    onMutate: ({ lead, to }) => ({ token: store.beginMove(lead, to.id) }),
+    onMutate: ({ lead, to }) => {
+      if (!session.name && !nameTipShown) {
+        nameTipShown = true;
+        toast("Tip: put your name in the menu at the top right, so others see who moved a card.", "info");
+      }
+      return { token: store.beginMove(lead, to.id) };
+    },
     onSuccess: (response, { lead }, context) => {
       store.confirmMove(lead.id, context.token, response.lead?.revision ?? lead.revision);
     },
