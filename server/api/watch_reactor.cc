@@ -37,7 +37,7 @@ WatchStream::WatchStream(const ServiceContext& context, const v1::WatchLeadsRequ
 
 void WatchStream::Start() {
   watcher_ = std::make_shared<hub::Watcher>(FilterOf(request_), context_.options.watch_queue_limit,
-                                            weak_from_this());
+                                            weak_from_this(), request_.conflate());
   const int64_t registered_at = context_.hub->Register(watcher_);
   context_.executor->Post(
       [self = shared_from_this(), registered_at] { self->CatchUp(registered_at); });
@@ -87,7 +87,28 @@ void WatchStream::CatchUp(int64_t registered_at) {
     }
     const int64_t oldest = range->oldest;
     const int64_t current = range->current;
-    if (since < oldest - 1 || since > current) {
+    if (since < oldest - 1 && since <= current && request_.catch_up()) {
+      // The changes after `since` are gone, the leads are not: send each
+      // changed lead's current card, in revision order.
+      count("catch_up", true);
+      absl::StatusOr<store::ChangedLeads> changed =
+          context_.repository->ReadChangedSince(filter, since);
+      if (!changed.ok()) {
+        absl::MutexLock lock(&mu_);
+        RequestFinishLocked(changed.status());
+        return;
+      }
+      v1::WatchLeadsResponse message;
+      for (v1::Lead& card : changed->cards) {
+        message.set_revision(card.revision());
+        v1::LeadChange* change = message.mutable_lead_change();
+        change->set_kind(v1::CHANGE_KIND_CURRENT);
+        *change->mutable_lead() = std::move(card);
+        backlog.push_back(Message{message.revision(), /*advances=*/true,
+                                  std::make_shared<const std::string>(message.SerializeAsString())});
+      }
+      synced_at = std::max(changed->revision, registered_at);
+    } else if (since < oldest - 1 || since > current) {
       count("out_of_range", true);
       const std::string why =
           since > current
@@ -102,27 +123,28 @@ void WatchStream::CatchUp(int64_t registered_at) {
           "REVISION_OUT_OF_RANGE",
           {{"oldest_revision", absl::StrCat(oldest)}, {"current_revision", absl::StrCat(current)}}));
       return;
-    }
-    count("replay", true);
-    // Replay up to what is committed now (the hub may lag behind it); the
-    // live queue holds everything after registered_at, so the overlap is
-    // skipped there.
-    const int64_t up_to = std::max(current, registered_at);
-    for (int64_t after = since; after < up_to;) {
-      absl::StatusOr<std::vector<store::Change>> page =
-          context_.repository->ReadChanges(after, up_to, filter, kReplayPage);
-      if (!page.ok()) {
-        absl::MutexLock lock(&mu_);
-        RequestFinishLocked(page.status());
-        return;
+    } else {
+      count("replay", true);
+      // Replay up to what is committed now (the hub may lag behind it); the
+      // live queue holds everything after registered_at, so the overlap is
+      // skipped there.
+      const int64_t up_to = std::max(current, registered_at);
+      for (int64_t after = since; after < up_to;) {
+        absl::StatusOr<std::vector<store::Change>> page =
+            context_.repository->ReadChanges(after, up_to, filter, kReplayPage);
+        if (!page.ok()) {
+          absl::MutexLock lock(&mu_);
+          RequestFinishLocked(page.status());
+          return;
+        }
+        for (const store::Change& change : *page) {
+          backlog.push_back(Message{change.revision, true, change.wire});
+        }
+        if (static_cast<int>(page->size()) < kReplayPage) break;
+        after = page->back().revision;
       }
-      for (const store::Change& change : *page) {
-        backlog.push_back(Message{change.revision, true, change.wire});
-      }
-      if (static_cast<int>(page->size()) < kReplayPage) break;
-      after = page->back().revision;
+      synced_at = std::max(since, up_to);
     }
-    synced_at = std::max(since, up_to);
   }
   backlog.push_back(Message{synced_at, true, Marker(synced_at, /*synced=*/true)});
 

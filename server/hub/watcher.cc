@@ -12,7 +12,14 @@ bool Watcher::Matches(const store::Change& change) const {
 bool Watcher::Push(Queued message) {
   absl::MutexLock lock(&mu_);
   if (overflowed_) return false;
-  if (queue_.size() >= queue_limit_) {
+  if (conflate_) {
+    auto [it, fresh] = by_lead_.try_emplace(message.lead_id);
+    if (!fresh) {
+      by_lead_queue_.erase(it->second);  // superseded: the newest goes last
+      ++conflated_;
+    }
+    it->second = by_lead_queue_.insert(by_lead_queue_.end(), std::move(message));
+  } else if (queue_.size() >= queue_limit_) {
     overflowed_ = true;
     queue_.clear();
   } else {
@@ -48,6 +55,13 @@ Watcher::Next Watcher::Pop(Queued* message, int64_t* progress_revision) {
   absl::MutexLock lock(&mu_);
   if (overflowed_) return Next::kOverflowed;
   if (closed_) return Next::kClosed;
+  if (!by_lead_queue_.empty()) {
+    *message = std::move(by_lead_queue_.front());
+    by_lead_queue_.pop_front();
+    by_lead_.erase(message->lead_id);
+    if (progress_ >= 0 && progress_ <= message->revision) progress_ = -1;
+    return Next::kMessage;
+  }
   if (!queue_.empty()) {
     *message = std::move(queue_.front());
     queue_.pop_front();
@@ -66,7 +80,12 @@ Watcher::Next Watcher::Pop(Queued* message, int64_t* progress_revision) {
 
 size_t Watcher::depth() const {
   absl::MutexLock lock(&mu_);
-  return queue_.size();
+  return queue_.size() + by_lead_queue_.size();
+}
+
+int64_t Watcher::conflated() const {
+  absl::MutexLock lock(&mu_);
+  return conflated_;
 }
 
 }  // namespace leadboard::hub

@@ -1,14 +1,21 @@
 // Watcher: one watch stream's bounded queue of live changes. The hub pushes,
 // the stream's reactor pops. A watcher whose queue would grow past its
 // limit overflows: its queue is dropped and the stream must end.
+//
+// A conflating watcher (what boards ask for) never overflows: a change to a
+// lead that already has one queued replaces it and goes to the back, so the
+// queue stays in revision order, holds at most one change per lead, and a
+// watcher that falls behind gets each lead's newest card, not its history.
 #ifndef LEADBOARD_SERVER_HUB_WATCHER_H_
 #define LEADBOARD_SERVER_HUB_WATCHER_H_
 
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "store/lead_repository.h"
@@ -28,19 +35,25 @@ class WatcherListener {
 struct Queued {
   int64_t revision = 0;
   std::shared_ptr<const std::string> wire;
+  std::string lead_id;  // set for conflating watchers only: the conflation key
 };
 
 class Watcher {
  public:
-  Watcher(store::LeadFilter filter, size_t queue_limit, std::weak_ptr<WatcherListener> listener)
-      : filter_(std::move(filter)), queue_limit_(queue_limit), listener_(std::move(listener)) {}
+  Watcher(store::LeadFilter filter, size_t queue_limit, std::weak_ptr<WatcherListener> listener,
+          bool conflate = false)
+      : filter_(std::move(filter)),
+        queue_limit_(queue_limit),
+        listener_(std::move(listener)),
+        conflate_(conflate) {}
 
   // True if the change concerns this watcher (its user and job filters).
   bool Matches(const store::Change& change) const;
 
-  // Hub side: queue a change, or overflow if the queue is full. Returns
-  // true if the listener must be told (call NotifyListener after releasing
-  // any hub lock). Thread-safe.
+  // Hub side: queue a change, or overflow if the queue is full (or, when
+  // conflating, replace the lead's queued change). Returns true if the
+  // listener must be told (call NotifyListener after releasing any hub
+  // lock). Thread-safe.
   bool Push(Queued message);
 
   // Hub side: offer a heartbeat at `revision`; replaces an unsent one.
@@ -58,14 +71,22 @@ class Watcher {
   Next Pop(Queued* message, int64_t* progress_revision);
 
   size_t depth() const;
+  // Changes replaced by a newer change of the same lead before being sent.
+  int64_t conflated() const;
+  bool conflates() const { return conflate_; }
   const store::LeadFilter& filter() const { return filter_; }
 
  private:
   const store::LeadFilter filter_;
   const size_t queue_limit_;
   const std::weak_ptr<WatcherListener> listener_;
+  const bool conflate_;
   mutable absl::Mutex mu_;
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  // Conflating: the queue in revision order, and each lead's place in it.
+  std::list<Queued> by_lead_queue_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::list<Queued>::iterator> by_lead_ ABSL_GUARDED_BY(mu_);
+  int64_t conflated_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t progress_ ABSL_GUARDED_BY(mu_) = -1;  // -1: no heartbeat pending
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

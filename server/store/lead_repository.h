@@ -57,6 +57,12 @@ struct LeadFilter {
   std::string stage;
 };
 
+// A consistent read of the cards that changed after a revision.
+struct ChangedLeads {
+  int64_t revision = 0;        // the revision they are consistent with
+  std::vector<v1::Lead> cards;  // revision order
+};
+
 // A consistent snapshot: every matching card as of `revision`.
 struct Snapshot {
   int64_t revision = 0;
@@ -116,6 +122,12 @@ class LeadRepository : public ChangeLogReader {
 
   // Every matching card and the revision they are consistent with.
   virtual absl::StatusOr<Snapshot> ReadSnapshot(const LeadFilter& filter) = 0;
+
+  // The matching cards whose revision is greater than `after`, in revision
+  // order, and the revision they are consistent with (a watcher's
+  // catch-up once its revision left the change log).
+  virtual absl::StatusOr<ChangedLeads> ReadChangedSince(const LeadFilter& filter,
+                                                        int64_t after) = 0;
 
   // One lead with its enrichment and its stage history (visits oldest
   // first, as recorded: left_at, durations and time_in_stage are left to

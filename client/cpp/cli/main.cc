@@ -88,18 +88,14 @@ int Ingest(const ConnectOptions& connect, const std::string& path, size_t batch)
   return rejected == 0 ? 0 : 1;
 }
 
-int Watch(const ConnectOptions& connect, int64_t since, const std::string& job,
-          const std::string& user, bool json, int64_t limit, bool progress) {
+int Watch(const ConnectOptions& connect, const leadboard::client::WatchOptions& options,
+          bool json, int64_t limit, bool progress) {
   Client client(connect);
   g_watch_client = &client;
   std::signal(SIGINT, [](int) {
     if (g_watch_client != nullptr) g_watch_client->Cancel();
   });
   int64_t changes = 0;
-  leadboard::client::WatchOptions options;
-  options.since_revision = since;
-  options.job_id = job;
-  options.user_id = user;
   absl::Status status = client.Watch(
       options,
       [&](const v1::WatchLeadsResponse& response) {
@@ -140,13 +136,19 @@ int main(int argc, char** argv) {
       ->required();
   ingest->add_option("--batch", batch, "Events per stream")->capture_default_str();
 
-  int64_t since = 0, limit = 0;
+  int64_t limit = 0;
   std::string job, user, stage;
   bool json = false, progress = false;
   auto* watch = app.add_subcommand("watch", "Print board changes as they happen; resumes by itself");
-  watch->add_option("--since", since, "Replay changes after this revision (0: snapshot first)");
-  watch->add_option("--job", job, "Only this job's leads");
-  watch->add_option("--user", user, "Only this user's leads");
+  leadboard::client::WatchOptions watch_options;
+  watch->add_option("--since", watch_options.since_revision,
+                    "Replay changes after this revision (0: snapshot first)");
+  watch->add_option("--job", watch_options.job_id, "Only this job's leads");
+  watch->add_option("--user", watch_options.user_id, "Only this user's leads");
+  watch->add_flag("--conflate", watch_options.conflate,
+                  "When behind, only each lead's newest change (never cut off as too slow)");
+  watch->add_flag("--catch-up", watch_options.catch_up,
+                  "From a revision no longer retained: the changed leads' current cards");
   watch->add_flag("--json", json, "One JSON object per line");
   watch->add_flag("--progress", progress, "Also print heartbeats");
   watch->add_option("--limit", limit, "Exit after this many changes (0: never)");
@@ -210,7 +212,7 @@ int main(int argc, char** argv) {
   }
 
   if (*ingest) return Ingest(connect, ingest_path, batch);
-  if (*watch) return Watch(connect, since, job, user, json, limit, progress);
+  if (*watch) return Watch(connect, watch_options, json, limit, progress);
   if (*bench) {
     return bench_options.mix == "moves" ? cli::RunMoveBench(connect, bench_options)
                                         : cli::RunBench(connect, bench_options);

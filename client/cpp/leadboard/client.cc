@@ -148,6 +148,8 @@ absl::Status Client::Watch(const WatchOptions& options,
     request.set_since_revision(since);
     request.set_job_id(options.job_id);
     request.set_user_id(options.user_id);
+    request.set_conflate(options.conflate);
+    request.set_catch_up(options.catch_up);
     std::unique_ptr<grpc::ClientReader<v1::WatchLeadsResponse>> reader =
         stub_->WatchLeads(context.get(), request);
     v1::WatchLeadsResponse response;

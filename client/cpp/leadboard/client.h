@@ -48,6 +48,11 @@ struct WatchOptions {
   int64_t since_revision = 0;
   std::string job_id;
   std::string user_id;
+  // Behind: only each lead's newest change, never cut off (boards want it).
+  bool conflate = false;
+  // A revision no longer retained: the changed leads' current cards
+  // instead of OUT_OF_RANGE and a fresh snapshot.
+  bool catch_up = false;
   absl::Duration max_backoff = absl::Seconds(5);
 };
 

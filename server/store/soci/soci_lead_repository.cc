@@ -354,6 +354,35 @@ absl::StatusOr<Snapshot> SociLeadRepository::ReadSnapshot(const LeadFilter& filt
   });
 }
 
+absl::StatusOr<ChangedLeads> SociLeadRepository::ReadChangedSince(const LeadFilter& filter,
+                                                                 int64_t after) {
+  return RunOnPool(*pool_, "read changed leads",
+                   [&](soci::session& sql) -> absl::StatusOr<ChangedLeads> {
+    ChangedLeads changed;
+    sql << (IsPostgres(options_.url) ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN");
+    long long revision = 0;
+    sql << "SELECT revision FROM revision_counter WHERE id = 1", soci::into(revision);
+    changed.revision = revision;
+    const long long since = after;
+    std::string state;
+    soci::statement st =
+        (sql.prepare << "SELECT state FROM leads WHERE revision > :r AND " + FilterSql(false) +
+                            " ORDER BY revision",
+         soci::use(since), soci::use(filter.user_id), soci::use(filter.user_id),
+         soci::use(filter.job_id), soci::use(filter.job_id), soci::into(state));
+    st.execute();
+    while (st.fetch()) {
+      absl::Status s = Decode(state, &changed.cards.emplace_back(), "lead");
+      if (!s.ok()) {
+        sql << "ROLLBACK";
+        return s;
+      }
+    }
+    sql << "COMMIT";
+    return changed;
+  });
+}
+
 absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::string& lead_id) {
   return RunOnPool(*pool_, "get lead",
                    [&](soci::session& sql) -> absl::StatusOr<std::optional<v1::Lead>> {

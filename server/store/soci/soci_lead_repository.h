@@ -48,6 +48,7 @@ class SociLeadRepository final : public LeadRepository {
   absl::StatusOr<std::vector<Change>> ReadChanges(int64_t after, int64_t up_to,
                                                   const LeadFilter& filter, int limit) override;
   absl::StatusOr<Snapshot> ReadSnapshot(const LeadFilter& filter) override;
+  absl::StatusOr<ChangedLeads> ReadChangedSince(const LeadFilter& filter, int64_t after) override;
   absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string& lead_id) override;
   absl::StatusOr<LeadPage> ListLeads(const LeadFilter& filter, const std::string& after,
                                      int limit, bool full) override;
