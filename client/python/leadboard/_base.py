@@ -98,6 +98,18 @@ class ClientBase:
         return request
 
     @staticmethod
+    def _watch_request(
+        since_revision: int, job_id: str, user_id: str, conflate: bool, catch_up: bool
+    ) -> svc.WatchLeadsRequest:
+        return svc.WatchLeadsRequest(
+            since_revision=since_revision,
+            job_id=job_id,
+            user_id=user_id,
+            conflate=conflate,
+            catch_up=catch_up,
+        )
+
+    @staticmethod
     def _list_leads_request(
         page_token: str, *, stage: str, job_id: str, user_id: str, full: bool, page_size: int
     ) -> svc.ListLeadsRequest:

@@ -90,6 +90,7 @@ _KIND_NAMES = {
     svc.CHANGE_KIND_UPDATED: "updated",
     svc.CHANGE_KIND_SNAPSHOT: "snapshot",
     svc.CHANGE_KIND_MOVED: "moved",
+    svc.CHANGE_KIND_CURRENT: "current",
 }
 
 
@@ -101,10 +102,14 @@ class WatchEvent:
         kind: ``"snapshot"``, ``"created"``, ``"stage_changed"``,
             ``"enriched"``, ``"failed"``, ``"updated"``, ``"moved"`` (a
             person moved the card with ``move_lead``) for lead changes;
-            ``"synced"`` when the snapshot or replay is complete;
+            ``"current"`` for the lead's current card when the watch caught
+            up past changes the server no longer keeps (``catch_up``): merge
+            it like an update, nothing is dropped;
+            ``"synced"`` when the snapshot, replay or catch-up is complete;
             ``"progress"`` for heartbeats (only with ``include_progress``);
             ``"reset"`` when the watch had to start over from a snapshot
-            (its revision was older than the server's change log): drop what
+            (its revision was older than the server's change log and
+            ``catch_up`` was off or the server does not know it): drop what
             you cached, a fresh snapshot follows.
         revision: the change's revision (for synced/progress, the revision the
             watch is up to date with).
@@ -152,7 +157,18 @@ class WatchState:
     ``resume_from`` is the revision to pass as ``since_revision`` on
     reconnect: it advances on live or replayed changes, ``synced`` and
     ``progress``, never on snapshot entries (a watch cut mid-snapshot starts
-    the snapshot over).
+    the snapshot over). Catch-up (``current``) and conflated changes skip
+    revisions but still arrive in revision order, so a watch cut among them
+    resumes without a gap.
+
+    Attributes:
+        resume_from: the revision to resume from.
+        reconnects: times the watch reconnected (any cause).
+        resets: times it started over from a snapshot (OUT_OF_RANGE).
+        cut_off: times the server cut it off as too slow
+            (RESOURCE_EXHAUSTED; it then resumed). Only a watch with
+            ``conflate=False`` can be cut off.
+        duplicates_skipped: changes dropped as already delivered.
     """
 
     def __init__(self, since_revision: int) -> None:
@@ -160,6 +176,13 @@ class WatchState:
         self.duplicates_skipped = 0
         self.reconnects = 0
         self.resets = 0
+        self.cut_off = 0
+
+    def start_over(self) -> "WatchEvent":
+        """Records an OUT_OF_RANGE answer: the next connect asks for a snapshot."""
+        self.resume_from = 0
+        self.resets += 1
+        return WatchEvent(kind="reset", revision=0)
 
     def accept(self, event: WatchEvent) -> bool:
         """Updates the state with ``event``; False if it repeats one already seen."""

@@ -293,9 +293,15 @@ class AsyncClient(ClientBase):
         include_progress: bool = False,
         retry: Optional[RetryPolicy] = None,
         state: Optional[WatchState] = None,
+        conflate: bool = True,
+        catch_up: bool = True,
     ) -> AsyncIterator[WatchEvent]:
         """Watches the board, resuming across disconnects: see :meth:`leadboard.Client.watch`.
 
+        ``conflate`` (newest change of each lead when behind, never cut off
+        as too slow; pass False to get every intermediate change) and
+        ``catch_up`` (``current`` cards instead of a ``reset`` when the
+        revision left the change log) default to True, as there.
         Stop by breaking out of the ``async for`` or cancelling the task.
         Pass ``state`` to read the resume bookkeeping while it runs.
         """
@@ -304,7 +310,7 @@ class AsyncClient(ClientBase):
         failures = 0
         while True:
             call = self._stub.WatchLeads(
-                svc.WatchLeadsRequest(since_revision=st.resume_from, job_id=job_id or "", user_id=user_id or ""),
+                self._watch_request(st.resume_from, job_id or "", user_id or "", conflate, catch_up),
                 metadata=self._metadata,
             )
             try:
@@ -319,10 +325,10 @@ class AsyncClient(ClientBase):
             except grpc.aio.AioRpcError as e:
                 code = e.code()
                 if code == grpc.StatusCode.OUT_OF_RANGE:
-                    st.resume_from = 0
-                    st.resets += 1
-                    yield WatchEvent(kind="reset", revision=0)
+                    yield st.start_over()
                     continue
+                if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                    st.cut_off += 1
                 failures += 1
                 if code not in WATCH_RESUME_CODES or not policy.allows(failures):
                     raise from_rpc_error(e, "WatchLeads") from e

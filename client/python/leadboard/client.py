@@ -320,6 +320,8 @@ class Client(ClientBase):
         *,
         include_progress: bool = False,
         retry: Optional[RetryPolicy] = None,
+        conflate: bool = True,
+        catch_up: bool = True,
     ) -> "LeadWatch":
         """Watches the board: an iterable of :class:`WatchEvent` that survives disconnects.
 
@@ -327,13 +329,26 @@ class Client(ClientBase):
         then ``synced``, then live changes; ``R > 0`` replays every change
         after R first. On UNAVAILABLE and other transient ends the watch
         reconnects with backoff from the last revision it delivered (no gap,
-        no repeat); on OUT_OF_RANGE it yields a ``reset`` event and starts
-        over from a snapshot. Call :meth:`LeadWatch.cancel` (from any thread)
-        or break out of the loop to stop.
+        no repeat). When that revision is older than the server's change
+        log, the server sends a ``current`` event (the lead's card now) for
+        every lead changed since, then ``synced``; with ``catch_up=False``
+        (or a server without catch-up) it answers OUT_OF_RANGE instead, and
+        the watch yields a ``reset`` event and starts over from a snapshot.
+        Call :meth:`LeadWatch.cancel` (from any thread) or break out of the
+        loop to stop.
 
         Args:
             retry: backoff between reconnects; ``max_attempts`` counts
                 consecutive failed connects (default: retry forever).
+            conflate: when the watch falls behind, receive only the newest
+                change of each lead (revisions then skip, still in order),
+                and never be cut off as too slow. A program that needs every
+                intermediate change passes ``conflate=False``: a slow one is
+                then cut off (RESOURCE_EXHAUSTED) and resumes from its last
+                revision (counted in ``state.cut_off``).
+            catch_up: resume a watch whose revision left the change log with
+                ``current`` cards of the changed leads instead of a
+                ``reset`` and a full snapshot.
         """
         return LeadWatch(
             self,
@@ -342,6 +357,8 @@ class Client(ClientBase):
             user_id or "",
             include_progress,
             retry or RetryPolicy(max_attempts=0, max_backoff=5.0),
+            conflate=conflate,
+            catch_up=catch_up,
         )
 
 
@@ -350,7 +367,7 @@ class LeadWatch:
 
     Attributes:
         state: resume bookkeeping (``resume_from``, ``reconnects``,
-            ``resets``, ``duplicates_skipped``).
+            ``resets``, ``cut_off``, ``duplicates_skipped``).
     """
 
     def __init__(
@@ -361,8 +378,13 @@ class LeadWatch:
         user_id: str,
         include_progress: bool,
         retry: RetryPolicy,
+        *,
+        conflate: bool = True,
+        catch_up: bool = True,
     ) -> None:
         self._client = client
+        self._conflate = conflate
+        self._catch_up = catch_up
         self._job_id = job_id
         self._user_id = user_id
         self._include_progress = include_progress
@@ -392,8 +414,8 @@ class LeadWatch:
         stub = self._client._stub
         try:
             while not self._cancelled.is_set():
-                request = svc.WatchLeadsRequest(
-                    since_revision=self.state.resume_from, job_id=self._job_id, user_id=self._user_id
+                request = self._client._watch_request(
+                    self.state.resume_from, self._job_id, self._user_id, self._conflate, self._catch_up
                 )
                 with self._lock:
                     if self._cancelled.is_set():
@@ -415,10 +437,10 @@ class LeadWatch:
                         return
                     code = e.code()
                     if code == grpc.StatusCode.OUT_OF_RANGE:
-                        self.state.resume_from = 0
-                        self.state.resets += 1
-                        yield WatchEvent(kind="reset", revision=0)
+                        yield self.state.start_over()
                         continue
+                    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                        self.state.cut_off += 1
                     if code not in WATCH_RESUME_CODES:
                         raise from_rpc_error(e, "WatchLeads") from e
                     failures += 1

@@ -96,3 +96,22 @@ def test_a_moved_change_names_the_person_and_the_note() -> None:
     assert (event.kind, event.revision, event.previous_stage) == ("moved", 9, "first_messages")
     assert (event.actor, event.actor_kind, event.note) == ("Ana", leadboard.ActorKind.ACTOR_KIND_PERSON,
                                                            "Pediram proposta")
+
+
+def test_both_watches_conflate_and_catch_up_unless_told_otherwise() -> None:
+    for cls in (leadboard.Client, leadboard.AsyncClient):
+        params = inspect.signature(cls.watch).parameters
+        for name in ("conflate", "catch_up"):
+            assert params[name].default is True and params[name].kind is inspect.Parameter.KEYWORD_ONLY, (cls, name)
+    request = leadboard.Client._watch_request(7, "job-1", "ana", conflate=False, catch_up=True)
+    assert (request.since_revision, request.job_id, request.user_id, request.conflate, request.catch_up) == (
+        7, "job-1", "ana", False, True)
+
+
+def test_a_current_change_is_a_current_event_with_the_card() -> None:
+    response = leadboard.WatchLeadsResponse(revision=12, lead_change=leadboard.LeadChange(
+        kind=leadboard.ChangeKind.CHANGE_KIND_CURRENT, lead=leadboard.Lead(id="L2", stage="enriched", revision=12)))
+    event = leadboard.WatchEvent.from_response(response)
+    assert (event.kind, event.revision, event.lead.id) == ("current", 12, "L2")
+    state = leadboard.WatchState(5)
+    assert state.accept(event) and state.resume_from == 12  # a cut catch-up resumes after it
