@@ -1,12 +1,14 @@
 // The columns in their two groups — the pipeline's (read-only: agents move
 // these cards) and the people's (drop targets) — with drag and drop
-// (dnd-kit: pointer and keyboard sensors; arrow keys jump column to column).
+// (dnd-kit: mouse, touch and keyboard sensors; arrow keys jump column to
+// column).
 // At narrow widths one column shows at a time, chosen with a switcher.
 import {
   DndContext,
   DragOverlay,
   KeyboardSensor,
-  PointerSensor,
+  MouseSensor,
+  TouchSensor,
   pointerWithin,
   rectIntersection,
   useSensor,
@@ -71,7 +73,10 @@ export function BoardColumns(props: {
   const [overId, setOverId] = useState<string | null>(null);
   const [shown, setShown] = useState<string | null>(null);
   const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
+    // A mouse drag starts after 6 px; a touch only after a 250 ms press, so
+    // a swipe still scrolls the column.
+    useSensor(MouseSensor, { activationConstraint: { distance: 6 } }),
+    useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
     useSensor(KeyboardSensor, {
       coordinateGetter: columnCoordinates,
       keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space", "Enter"] },
@@ -94,7 +99,9 @@ export function BoardColumns(props: {
   const onDragStart = (e: DragStartEvent) => setActive((e.active.data.current?.lead as Lead) ?? null);
   const onDragOver = (e: DragOverEvent) => setOverId(e.over ? String(e.over.id) : null);
   const onDragEnd = (e: DragEndEvent) => {
-    const lead = e.active.data.current?.lead as Lead | undefined;
+    // The card as it was picked up: if someone moves it meanwhile, the
+    // server refuses the move (expected_revision) and says who did.
+    const lead = active ?? (e.active.data.current?.lead as Lead | undefined);
     const to = e.over ? byId.get(String(e.over.id)) : undefined;
     setActive(null);
     setOverId(null);

@@ -1,7 +1,7 @@
 // The lead's details: GetLead, shown in tabs (one component per tab, every
 // enrichment section plus the stage history). role=dialog, focus kept
 // inside, Escape closes; deep-linked as ?lead=ID. It reloads when the card
-// changes on the board, so the history stays current.
+// changes column on the board, so the history stays current.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ComponentType } from "react";
 import { describe } from "../../api/errors";
@@ -75,7 +75,9 @@ export function LeadDialog({ leadId, columns, onClose }: { leadId: string; colum
   const client = useLeadBoard();
   const card = useBoardState().state.byId.get(leadId);
   const lead = useQuery({
-    queryKey: ["lead", leadId, String(card?.revision ?? 0n)],
+    // Reloaded when the card changes column (history, enrichment), not on
+    // every activity line of a running lead.
+    queryKey: ["lead", leadId, card?.stage ?? ""],
     queryFn: () => client.getLead({ leadId }),
     placeholderData: keepPreviousData,
   });
