@@ -17,6 +17,10 @@ Parts:
   growth      ingest and latency with 10k, 100k, 1M stored leads.
   moves       people's moves (MoveLead), each timed until a second watcher
               receives it, on both databases.
+  conflation  full-speed ingest with 10 and 100 watchers of one user at the
+              default queue limit: plain watchers (cut off?) against
+              conflating ones (never cut off; each must end with every
+              lead's final revision), and how many changes were conflated.
 
 --compare BUILD_DIR runs the ingest part (and fan-out's fixed-load case)
 with BUILD_DIR's server and this build's, alternating, in one run: the
@@ -49,14 +53,14 @@ def log(*args):
 class Server:
     """A server process on an ephemeral port (leadboard-server or null_server)."""
 
-    def __init__(self, database=None, binary=None):
+    def __init__(self, database=None, binary=None, queue_limit=1000000):
         self.dir = tempfile.mkdtemp(prefix="leadboard-bench-")
         port_file = os.path.join(self.dir, "port")
         if database is None:
             cmd = [str(NULL_SERVER), port_file]
         else:
             cmd = [str(binary or SERVER), "--listen=127.0.0.1:0", f"--database={database}",
-                   f"--port_file={port_file}", "--watch_queue_limit=1000000",
+                   f"--port_file={port_file}", f"--watch_queue_limit={queue_limit}",
                    "--log_level=warn"]
         self.log = open(os.path.join(self.dir, "log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
@@ -73,7 +77,7 @@ class Server:
         args = [str(CLI), "--target", self.target, "bench", "--json",
                 "--server_pid", str(self.proc.pid)]
         for key, value in options.items():
-            args += [f"--{key}", str(value)]
+            args += [f"--{key}"] if value is True else [f"--{key}", str(value)]
         run = subprocess.run(args, capture_output=True, text=True, timeout=900)
         try:
             figures = json.loads(run.stdout.strip().splitlines()[-1])
@@ -251,6 +255,31 @@ def moves(quick, dbs):
     return rows
 
 
+def conflation(quick, dbs):
+    log("== conflation (SQLite, default --watch_queue_limit of 10,000)")
+    events = 470 if quick else 94000
+    rows = []
+    for w in ([2] if quick else [10, 100]):
+        for conflate in (False, True):
+            with Server(dbs[0][1](), queue_limit=10000) as server:
+                options = dict(streams=4, events=events, watchers=w, batch=1000)
+                if conflate:
+                    options["conflate"] = True
+                r = server.bench(**options)
+            cut = r.get("errors", 0)
+            log(f"  {w} watchers, {'conflating' if conflate else 'plain'}: "
+                f"{k(r.get('events_per_second'))} events/s, {r.get('delivered')} of "
+                f"{r.get('changes', 0) * w} changes delivered, {cut} watchers cut off"
+                + (f", {r.get('watchers_exact')} of {w} ended with every lead's final revision"
+                   if conflate else ""))
+            # A plain watcher being cut off is what this part shows, not a
+            # failure; a conflating one must complete.
+            if not conflate:
+                r["ok"] = True
+            rows.append((w, conflate, r))
+    return rows
+
+
 def compare(quick, dbs, other_build, rounds):
     """Ingest (4 streams, realistic runs) and 100 watchers at a fixed load,
     with the other build's server and this one's, alternating."""
@@ -320,7 +349,8 @@ def machine():
             f"{platform.release()}; {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())}")
 
 
-def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=()):
+def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
+           conflation_rows=()):
     lines = ["# leadboard benchmarks", "",
              f"Machine: {machine()}. The load generator (`leadboard bench`) runs on the "
              "same cores as the server." + (" **Quick run: figures are not meaningful.**"
@@ -376,6 +406,13 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=()):
         lines += [f"| {name} | {k(r.get('moves_per_second'))} | {ms(r.get('move_ms_p50'))} | "
                   f"{ms(r.get('move_ms_p99'))} | {ms(r.get('to_watcher_ms_p50'))} | "
                   f"{ms(r.get('to_watcher_ms_p99'))} |" for name, r in move_rows]
+    if conflation_rows:
+        lines += ["", "## Conflation (full-speed ingest, watchers of one user, queue limit 10,000)",
+                  "", "| watchers | kind | events/s | changes delivered | conflated away | cut off "
+                  "| ended exact |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {w} | {'conflating' if c else 'plain'} | {k(r.get('events_per_second'))} | "
+                  f"{r.get('delivered')} | {r.get('conflated') if c else '-'} | {r.get('errors')} "
+                  f"| {r.get('watchers_exact') if c else '-'} |" for w, c, r in conflation_rows]
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     with open(OUT / "growth.csv", "w") as csv:
         csv.write("database,stored_leads,events_per_second,latency_ms_p50,latency_ms_p99\n")
@@ -401,14 +438,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="brief runs: prove it works")
-    parser.add_argument("--only", choices=["in-process", "ingest", "fan-out", "growth", "moves"],
+    parser.add_argument("--only", choices=["in-process", "ingest", "fan-out", "growth", "moves",
+                                           "conflation"],
                         action="append", help="run only these parts (repeatable)")
     parser.add_argument("--compare", metavar="BUILD_DIR",
                         help="before/after: another build's server against this one")
     parser.add_argument("--rounds", type=int, default=3, help="rounds for --compare")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    parts = set(args.only or ["in-process", "ingest", "fan-out", "growth", "moves"])
+    parts = set(args.only or ["in-process", "ingest", "fan-out", "growth", "moves", "conflation"])
     dbs = databases(args.quick)
     if args.compare:
         try:
@@ -422,10 +460,11 @@ def main():
         fan_rows, tenant = fan_out(args.quick, dbs) if "fan-out" in parts else ([], (0, 0, {}))
         growth_rows = growth(args.quick, dbs) if "growth" in parts else []
         move_rows = moves(args.quick, dbs) if "moves" in parts else []
+        conflation_rows = conflation(args.quick, dbs) if "conflation" in parts else []
     finally:
         clean_up()
-    report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows)
-    failed = [r for rows in (ingest_rows, growth_rows, move_rows) for *_, r in rows
+    report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows, conflation_rows)
+    failed = [r for rows in (ingest_rows, growth_rows, move_rows, conflation_rows) for *_, r in rows
               if not r.get("ok")]
     failed += [r for _, _, a, b in fan_rows for r in (a, b) if not r.get("ok")]
     if failed:

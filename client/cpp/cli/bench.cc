@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -167,6 +168,7 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
         return;
       }
       ++delivered_;
+      if (request_.conflate()) last_revision_[lead.id()] = response_.revision();
       const std::string& activity = lead.activity();
       int64_t sent = 0;
       if (activity.size() > run_.size() && absl::StartsWith(activity, run_) &&
@@ -195,6 +197,10 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
   void Cancel() { context_->TryCancel(); }
   // Only once the stream is done.
   int64_t delivered() const { return delivered_; }
+  // Conflating: the last revision received per lead.
+  const absl::flat_hash_map<std::string, int64_t>& last_revision() const {
+    return last_revision_;
+  }
   const std::vector<double>& latencies_ms() const { return latencies_ms_; }
 
  private:
@@ -206,6 +212,7 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
   WatchTally* const tally_;
   int64_t delivered_ = 0;
   std::vector<double> latencies_ms_;
+  absl::flat_hash_map<std::string, int64_t> last_revision_;
 };
 
 // Waits until `ready` holds for the tally or `timeout` passes; `ready`
@@ -256,6 +263,7 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
     v1::WatchLeadsRequest request;
     request.set_since_revision(start_revision);
     request.set_user_id(idle ? absl::StrCat(options.user, "-idle-", w) : UserOf(options, w));
+    request.set_conflate(options.conflate);
     watchers.push_back(std::make_unique<BenchWatcher>(
         connections.back().get(), request, run, idle ? "" : MarkerLead(run, w % users), &tally));
   }
@@ -352,6 +360,26 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
     delivered += w->delivered();
     latencies.insert(latencies.end(), w->latencies_ms().begin(), w->latencies_ms().end());
   }
+  // Conflating watchers of one user must each end with every lead's final
+  // revision: compare with the server's.
+  int exact = 0;
+  if (options.conflate && users == 1 && options.watchers > 0) {
+    v1::ListLeadsRequest list;
+    list.set_user_id(UserOf(options, 0));
+    list.set_page_size(1000);
+    absl::StatusOr<std::vector<v1::Lead>> leads = probe.ListLeads(list);
+    absl::flat_hash_map<std::string, int64_t> final_revision;
+    if (leads.ok()) {
+      for (const v1::Lead& lead : *leads) {
+        if (lead.revision() > start_revision && absl::StartsWith(lead.id(), run)) {
+          final_revision[lead.id()] = lead.revision();
+        }
+      }
+      final_revision.erase(MarkerLead(run, 0));
+    }
+    for (int i = 0; i < options.watchers; ++i) exact += watchers[i]->last_revision() == final_revision;
+  }
+  const int64_t conflated = std::max<int64_t>(0, changes * options.watchers - delivered);
   std::sort(latencies.begin(), latencies.end());
   double deliver_seconds;
   int finished, watch_errors;
@@ -377,11 +405,11 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
         "\"changes\":%d,\"delivered\":%d,\"deliveries_per_second\":%.0f,"
         "\"latency_samples\":%d,\"latency_ms_p50\":%.3f,\"latency_ms_p99\":%.3f,"
         "\"latency_ms_p999\":%.3f,\"rss_kib_per_watcher\":%.1f,\"server_cpu_seconds\":%.2f,"
-        "\"errors\":%d}\n",
+        "\"conflate\":%s,\"conflated\":%d,\"watchers_exact\":%d,\"errors\":%d}\n",
         options.mix, options.streams, options.watchers, all_watchers - options.watchers, users,
         options.rate, options.events, accepted.load(), ingest_seconds, events_per_s, changes,
         delivered, deliveries_per_s, latencies.size(), p50, p99, p999, rss_per_watcher, server_cpu,
-        errors.load() + watch_errors);
+        options.conflate ? "true" : "false", conflated, exact, errors.load() + watch_errors);
   } else {
     std::cout << absl::StrFormat(
         "mix %s, streams %d, watchers %d over %d user(s) (+%d idle), offered %s events/s\n"
@@ -411,7 +439,8 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
   // with one user, saw every change.
   const bool complete = accepted.load() == options.events && errors.load() == 0 &&
                         watch_errors == 0 && finished == options.watchers &&
-                        (users > 1 || delivered == changes * options.watchers);
+                        (users > 1 || delivered == changes * options.watchers ||
+                         (options.conflate && exact == options.watchers));
   if (!complete) std::cerr << "bench: incomplete run (see counts above)\n";
   return complete ? 0 : 1;
 }

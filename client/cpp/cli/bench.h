@@ -34,6 +34,9 @@ struct BenchOptions {
   int server_pid = 0;       // if set: report the server's RSS per idle watcher
   std::string user = "bench";
   bool json = false;        // print one JSON object instead of a table
+  // Watchers ask for conflation: when behind, each lead's newest change
+  // only. The run then checks each ends with every lead's final revision.
+  bool conflate = false;
 };
 
 // Runs the benchmark; returns the process exit code.
