@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { QualificationTier } from "../gen/leadboard/v1/enrichment_pb";
+import { ChangeKind } from "../gen/leadboard/v1/leadboard_pb";
 import { applyBatch, initialBoardState, SnapshotBuilder, type BoardState } from "./boardState";
 import { LeadIndex } from "./leadIndex";
 import { change, ids, lead, progress, synced } from "./testing";
@@ -82,6 +83,15 @@ describe("batched live changes", () => {
     expect(s1.columns.research).toBeUndefined();
     const s2 = applyBatch(s1, [change(7, "a", { stage: "strategy" })], 0);
     expect(s2).toBe(s1);
+  });
+
+  it("applies catch-up cards (CURRENT) like changes, before synced", () => {
+    let s: BoardState = { ...base(), synced: false };
+    s = applyBatch(s, [change(40, "a", { stage: "negotiating" }, ChangeKind.CURRENT), change(41, "z", { stage: "enriched" }, ChangeKind.CURRENT), synced(41)], 0);
+    expect(s.synced).toBe(true);
+    expect(ids(s.columns.negotiating.leads)).toEqual(["a"]);
+    expect(ids(s.columns.enriched.leads)).toEqual(["z", "c"]);
+    expect(s.lastRevision).toBe(41n);
   });
 
   it("advances the resume point with heartbeats only once synced", () => {

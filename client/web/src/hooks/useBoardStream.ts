@@ -2,8 +2,10 @@
 // one SnapshotBuilder and published at `synced`; live changes are queued and
 // applied once per animation frame (or every 100 ms when frames do not run,
 // as in a background tab). A broken stream resumes from the last revision
-// with backoff; OUT_OF_RANGE starts over from a snapshot (the old board
-// stays on screen until the new one is complete); UNAUTHENTICATED goes back
+// with backoff (catching up with the changed leads' current cards when the
+// server no longer has every change); OUT_OF_RANGE, from a server that
+// cannot catch up, starts over from a snapshot (the old board stays on
+// screen until the new one is complete); UNAUTHENTICATED goes back
 // to sign-in. The stream is cancelled when the board unmounts.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useLayoutEffect, useState } from "react";
@@ -52,7 +54,12 @@ export function useBoardStream(): ConnectionState {
           const since = builder ? 0n : store.state.lastRevision;
           let received = 0;
           performance.mark("leadboard:watch-open");
-          for await (const response of client.watchLeads({ sinceRevision: since }, { signal: abort.signal })) {
+          // conflate: when the board falls behind, the server sends each
+          // lead's newest card rather than cutting the watch off; catch_up:
+          // after a long absence, the changed leads' current cards rather
+          // than OUT_OF_RANGE and a whole new snapshot.
+          const request = { sinceRevision: since, conflate: true, catchUp: true };
+          for await (const response of client.watchLeads(request, { signal: abort.signal })) {
             const change = response.change;
             if (change.case === "leadChange" && change.value.lead) {
               // Cards show neither the enrichment package (ENRICHED carries
