@@ -12,6 +12,7 @@ import { useLayoutEffect, useState } from "react";
 import { useAuth } from "../api/session";
 import { useLeadBoard } from "../api/transport";
 import { applyBatch, SnapshotBuilder } from "../board/boardState";
+import { toCard } from "../board/card";
 import { ChangeKind, type WatchLeadsResponse } from "../gen/leadboard/v1/leadboard_pb";
 import { useBoardStore } from "./useBoardState";
 
@@ -61,13 +62,7 @@ export function useBoardStream(): ConnectionState {
           const request = { sinceRevision: since, conflate: true, catchUp: true };
           for await (const response of client.watchLeads(request, { signal: abort.signal })) {
             const change = response.change;
-            if (change.case === "leadChange" && change.value.lead) {
-              // Cards show neither the enrichment package (ENRICHED carries
-              // it) nor the description: the dialog reads them with GetLead.
-              const lead = change.value.lead;
-              lead.enrichment = undefined;
-              if (lead.profile) lead.profile.description = "";
-            }
+            if (change.case === "leadChange" && change.value.lead) toCard(change.value.lead);
             if (builder && change.case === "leadChange" && change.value.kind === ChangeKind.SNAPSHOT) {
               if (change.value.lead) builder.add(change.value.lead);
               if (++received % 5000 === 0) store.setLoading(received);
