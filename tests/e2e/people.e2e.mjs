@@ -96,7 +96,13 @@ export async function run(results, browser) {
     await ana.locator(`[data-testid="card-${sensor}"]`).focus();
     await ana.keyboard.press("Space");
     await sleep(150);
+    const sensorCompany = company(enriched.find((l) => l.id === sensor));
+    const announced = await ana.locator('[id^="DndLiveRegion"]').textContent().catch(() => "");
+    // dnd-kit's live region holds the latest announcement: the pick-up, or where the card now is.
+    check("a screen reader hears which card was picked up", announced.includes(sensorCompany), `heard: ${announced}`);
     for (let i = 0; i < 2; i++) { await ana.keyboard.press("ArrowRight"); await sleep(150); }
+    const over = await ana.locator('[id^="DndLiveRegion"]').textContent().catch(() => "");
+    check("... and which column it is over", over.includes("is over Reviewing"), `heard: ${over}`);
     await ana.keyboard.press("Space");
     const sensed = await until(async () => (await stageOf(bruno, sensor)) === "reviewing", 3000);
     check("space, arrows and space move a card to the next column that takes it", !!sensed,

@@ -13,11 +13,13 @@ import {
   rectIntersection,
   useSensor,
   useSensors,
+  type Announcements,
   type CollisionDetection,
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
   type KeyboardCoordinateGetter,
+  type UniqueIdentifier,
 } from "@dnd-kit/core";
 import { useCallback, useMemo, useState } from "react";
 import type { BoardState } from "../board/boardState";
@@ -119,6 +121,25 @@ export function BoardColumns(props: {
     return { ok: !refusal, reason: column.id === overId ? refusal : null };
   };
 
+  // What a screen reader hears while a card is dragged.
+  const nameOf = (id: UniqueIdentifier) => {
+    const lead = state.byId.get(String(id));
+    return lead?.profile?.companyName || String(id);
+  };
+  const overText = (id: UniqueIdentifier, over: UniqueIdentifier | undefined) => {
+    const to = over === undefined ? undefined : byId.get(String(over));
+    const lead = state.byId.get(String(id));
+    if (!to || !lead) return `${nameOf(id)} is over no column.`;
+    const refusal = dropRefusal(lead, byId.get(lead.stage), to);
+    return `${nameOf(id)} is over ${to.title}${refusal && refusal !== "Already here" ? `: ${refusal.toLowerCase()}` : ""}.`;
+  };
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => `Picked up ${nameOf(active.id)}.`,
+    onDragOver: ({ active, over }) => overText(active.id, over?.id),
+    onDragEnd: ({ active, over }) => `${overText(active.id, over?.id)} Dropped.`,
+    onDragCancel: ({ active }) => `Moving ${nameOf(active.id)} was cancelled.`,
+  };
+
   const current = narrow ? (shown && byId.has(shown) ? shown : columns[0]?.id) : undefined;
   const renderColumn = (column: BoardColumn) => (
     <Column
@@ -141,7 +162,7 @@ export function BoardColumns(props: {
   return (
     <DndContext sensors={sensors} collisionDetection={collisions} onDragStart={onDragStart} onDragOver={onDragOver}
                 onDragEnd={onDragEnd} onDragCancel={onDragCancel}
-                accessibility={{ screenReaderInstructions: { draggable:
+                accessibility={{ announcements, screenReaderInstructions: { draggable:
                   "Press space to pick up the card, arrow keys to choose a column, space again to drop it, Escape to cancel. The card's menu also moves it." } }}>
       {!state.synced && (
         <div className="board-loading" role="status" data-testid="board-loading">
