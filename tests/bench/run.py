@@ -21,6 +21,8 @@ Parts:
               default queue limit: plain watchers (cut off?) against
               conflating ones (never cut off; each must end with every
               lead's final revision), and how many changes were conflated.
+  catch-up    100,000 stored leads, 1 % changed while a watcher was away
+              and the log trimmed: a full snapshot against a catch-up.
 
 --compare BUILD_DIR runs the ingest part (and fan-out's fixed-load case)
 with BUILD_DIR's server and this build's, alternating, in one run: the
@@ -53,7 +55,7 @@ def log(*args):
 class Server:
     """A server process on an ephemeral port (leadboard-server or null_server)."""
 
-    def __init__(self, database=None, binary=None, queue_limit=1000000):
+    def __init__(self, database=None, binary=None, queue_limit=1000000, extra=()):
         self.dir = tempfile.mkdtemp(prefix="leadboard-bench-")
         port_file = os.path.join(self.dir, "port")
         if database is None:
@@ -61,7 +63,7 @@ class Server:
         else:
             cmd = [str(binary or SERVER), "--listen=127.0.0.1:0", f"--database={database}",
                    f"--port_file={port_file}", f"--watch_queue_limit={queue_limit}",
-                   "--log_level=warn"]
+                   "--log_level=warn", *extra]
         self.log = open(os.path.join(self.dir, "log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(300):
@@ -280,6 +282,20 @@ def conflation(quick, dbs):
     return rows
 
 
+def catch_up(quick, dbs):
+    log("== catch-up (a watcher away while 1 % of the leads changed; log trimmed)")
+    rows = []
+    leads = 2000 if quick else 100000
+    for name, url in dbs:
+        with Server(url(), extra=("--retention=2s", "--trim_interval=500ms")) as server:
+            r = server.bench(mix="catchup", events=leads)
+        log(f"  {name}, {leads:,} leads: snapshot {r.get('snapshot_bytes', 0) / 1048576:.1f} MiB "
+            f"in {r.get('snapshot_seconds', 0):.3f} s; catch-up "
+            f"{r.get('catch_up_bytes', 0) / 1024:.0f} KiB in {r.get('catch_up_seconds', 0):.3f} s")
+        rows.append((name, r))
+    return rows
+
+
 def compare(quick, dbs, other_build, rounds):
     """Ingest (4 streams, realistic runs) and 100 watchers at a fixed load,
     with the other build's server and this one's, alternating."""
@@ -350,7 +366,7 @@ def machine():
 
 
 def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
-           conflation_rows=()):
+           conflation_rows=(), catch_up_rows=()):
     lines = ["# leadboard benchmarks", "",
              f"Machine: {machine()}. The load generator (`leadboard bench`) runs on the "
              "same cores as the server." + (" **Quick run: figures are not meaningful.**"
@@ -413,6 +429,13 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
         lines += [f"| {w} | {'conflating' if c else 'plain'} | {k(r.get('events_per_second'))} | "
                   f"{r.get('delivered')} | {r.get('conflated') if c else '-'} | {r.get('errors')} "
                   f"| {r.get('watchers_exact') if c else '-'} |" for w, c, r in conflation_rows]
+    if catch_up_rows:
+        lines += ["", "## Catch-up against a full snapshot (1 % of the leads changed)", "",
+                  "| database | leads | snapshot MiB | snapshot s | catch-up KiB | catch-up s |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {name} | {r.get('leads')} | {r.get('snapshot_bytes', 0) / 1048576:.1f} | "
+                  f"{r.get('snapshot_seconds', 0):.3f} | {r.get('catch_up_bytes', 0) / 1024:.0f} | "
+                  f"{r.get('catch_up_seconds', 0):.3f} |" for name, r in catch_up_rows]
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     with open(OUT / "growth.csv", "w") as csv:
         csv.write("database,stored_leads,events_per_second,latency_ms_p50,latency_ms_p99\n")
@@ -439,14 +462,15 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="brief runs: prove it works")
     parser.add_argument("--only", choices=["in-process", "ingest", "fan-out", "growth", "moves",
-                                           "conflation"],
+                                           "conflation", "catch-up"],
                         action="append", help="run only these parts (repeatable)")
     parser.add_argument("--compare", metavar="BUILD_DIR",
                         help="before/after: another build's server against this one")
     parser.add_argument("--rounds", type=int, default=3, help="rounds for --compare")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    parts = set(args.only or ["in-process", "ingest", "fan-out", "growth", "moves", "conflation"])
+    parts = set(args.only or ["in-process", "ingest", "fan-out", "growth", "moves", "conflation",
+                              "catch-up"])
     dbs = databases(args.quick)
     if args.compare:
         try:
@@ -461,11 +485,13 @@ def main():
         growth_rows = growth(args.quick, dbs) if "growth" in parts else []
         move_rows = moves(args.quick, dbs) if "moves" in parts else []
         conflation_rows = conflation(args.quick, dbs) if "conflation" in parts else []
+        catch_up_rows = catch_up(args.quick, dbs) if "catch-up" in parts else []
     finally:
         clean_up()
-    report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows, conflation_rows)
-    failed = [r for rows in (ingest_rows, growth_rows, move_rows, conflation_rows) for *_, r in rows
-              if not r.get("ok")]
+    report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows, conflation_rows,
+           catch_up_rows)
+    failed = [r for rows in (ingest_rows, growth_rows, move_rows, conflation_rows, catch_up_rows)
+              for *_, r in rows if not r.get("ok")]
     failed += [r for _, _, a, b in fan_rows for r in (a, b) if not r.get("ok")]
     if failed:
         # Not a speed check: a run that did not complete means the benchmark

@@ -46,6 +46,10 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
 // until a second watcher (its own connection) receives it.
 int RunMoveBench(const client::ConnectOptions& connect, const BenchOptions& options);
 
+// --mix catchup: a full snapshot against a catch-up after 1 % of `events`
+// leads changed and the log was trimmed (see catch_up_bench.cc).
+int RunCatchUpBench(const client::ConnectOptions& connect, const BenchOptions& options);
+
 }  // namespace leadboard::cli
 
 #endif  // LEADBOARD_CLIENT_CPP_CLI_BENCH_H_

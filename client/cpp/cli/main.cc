@@ -216,8 +216,9 @@ int main(int argc, char** argv) {
   if (*ingest) return Ingest(connect, ingest_path, batch);
   if (*watch) return Watch(connect, watch_options, json, limit, progress);
   if (*bench) {
-    return bench_options.mix == "moves" ? cli::RunMoveBench(connect, bench_options)
-                                        : cli::RunBench(connect, bench_options);
+    if (bench_options.mix == "moves") return cli::RunMoveBench(connect, bench_options);
+    if (bench_options.mix == "catchup") return cli::RunCatchUpBench(connect, bench_options);
+    return cli::RunBench(connect, bench_options);
   }
   Client client(connect);
   if (*get) {
