@@ -25,6 +25,15 @@ std::shared_ptr<const std::string> Marker(int64_t revision, bool synced) {
   return std::make_shared<const std::string>(message.SerializeAsString());
 }
 
+// A stored card as watchers get it: without the profile's description and
+// extra fields (LeadChange.lead in the proto; changes are trimmed alike when
+// they are serialized at commit).
+void TrimToWatchCard(v1::Lead* card) {
+  if (!card->has_profile()) return;
+  card->mutable_profile()->clear_description();
+  card->mutable_profile()->clear_extra();
+}
+
 store::LeadFilter FilterOf(const v1::WatchLeadsRequest& request) {
   return store::LeadFilter{request.user_id(), request.job_id(), ""};
 }
@@ -70,6 +79,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
     }
     v1::WatchLeadsResponse message;
     for (v1::Lead& card : snapshot->cards) {
+      TrimToWatchCard(&card);
       message.set_revision(card.revision());
       v1::LeadChange* change = message.mutable_lead_change();
       change->set_kind(v1::CHANGE_KIND_SNAPSHOT);
@@ -100,6 +110,7 @@ void WatchStream::CatchUp(int64_t registered_at) {
       }
       v1::WatchLeadsResponse message;
       for (v1::Lead& card : changed->cards) {
+        TrimToWatchCard(&card);
         message.set_revision(card.revision());
         v1::LeadChange* change = message.mutable_lead_change();
         change->set_kind(v1::CHANGE_KIND_CURRENT);

@@ -33,6 +33,7 @@ TEST_P(ServerTest, SnapshotThenSyncedThenLiveChanges) {
   StartServer();
   v1::PipelineEvent generated = Event("g1", "acme", v1::EVENT_TYPE_LEAD_GENERATED, 0);
   generated.mutable_lead()->set_company_name("TechStart Solutions");
+  generated.mutable_lead()->set_description("Digital transformation for SMEs in Curitiba");
   v1::IngestSummary summary = IngestOk(
       {generated, Event("g2", "beta", v1::EVENT_TYPE_LEAD_GENERATED, 0),
        Event("s1", "acme", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
@@ -47,6 +48,9 @@ TEST_P(ServerTest, SnapshotThenSyncedThenLiveChanges) {
   EXPECT_EQ(responses[0].lead_change().lead().id(), "acme");
   EXPECT_EQ(responses[0].lead_change().lead().stage(), "intake");
   EXPECT_EQ(responses[0].lead_change().lead().profile().company_name(), "TechStart Solutions");
+  // Watch cards leave the description to GetLead.
+  EXPECT_EQ(responses[0].lead_change().lead().profile().description(), "");
+  EXPECT_EQ(GetLead("acme").profile().description(), "Digital transformation for SMEs in Curitiba");
   EXPECT_TRUE(responses[2].has_synced());
   EXPECT_EQ(responses[2].revision(), 3);
 

@@ -23,6 +23,32 @@ class WithoutPackage {
   std::unique_ptr<v1::EnrichmentPackage> package_;
 };
 
+// Detaches what a watch card leaves out of the profile (description,
+// extra) for the life of the scope.
+class WithoutProfileDetail {
+ public:
+  explicit WithoutProfileDetail(v1::Lead* lead) : lead_(lead) {
+    if (!lead_->has_profile()) return;
+    v1::LeadProfile* profile = lead_->mutable_profile();
+    description_.swap(*profile->mutable_description());
+    profile->clear_description();
+    if (profile->has_extra()) extra_.reset(profile->release_extra());
+  }
+  ~WithoutProfileDetail() {
+    if (!lead_->has_profile()) return;
+    v1::LeadProfile* profile = lead_->mutable_profile();
+    profile->mutable_description()->swap(description_);
+    if (extra_ != nullptr) profile->set_allocated_extra(extra_.release());
+  }
+  WithoutProfileDetail(const WithoutProfileDetail&) = delete;
+  WithoutProfileDetail& operator=(const WithoutProfileDetail&) = delete;
+
+ private:
+  v1::Lead* const lead_;
+  std::string description_;
+  std::unique_ptr<google::protobuf::Struct> extra_;
+};
+
 }  // namespace
 
 std::string SerializeCard(v1::Lead* lead) {
@@ -43,7 +69,11 @@ std::string SerializeChange(int64_t revision, v1::ChangeKind kind,
   if (actor != nullptr) *change->mutable_actor() = *actor;
   change->set_note(note);
   std::optional<WithoutPackage> card;
-  if (!with_package) card.emplace(lead);
+  std::optional<WithoutProfileDetail> brief;
+  if (!with_package) {
+    card.emplace(lead);
+    brief.emplace(lead);
+  }
   // Borrowed: neither message is on an arena, so the pointer is simply
   // lent and taken back.
   change->unsafe_arena_set_allocated_lead(lead);

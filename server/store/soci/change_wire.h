@@ -14,7 +14,8 @@ namespace leadboard::store {
 std::string SerializeCard(v1::Lead* lead);
 
 // The WatchLeadsResponse of one change, serialized. The lead is borrowed,
-// not copied; without `with_package` it goes as a card.
+// not copied; without `with_package` it goes as a watch card: no package,
+// no profile description or extra (see LeadChange.lead in the proto).
 // A person's move (MOVED) also names the actor and the note.
 std::string SerializeChange(int64_t revision, v1::ChangeKind kind,
                             const std::string& previous_stage, const std::string& agent,
