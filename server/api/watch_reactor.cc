@@ -12,6 +12,7 @@ namespace leadboard::api {
 namespace {
 
 constexpr int kReplayPage = 1000;
+constexpr int kSnapshotPage = 1000;
 
 // A synced or progress marker at `revision`.
 std::shared_ptr<const std::string> Marker(int64_t revision, bool synced) {
@@ -78,7 +79,26 @@ void WatchStream::CatchUp(int64_t registered_at) {
       return;
     }
     v1::WatchLeadsResponse message;
+    if (request_.snapshot_pages()) {
+      // Pages of up to kSnapshotPage cards or about 1 MiB.
+      size_t bytes = 0;
+      auto flush = [&] {
+        if (message.snapshot_page().leads().empty()) return;
+        backlog.push_back(Message{0, /*advances=*/false,
+                                  std::make_shared<const std::string>(message.SerializeAsString())});
+        message.Clear();
+        bytes = 0;
+      };
+      for (v1::Lead& card : snapshot->cards) {
+        TrimToWatchCard(&card);
+        bytes += card.ByteSizeLong();
+        message.mutable_snapshot_page()->add_leads()->Swap(&card);
+        if (message.snapshot_page().leads_size() >= kSnapshotPage || bytes >= (1 << 20)) flush();
+      }
+      flush();
+    }
     for (v1::Lead& card : snapshot->cards) {
+      if (request_.snapshot_pages()) break;
       TrimToWatchCard(&card);
       message.set_revision(card.revision());
       v1::LeadChange* change = message.mutable_lead_change();

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -137,6 +138,36 @@ TEST_P(WatchTest, CatchUpSendsOnlyTheLeadsChangedSinceARevisionNoLongerRetained)
   ASSERT_TRUE(watch.WaitUntil([](const auto& r) { return r.size() >= 4; }));
   EXPECT_EQ(watch.responses()[3].revision(), 7);
   EXPECT_EQ(watch.responses()[3].lead_change().kind(), v1::CHANGE_KIND_STAGE_CHANGED);
+}
+
+TEST_P(WatchTest, ASnapshotComesInPagesWhenAsked) {
+  StartServer();
+  std::vector<v1::PipelineEvent> seed;
+  for (int i = 0; i < 2500; ++i) {
+    seed.push_back(Event(absl::StrCat("g", i), absl::StrCat("lead-", i),
+                         v1::EVENT_TYPE_LEAD_GENERATED, 0));
+  }
+  IngestOk(seed);
+  v1::WatchLeadsRequest request;
+  request.set_snapshot_pages(true);
+  WatchClient watch(stub_.get(), request);
+  ASSERT_TRUE(watch.WaitForSynced());
+  std::vector<v1::WatchLeadsResponse> got = watch.responses();
+  ASSERT_EQ(got.size(), 4u);  // 1,000 + 1,000 + 500 cards, then synced
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(got[i].has_snapshot_page());
+    EXPECT_EQ(got[i].revision(), 0);
+    EXPECT_LE(got[i].snapshot_page().leads_size(), 1000);
+    for (const v1::Lead& lead : got[i].snapshot_page().leads()) {
+      ids.insert(lead.id());
+      EXPECT_EQ(lead.stage(), "harvested");
+      EXPECT_GT(lead.revision(), 0);
+    }
+  }
+  EXPECT_EQ(ids.size(), 2500u);
+  EXPECT_TRUE(got[3].has_synced());
+  EXPECT_EQ(got[3].revision(), 2500);
 }
 
 LEADBOARD_INSTANTIATE_BACKENDS(WatchTest);
