@@ -25,6 +25,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# ccache: paths relative to the checkout, and the working directory left out
+# of the hash, so a fresh clone (CI's) reuses what another checkout compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 build_type=${LEADBOARD_BUILD_TYPE:-RelWithDebInfo}
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
 cmake --build "$root/build" -j "$(nproc)"

@@ -8,6 +8,9 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# Every build below (main, Clang, fuzz) shares the machine's ccache across
+# checkouts (see deploy/setup.sh).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 out="$root/build/test-output"
 mkdir -p "$out"
 passed=0

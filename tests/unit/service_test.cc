@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/authenticator.h"
 #include "api/grpc_status.h"
+#include "event_builder.h"
 #include "engine/status_details.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -60,15 +61,8 @@ class ServiceTest : public ::testing::Test {
     if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
     return context;
   }
-  v1::PipelineEvent Event(const std::string& id, v1::EventType type, int second) {
-    v1::PipelineEvent event;
-    event.set_event_id(id);
-    event.set_lead_id("L1");
-    event.set_job_id("J1");
-    event.set_user_id("u1");
-    event.set_type(type);
-    event.mutable_occurred_at()->set_seconds(1767225600 + second);
-    return event;
+  static v1::PipelineEvent Event(const std::string& id, v1::EventType type, int second) {
+    return testing::MakeEvent(id, type, second);
   }
   grpc::Status Ingest(const std::vector<v1::PipelineEvent>& events, const std::string& token = "") {
     v1::IngestSummary summary;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "event_builder.h"
+#include "order_independence.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
@@ -14,6 +15,7 @@ namespace leadboard::engine {
 namespace {
 
 using google::protobuf::util::MessageDifferencer;
+using testing::ExpectOrderIndependent;
 using testing::MakeEvent;
 
 class StageEngineTest : public ::testing::Test {
@@ -203,38 +205,6 @@ TEST_F(StageEngineTest, ProfileDataMergesFieldByField) {
   EXPECT_EQ(lead.profile().company_name(), "TechStart Solutions");
   EXPECT_EQ(lead.profile().website(), "techstart.com");
   EXPECT_EQ(lead.profile().sector(), "Technology");
-}
-
-// Every order of the same events of one run ends in the same state, which
-// is returned.
-v1::Lead ExpectOrderIndependent(const StageEngine& engine, std::vector<v1::PipelineEvent> events,
-                                const std::string& expected_stage) {
-  std::vector<int> order(events.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::optional<v1::Lead> reference;
-  int permutations = 0;
-  do {
-    std::optional<v1::Lead> lead;
-    for (int i : order) {
-      auto applied = engine.ApplyToLead(lead ? &*lead : nullptr, events[i]);
-      lead = std::get<LeadTransition>(applied).lead;
-    }
-    EXPECT_EQ(lead->stage(), expected_stage);
-    if (!reference) {
-      reference = lead;
-    } else {
-      std::string diff;
-      MessageDifferencer differencer;
-      differencer.ReportDifferencesToString(&diff);
-      if (!differencer.Compare(*reference, *lead)) {
-        ADD_FAILURE() << "order #" << permutations << ": " << diff;
-        break;
-      }
-    }
-    ++permutations;
-  } while (std::next_permutation(order.begin(), order.end()));
-  EXPECT_GT(permutations, 1);
-  return reference.value_or(v1::Lead());
 }
 
 TEST_F(StageEngineTest, EveryOrderOfASuccessfulRunEndsTheSame) {

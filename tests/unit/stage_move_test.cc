@@ -10,6 +10,7 @@
 #include "engine/stage_history.h"
 #include "engine/status_details.h"
 #include "event_builder.h"
+#include "order_independence.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
@@ -20,6 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using google::protobuf::util::MessageDifferencer;
+using testing::ExpectOrderIndependent;
 using testing::MakeEvent;
 
 Move MoveTo(const std::string& stage, int second, const std::string& who = "Ana") {
@@ -168,49 +170,6 @@ TEST_F(StageMoveTest, ANewRunRefreshesAHeldCardInPlace) {
   EXPECT_FALSE(StartsVisit(ended));
 }
 
-// Applies `events` in every order; the move is applied as soon as the lead
-// accepts it. Every order must end in the same lead.
-void ExpectSameEndInEveryOrder(const StageEngine& engine, const v1::Lead& start,
-                               const std::vector<v1::PipelineEvent>& events,
-                               const std::optional<Move>& move, const std::string& stage) {
-  std::vector<int> order(events.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::optional<v1::Lead> reference;
-  int orders = 0;
-  do {
-    v1::Lead lead = start;
-    bool moved = !move.has_value();
-    auto try_move = [&] {
-      if (moved) return;
-      absl::StatusOr<LeadTransition> t = engine.ApplyMove(lead, *move);
-      if (t.ok()) {
-        lead = t->lead;
-        moved = true;
-      }
-    };
-    try_move();
-    for (int i : order) {
-      lead = std::get<LeadTransition>(engine.ApplyToLead(&lead, events[i])).lead;
-      try_move();
-    }
-    ASSERT_TRUE(moved) << "order #" << orders << ": the move was never accepted";
-    EXPECT_EQ(lead.stage(), stage);
-    if (!reference) {
-      reference = lead;
-    } else {
-      std::string diff;
-      MessageDifferencer differencer;
-      differencer.ReportDifferencesToString(&diff);
-      if (!differencer.Compare(*reference, lead)) {
-        ADD_FAILURE() << "order #" << orders << ": " << diff;
-        return;
-      }
-    }
-    ++orders;
-  } while (std::next_permutation(order.begin(), order.end()));
-  EXPECT_GT(orders, 100);
-}
-
 TEST_F(StageMoveTest, EveryOrderOfARunWithAMoveEndsTheSame) {
   // The move lands as soon as the lead may be moved: after the failure or
   // after the success, whichever arrives first. Either way the person's
@@ -220,13 +179,13 @@ TEST_F(StageMoveTest, EveryOrderOfARunWithAMoveEndsTheSame) {
   v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true);
   end.mutable_enrichment()->set_market_fit_score(0.4);
   v1::Lead start = Play({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
-  ExpectSameEndInEveryOrder(
-      engine_, start,
+  ExpectOrderIndependent(
+      engine_,
       {MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1),
        MakeEvent("a1", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent"),
        MakeEvent("a2", v1::EVENT_TYPE_AGENT_START, 3, "LeadQualificationAgent"), error, end,
        MakeEvent("late", v1::EVENT_TYPE_AGENT_END, 5, "ContactExtractionAgent", false)},
-      MoveTo("reviewing", 100), "reviewing");
+      "reviewing", start, MoveTo("reviewing", 100));
 }
 
 // A new run is recognized by its start (LEAD_ENRICHMENT_START after the
@@ -240,15 +199,15 @@ TEST_F(StageMoveTest, EveryOrderOfANewRunAfterAMoveEndsTheSame) {
   end2.mutable_enrichment()->set_roi_potential_score(0.95);
   v1::PipelineEvent failed = MakeEvent("f2", v1::EVENT_TYPE_AGENT_END, 204, "ContactExtractionAgent", false);
   failed.set_message("no contacts page");
-  ExpectSameEndInEveryOrder(
-      engine_, rerun,
+  ExpectOrderIndependent(
+      engine_,
       {MakeEvent("s2", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 200),  // repeated
        MakeEvent("b1", v1::EVENT_TYPE_AGENT_START, 201, "TavilyEnrichmentAgent"),
        MakeEvent("b2", v1::EVENT_TYPE_AGENT_START, 202, "ObjectionHandlingAgent"), failed, end2,
        // Late and repeated events of the first run.
        MakeEvent("late", v1::EVENT_TYPE_AGENT_START, 5, "LeadQualificationAgent"),
        MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true)},
-      std::nullopt, "first_messages");
+      "first_messages", rerun);
 }
 
 TEST(StageHistoryTest, CompletesVisitsAndAddsUpTimePerColumn) {
