@@ -35,6 +35,18 @@ void TrimToWatchCard(v1::Lead* card) {
   card->mutable_profile()->clear_extra();
 }
 
+// One stored card as a watch message of `kind` (SNAPSHOT or CURRENT) at the
+// card's revision. Takes the card's contents.
+std::shared_ptr<const std::string> CardMessage(v1::ChangeKind kind, v1::Lead* card) {
+  TrimToWatchCard(card);
+  v1::WatchLeadsResponse message;
+  message.set_revision(card->revision());
+  v1::LeadChange* change = message.mutable_lead_change();
+  change->set_kind(kind);
+  change->mutable_lead()->Swap(card);
+  return std::make_shared<const std::string>(message.SerializeAsString());
+}
+
 store::LeadFilter FilterOf(const v1::WatchLeadsRequest& request) {
   return store::LeadFilter{request.user_id(), request.job_id(), ""};
 }
@@ -99,13 +111,9 @@ void WatchStream::CatchUp(int64_t registered_at) {
     }
     for (v1::Lead& card : snapshot->cards) {
       if (request_.snapshot_pages()) break;
-      TrimToWatchCard(&card);
-      message.set_revision(card.revision());
-      v1::LeadChange* change = message.mutable_lead_change();
-      change->set_kind(v1::CHANGE_KIND_SNAPSHOT);
-      *change->mutable_lead() = std::move(card);
-      backlog.push_back(Message{message.revision(), /*advances=*/false,
-                                std::make_shared<const std::string>(message.SerializeAsString())});
+      const int64_t revision = card.revision();
+      backlog.push_back(
+          Message{revision, /*advances=*/false, CardMessage(v1::CHANGE_KIND_SNAPSHOT, &card)});
     }
     synced_at = std::max(snapshot->revision, registered_at);
   } else {
@@ -128,15 +136,10 @@ void WatchStream::CatchUp(int64_t registered_at) {
         RequestFinishLocked(changed.status());
         return;
       }
-      v1::WatchLeadsResponse message;
       for (v1::Lead& card : changed->cards) {
-        TrimToWatchCard(&card);
-        message.set_revision(card.revision());
-        v1::LeadChange* change = message.mutable_lead_change();
-        change->set_kind(v1::CHANGE_KIND_CURRENT);
-        *change->mutable_lead() = std::move(card);
-        backlog.push_back(Message{message.revision(), /*advances=*/true,
-                                  std::make_shared<const std::string>(message.SerializeAsString())});
+        const int64_t revision = card.revision();
+        backlog.push_back(
+            Message{revision, /*advances=*/true, CardMessage(v1::CHANGE_KIND_CURRENT, &card)});
       }
       synced_at = std::max(changed->revision, registered_at);
     } else if (since < oldest - 1 || since > current) {
