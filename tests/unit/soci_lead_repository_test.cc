@@ -140,6 +140,13 @@ TEST_P(SociLeadRepositoryTest, MovesAreConditionalDurableAndKeptInTheHistory) {
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log->size(), 1u);
   EXPECT_EQ(Parsed((*log)[0]).lead_change().kind(), v1::CHANGE_KIND_MOVED);
+  // The job still counts the lead as enriched: the pipeline's stage, not
+  // the person's column, says how its run ended.
+  absl::StatusOr<JobPage> jobs = repo_->ListJobs("", "", 10, board_);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->jobs.size(), 1u);
+  EXPECT_EQ(jobs->jobs[0].enriched_count(), 1);
+  EXPECT_EQ(jobs->jobs[0].lead_count(), 1);
   // History outlives the change log's retention.
   ASSERT_TRUE(repo_->TrimChanges(absl::InfiniteFuture()).ok());
   EXPECT_EQ((*repo_->GetLead("L1"))->history_size(), 4);
@@ -183,6 +190,7 @@ TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
     connect(sql);
     sql << "CREATE INDEX events_lead ON events (lead_id)";
     sql << "DROP TABLE stage_history";
+    sql << "ALTER TABLE leads DROP COLUMN pipeline_stage";
     sql << "DELETE FROM schema_version WHERE version > 1";
     ASSERT_EQ(index_count(sql), 1);
   }

@@ -122,24 +122,28 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
           .Add(row.lead->user_id())
           .Add(row.lead->job_id())
           .Add(row.lead->stage())
+          .Add(row.lead->pipeline_stage())
           .Add(row.revision)
           .Add(row.state)
           .EndRow();
     }
-    CopyIn(sql, "COPY incoming_leads (lead_id, user_id, job_id, stage, revision, state) FROM STDIN",
+    CopyIn(sql,
+           "COPY incoming_leads (lead_id, user_id, job_id, stage, pipeline_stage, revision, state) "
+           "FROM STDIN",
            copy);
     sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
-                        " SELECT lead_id, user_id, job_id, stage, revision, state FROM "
-                        "incoming_leads",
+                        " SELECT lead_id, user_id, job_id, stage, pipeline_stage, revision, state "
+                        "FROM incoming_leads",
                         kUpsertLeadTail);
   } else if (!rows.leads.empty()) {
-    ExecuteRows(sql, kUpsertLead, 6, rows.leads.size(), kUpsertLeadTail,
+    ExecuteRows(sql, kUpsertLead, 7, rows.leads.size(), kUpsertLeadTail,
                 [&](size_t i, soci::statement& st) {
                   const Rows::Lead& row = rows.leads[i];
                   st.exchange(soci::use(*row.id));
                   st.exchange(soci::use(row.lead->user_id()));
                   st.exchange(soci::use(row.lead->job_id()));
                   st.exchange(soci::use(row.lead->stage()));
+                  st.exchange(soci::use(row.lead->pipeline_stage()));
                   st.exchange(soci::use(row.revision));
                   st.exchange(soci::use(row.state));
                 });

@@ -50,6 +50,10 @@ const std::vector<std::vector<std::string>>& Migrations() {
           "actor TEXT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (lead_id, revision))",
           "INSERT INTO stage_history (lead_id, revision, stage, entered_at, actor_kind, actor, "
           "note) SELECT lead_id, revision, stage, 0, 0, '', '' FROM leads",
+          // Where the pipeline put each lead (its `stage` may be a person's
+          // column): what a job's enriched and failed counts read.
+          "ALTER TABLE leads ADD COLUMN pipeline_stage TEXT",
+          "UPDATE leads SET pipeline_stage = stage",
       },
   };
   return *migrations;

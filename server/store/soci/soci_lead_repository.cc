@@ -259,11 +259,14 @@ absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_
                       /*with_package=*/false, &move.actor, move.note))};
     const std::string card = absl::Base64Escape(SerializeCard(&after));
     const std::string stage = after.stage();
+    const std::string pipeline_stage = after.pipeline_stage();
     const std::string payload = absl::Base64Escape(*change.wire);
     const long long now = absl::ToUnixMicros(clock_->Now());
     const long long rev = revision;
-    sql << "UPDATE leads SET stage = :s, revision = :r, state = :st WHERE lead_id = :id",
-        soci::use(stage), soci::use(rev), soci::use(card), soci::use(lead_id);
+    sql << "UPDATE leads SET stage = :s, pipeline_stage = :p, revision = :r, state = :st "
+           "WHERE lead_id = :id",
+        soci::use(stage), soci::use(pipeline_stage), soci::use(rev), soci::use(card),
+        soci::use(lead_id);
     sql << absl::StrCat(sql_text::kInsertChange, "(:rev, :lead, :user, :job, :now, :payload)"),
         soci::use(rev), soci::use(change.lead_id), soci::use(change.user_id),
         soci::use(change.job_id), soci::use(now), soci::use(payload);
@@ -517,7 +520,10 @@ absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
     long long count = 0;
     std::string job_id;
     soci::statement counts =
-        (sql.prepare << "SELECT stage, COUNT(*) FROM leads WHERE job_id = :j GROUP BY stage",
+        // By the pipeline's stage: a lead a person moved on to a sales
+        // column still counts as enriched (or failed) for its job.
+        (sql.prepare << "SELECT COALESCE(pipeline_stage, stage), COUNT(*) FROM leads "
+                        "WHERE job_id = :j GROUP BY COALESCE(pipeline_stage, stage)",
          soci::use(job_id), soci::into(stage), soci::into(count));
     for (v1::Job& job : page.jobs) {
       job_id = job.id();

@@ -55,6 +55,7 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.user = row.lead->user_id();
     lite_.job = row.lead->job_id();
     lite_.stage = row.lead->stage();
+    lite_.pipeline_stage = row.lead->pipeline_stage();
     lite_.number = row.revision;
     lite_.state.swap(row.state);
     lite_.upsert_lead.execute(true);

@@ -27,7 +27,7 @@ struct SqliteStatements {
   int type = 0;
   int kind = 0;            // a visit's actor kind
   std::string actor, note;  // a visit's actor and note
-  std::string id, lead, job, user, stage, state, payload;
+  std::string id, lead, job, user, stage, pipeline_stage, state, payload;
   soci::indicator state_indicator = soci::i_null;
 
   soci::statement begin;            // BEGIN IMMEDIATE
@@ -38,7 +38,7 @@ struct SqliteStatements {
   soci::statement delete_event;     // id
   soci::statement select_lead;      // id -> state, state_indicator
   soci::statement select_job;       // id -> state, state_indicator
-  soci::statement upsert_lead;      // id, user, job, stage, number, state
+  soci::statement upsert_lead;      // id, user, job, stage, pipeline_stage, number, state
   soci::statement upsert_job;       // id, user, number, state
   soci::statement insert_change;    // number, lead, user, job, now, payload
   soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note

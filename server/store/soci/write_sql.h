@@ -9,11 +9,11 @@
 namespace leadboard::store::sql_text {
 
 inline constexpr absl::string_view kUpsertLead =
-    "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) VALUES ";
+    "INSERT INTO leads (lead_id, user_id, job_id, stage, pipeline_stage, revision, state) VALUES ";
 inline constexpr absl::string_view kUpsertLeadTail =
     " ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, job_id = "
-    "excluded.job_id, stage = excluded.stage, revision = excluded.revision, "
-    "state = excluded.state";
+    "excluded.job_id, stage = excluded.stage, pipeline_stage = excluded.pipeline_stage, "
+    "revision = excluded.revision, state = excluded.state";
 inline constexpr absl::string_view kUpsertJob =
     "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES ";
 inline constexpr absl::string_view kUpsertJobTail =
