@@ -62,7 +62,7 @@ absl::Status Server::Run() {
       [metrics = &p.metrics](size_t, size_t deliveries) {
         if (*metrics) (*metrics)->CountDeliveries(deliveries);
       });
-  p.metrics = std::make_unique<api::Metrics>(p.hub.get());
+  p.metrics = std::make_unique<api::Metrics>(p.hub.get(), config_.board);
   if (!config_.metrics_listen.empty()) {
     try {
       p.exposer = std::make_unique<prometheus::Exposer>(config_.metrics_listen);

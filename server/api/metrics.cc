@@ -1,6 +1,7 @@
 #include "api/metrics.h"
 
 #include "absl/strings/ascii.h"
+#include "engine/agent_names.h"
 #include "prometheus/family.h"
 #include "prometheus/metric_family.h"
 
@@ -37,9 +38,29 @@ class LiveGauges : public prometheus::Collectable {
 
 }  // namespace
 
-Metrics::Metrics(const hub::Hub* hub)
+Metrics::Metrics(const hub::Hub* hub, const engine::BoardConfig& board)
     : registry_(std::make_shared<prometheus::Registry>()),
       live_(std::make_shared<LiveGauges>(hub)) {
+  auto& step_seconds =
+      prometheus::BuildHistogram()
+          .Name("leadboard_agent_step_seconds")
+          .Help("Duration of agent steps (AGENT_END's duration) by agent; agents the board "
+                "does not map are \"other\"")
+          .Register(*registry_);
+  auto& step_failures = prometheus::BuildCounter()
+                            .Name("leadboard_agent_step_failures_total")
+                            .Help("Agent steps that ended unsuccessfully, by agent")
+                            .Register(*registry_);
+  const prometheus::Histogram::BucketBoundaries buckets = {0.5, 1, 2.5, 5, 10, 20, 30,
+                                                           60, 120, 300, 600};
+  auto series = [&](const std::string& agent) {
+    return AgentSeries{&step_seconds.Add({{"agent", agent}}, buckets),
+                       &step_failures.Add({{"agent", agent}})};
+  };
+  for (const v1::BoardColumn& column : board.columns()) {
+    for (const std::string& agent : column.agents()) agents_.emplace(agent, series(agent));
+  }
+  other_agent_ = series("other");
   auto& events = prometheus::BuildCounter()
                      .Name("leadboard_events_total")
                      .Help("Pipeline events by type and outcome")
@@ -107,7 +128,18 @@ void Metrics::ObserveCommit(const std::vector<const v1::PipelineEvent*>& batch,
     CountEvent(batch[i]->type(), kind == store::EventOutcome::Kind::kAccepted    ? Outcome::kAccepted
                                  : kind == store::EventOutcome::Kind::kDuplicate ? Outcome::kDuplicate
                                                                                  : Outcome::kRejected);
+    if (kind == store::EventOutcome::Kind::kAccepted &&
+        batch[i]->type() == v1::EVENT_TYPE_AGENT_END) {
+      ObserveAgentEnd(*batch[i]);
+    }
   }
+}
+
+void Metrics::ObserveAgentEnd(const v1::PipelineEvent& event) {
+  auto it = agents_.find(engine::NormalizeAgentName(event.agent_name()));
+  const AgentSeries& series = it == agents_.end() ? other_agent_ : it->second;
+  if (event.duration_seconds() > 0) series.seconds->Observe(event.duration_seconds());
+  if (!event.success()) series.failures->Increment();
 }
 
 void Metrics::CountDeliveries(size_t deliveries) { deliveries_->Increment(static_cast<double>(deliveries)); }

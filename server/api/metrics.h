@@ -19,7 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "engine/board_config.h"
 #include "hub/hub.h"
 #include "leadboard/v1/event.pb.h"
 #include "prometheus/counter.h"
@@ -33,7 +35,9 @@ class Metrics {
  public:
   enum class Outcome { kAccepted = 0, kDuplicate = 1, kRejected = 2 };
 
-  explicit Metrics(const hub::Hub* hub);
+  // Agent-step metrics are labelled by the normalized names of the agents
+  // `board` maps (a bounded label set); any other agent counts as "other".
+  Metrics(const hub::Hub* hub, const engine::BoardConfig& board);
 
   // What to expose: the registry and the live gauges.
   std::vector<std::shared_ptr<prometheus::Collectable>> Collectables() const;
@@ -56,6 +60,16 @@ class Metrics {
   prometheus::Counter* deliveries_;
   prometheus::Family<prometheus::Counter>* watch_requests_;
   prometheus::Family<prometheus::Counter>* watchers_cut_;
+  // Per agent (normalized name, or "other"): step durations and failures.
+  struct AgentSeries {
+    prometheus::Histogram* seconds;
+    prometheus::Counter* failures;
+  };
+  absl::flat_hash_map<std::string, AgentSeries> agents_;
+  AgentSeries other_agent_;
+
+  // Records an accepted AGENT_END.
+  void ObserveAgentEnd(const v1::PipelineEvent& event);
 };
 
 }  // namespace leadboard::api
