@@ -1,8 +1,10 @@
 // libFuzzer target: arbitrary bytes as one IngestEvents message. Decoding,
 // validation and the stage engine must never crash, and the engine's
 // promises must hold for whatever passes validation: applying an event twice
-// changes nothing the second time, and a terminal card never moves back to a
-// working column without a newer run.
+// changes nothing the second time, a terminal card never moves back to a
+// working column without a newer run, and automation never undoes a person:
+// a card moved into a people's column stays there whatever the event is,
+// repeated or as part of a newer run.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -49,5 +51,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Idempotent: the same event again is invisible and changes no state.
   if (again.visible) std::abort();
   if (!google::protobuf::util::MessageDifferencer::Equals(again.lead, lead)) std::abort();
+
+  engine::Move move;
+  move.to_stage = "negotiating";
+  move.actor.set_kind(v1::ACTOR_KIND_PERSON);
+  move.actor.set_name("fuzz");
+  move.at = event.occurred_at();
+  absl::StatusOr<engine::LeadTransition> moved = engine.ApplyMove(lead, move);
+  if (!moved.ok()) {
+    // Only a lead the pipeline is still working on may refuse this move.
+    if (moved.status().code() != absl::StatusCode::kFailedPrecondition) std::abort();
+    const v1::BoardColumn* column = Board().Find(lead.stage());
+    if (column != nullptr && column->terminal()) std::abort();
+    return 0;
+  }
+  if (moved->lead.stage() != "negotiating" || !moved->visible) std::abort();
+  v1::PipelineEvent rerun = event;
+  rerun.set_type(v1::EVENT_TYPE_LEAD_ENRICHMENT_START);
+  rerun.mutable_occurred_at()->set_seconds(event.occurred_at().seconds() + 86400);
+  for (const v1::PipelineEvent* next : {&event, &rerun}) {
+    auto after = engine.ApplyToLead(&moved->lead, *next);
+    if (std::get<engine::LeadTransition>(after).lead.stage() != "negotiating") std::abort();
+  }
+  // A retried move changes nothing.
+  absl::StatusOr<engine::LeadTransition> retried = engine.ApplyMove(moved->lead, move);
+  if (!retried.ok() || retried->visible) std::abort();
   return 0;
 }
