@@ -179,9 +179,9 @@ void Hub::FanOut(const std::vector<store::Change>& changes) {
         for (const auto& watcher : candidates) {
           if (!watcher->Matches(change)) continue;
           ++deliveries;
-          Queued queued{change.revision, change.wire, {}};
-          if (watcher->conflates()) queued.lead_id = change.lead_id;
-          if (watcher->Push(std::move(queued))) to_notify.push_back(watcher);
+          if (watcher->Push(Queued{change.revision, change.wire}, change.lead_id)) {
+            to_notify.push_back(watcher);
+          }
         }
       };
       if (any_user != by_user_.end()) deliver(any_user->second);

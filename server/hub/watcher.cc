@@ -9,16 +9,17 @@ bool Watcher::Matches(const store::Change& change) const {
          (filter_.job_id.empty() || filter_.job_id == change.job_id);
 }
 
-bool Watcher::Push(Queued message) {
+bool Watcher::Push(Queued message, absl::string_view lead_id) {
   absl::MutexLock lock(&mu_);
   if (overflowed_) return false;
   if (conflate_) {
-    auto [it, fresh] = by_lead_.try_emplace(message.lead_id);
+    auto [it, fresh] = by_lead_.try_emplace(lead_id);
     if (!fresh) {
       by_lead_queue_.erase(it->second);  // superseded: the newest goes last
       ++conflated_;
     }
-    it->second = by_lead_queue_.insert(by_lead_queue_.end(), std::move(message));
+    it->second = by_lead_queue_.insert(by_lead_queue_.end(),
+                                       {std::string(lead_id), std::move(message)});
   } else if (queue_.size() >= queue_limit_) {
     overflowed_ = true;
     queue_.clear();
@@ -56,9 +57,9 @@ Watcher::Next Watcher::Pop(Queued* message, int64_t* progress_revision) {
   if (overflowed_) return Next::kOverflowed;
   if (closed_) return Next::kClosed;
   if (!by_lead_queue_.empty()) {
-    *message = std::move(by_lead_queue_.front());
+    *message = std::move(by_lead_queue_.front().second);
+    by_lead_.erase(by_lead_queue_.front().first);
     by_lead_queue_.pop_front();
-    by_lead_.erase(message->lead_id);
     if (progress_ >= 0 && progress_ <= message->revision) progress_ = -1;
     return Next::kMessage;
   }

@@ -35,7 +35,6 @@ class WatcherListener {
 struct Queued {
   int64_t revision = 0;
   std::shared_ptr<const std::string> wire;
-  std::string lead_id;  // set for conflating watchers only: the conflation key
 };
 
 class Watcher {
@@ -50,11 +49,11 @@ class Watcher {
   // True if the change concerns this watcher (its user and job filters).
   bool Matches(const store::Change& change) const;
 
-  // Hub side: queue a change, or overflow if the queue is full (or, when
-  // conflating, replace the lead's queued change). Returns true if the
-  // listener must be told (call NotifyListener after releasing any hub
-  // lock). Thread-safe.
-  bool Push(Queued message);
+  // Hub side: queue a change of `lead_id`, or overflow if the queue is full
+  // (or, when conflating, replace the lead's queued change). Returns true
+  // if the listener must be told (call NotifyListener after releasing any
+  // hub lock). Thread-safe.
+  bool Push(Queued message, absl::string_view lead_id);
 
   // Hub side: offer a heartbeat at `revision`; replaces an unsent one.
   // Returns true if the listener must be told.
@@ -83,9 +82,11 @@ class Watcher {
   const bool conflate_;
   mutable absl::Mutex mu_;
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
-  // Conflating: the queue in revision order, and each lead's place in it.
-  std::list<Queued> by_lead_queue_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::list<Queued>::iterator> by_lead_ ABSL_GUARDED_BY(mu_);
+  // Conflating: the queue in revision order (with each change's lead), and
+  // each lead's place in it.
+  using LeadQueue = std::list<std::pair<std::string, Queued>>;
+  LeadQueue by_lead_queue_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, LeadQueue::iterator> by_lead_ ABSL_GUARDED_BY(mu_);
   int64_t conflated_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t progress_ ABSL_GUARDED_BY(mu_) = -1;  // -1: no heartbeat pending
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
