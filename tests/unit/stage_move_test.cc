@@ -2,7 +2,6 @@
 // compare-and-swap on revision, and that automation never undoes a person
 // whatever order the pipeline's events arrive in.
 #include <algorithm>
-#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -20,7 +19,6 @@ namespace leadboard::engine {
 namespace {
 
 using ::testing::HasSubstr;
-using google::protobuf::util::MessageDifferencer;
 using testing::ExpectOrderIndependent;
 using testing::MakeEvent;
 

@@ -12,7 +12,6 @@
 #ifndef LEADBOARD_SERVER_STORE_SOCI_BATCH_WRITER_H_
 #define LEADBOARD_SERVER_STORE_SOCI_BATCH_WRITER_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,7 +21,6 @@
 
 namespace soci {
 class session;
-class statement;
 }  // namespace soci
 
 namespace leadboard::store {
@@ -62,17 +60,6 @@ class BatchWriter {
 // The writers, on the writer's session (which must outlive them).
 std::unique_ptr<BatchWriter> MakeSqliteBatchWriter(soci::session& sql);
 std::unique_ptr<BatchWriter> MakePostgresBatchWriter(soci::session& sql);
-
-// PostgreSQL: one statement for many rows, one round trip instead of one
-// per row: `head` (ROW), (ROW), ... `tail`, where ROW is `columns`
-// placeholders. `bind(i, st)` exchanges row i's values in order (they must
-// outlive the call). Portable SQL: works on SQLite too.
-void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
-                 absl::string_view tail,
-                 const std::function<void(size_t, soci::statement&)>& bind);
-
-// Writes stage-history visits in one statement (both databases).
-void WriteVisits(soci::session& sql, const std::vector<Rows::Visit>& visits);
 
 }  // namespace leadboard::store
 

@@ -3,6 +3,8 @@
 // statements for what it writes.
 #include <soci/soci.h>
 
+#include <functional>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "store/soci/batch_writer.h"
@@ -10,7 +12,12 @@
 #include "store/soci/write_sql.h"
 
 namespace leadboard::store {
+namespace {
 
+// One statement for many rows, one round trip instead of one per row:
+// `head` (ROW), (ROW), ... `tail`, where ROW is `columns` placeholders.
+// `bind(i, st)` exchanges row i's values in order (they must outlive the
+// call).
 void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
                  absl::string_view tail,
                  const std::function<void(size_t, soci::statement&)>& bind) {
@@ -46,8 +53,6 @@ void WriteVisits(soci::session& sql, const std::vector<Rows::Visit>& visits) {
               });
 }
 
-
-namespace {
 
 // PostgreSQL: every event goes into a session-local staging table with
 // COPY, then into events in one statement that says which were new; the

@@ -17,7 +17,6 @@
 #include "store/soci/change_wire.h"
 #include "store/soci/schema.h"
 #include "store/soci/session_work.h"
-#include "store/soci/write_sql.h"
 
 namespace leadboard::store {
 namespace {
@@ -121,11 +120,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     const std::vector<const v1::PipelineEvent*>& events, const engine::StageEngine& engine) {
   return WithWriter("commit", [&](soci::session& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_)
                                   -> absl::StatusOr<BatchResult> {
-    if (batch_writer_ == nullptr) {
-      batch_writer_ = IsPostgres(options_.url) ? MakePostgresBatchWriter(sql)
-                                               : MakeSqliteBatchWriter(sql);
-    }
-    BatchWriter& writer = *batch_writer_;
+    BatchWriter& writer = BatchWriterLocked(sql);
     BatchResult result;
     result.outcomes.resize(events.size());
     const long long start_revision = writer.Begin();
@@ -219,65 +214,60 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
   });
 }
 
+BatchWriter& SociLeadRepository::BatchWriterLocked(soci::session& sql) {
+  if (batch_writer_ == nullptr) {
+    batch_writer_ =
+        IsPostgres(options_.url) ? MakePostgresBatchWriter(sql) : MakeSqliteBatchWriter(sql);
+  }
+  return *batch_writer_;
+}
+
 absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_id,
                                                         const std::string& user_scope,
                                                         const engine::Move& move,
                                                         const engine::StageEngine& engine) {
-  const bool pg = IsPostgres(options_.url);
-  return WithWriter("move lead", [&](soci::session& sql) -> absl::StatusOr<MoveResult> {
-    // The counter row lock serializes this move with every batch and every
-    // other move, across replicas too: the check below sees the latest lead.
-    sql << (pg ? "BEGIN" : "BEGIN IMMEDIATE");
-    long long revision = 0;
-    sql << (pg ? "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE"
-               : "SELECT revision FROM revision_counter WHERE id = 1"),
-        soci::into(revision);
+  return WithWriter("move lead", [&](soci::session& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_)
+                                     -> absl::StatusOr<MoveResult> {
+    // The same transaction discipline as a batch: the counter row lock
+    // serializes this move with every batch and every other move, across
+    // replicas too, so the check below sees the latest lead.
+    BatchWriter& writer = BatchWriterLocked(sql);
+    const long long start_revision = writer.Begin();
     std::string state;
     soci::indicator state_ind = soci::i_null;
     sql << "SELECT state FROM leads WHERE lead_id = :id", soci::use(lead_id),
         soci::into(state, state_ind);
-    v1::Lead lead;
+    LeadSlots leads;
+    LeadSlot& slot = leads[lead_id];
     const bool found = sql.got_data() && state_ind == soci::i_ok;
     if (found) {
-      if (absl::Status s = Decode(state, &lead, "lead"); !s.ok()) return s;
+      if (absl::Status s = Decode(state, &slot.lead.emplace(), "lead"); !s.ok()) return s;
     }
-    if (!found || (!user_scope.empty() && lead.user_id() != user_scope)) {
+    if (!found || (!user_scope.empty() && slot.lead->user_id() != user_scope)) {
       return absl::NotFoundError(absl::StrCat("lead \"", lead_id, "\" not found"));
     }
-    absl::StatusOr<engine::LeadTransition> moved = engine.ApplyMove(lead, move);
+    absl::StatusOr<engine::LeadTransition> moved = engine.ApplyMove(*slot.lead, move);
     if (!moved.ok()) return moved.status();
     if (!moved->visible) {
       sql << "ROLLBACK";  // nothing to write
       return MoveResult{std::move(moved->lead), std::nullopt};
     }
+    const long long revision = start_revision + 1;
     v1::Lead& after = moved->lead;
-    ++revision;
     after.set_revision(revision);
-    Change change{revision, after.id(), after.user_id(), after.job_id(),
-                  std::make_shared<const std::string>(SerializeChange(
-                      revision, v1::CHANGE_KIND_MOVED, moved->previous_stage, "", &after,
-                      /*with_package=*/false, &move.actor, move.note))};
-    const std::string card = absl::Base64Escape(SerializeCard(&after));
-    const std::string stage = after.stage();
-    const std::string pipeline_stage = after.pipeline_stage();
-    const std::string payload = absl::Base64Escape(*change.wire);
-    const long long now = absl::ToUnixMicros(clock_->Now());
-    const long long rev = revision;
-    sql << "UPDATE leads SET stage = :s, pipeline_stage = :p, revision = :r, state = :st "
-           "WHERE lead_id = :id",
-        soci::use(stage), soci::use(pipeline_stage), soci::use(rev), soci::use(card),
-        soci::use(lead_id);
-    sql << absl::StrCat(sql_text::kInsertChange, "(:rev, :lead, :user, :job, :now, :payload)"),
-        soci::use(rev), soci::use(change.lead_id), soci::use(change.user_id),
-        soci::use(change.job_id), soci::use(now), soci::use(payload);
-    WriteVisits(sql, {VisitRow(after)});
-    sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(rev);
-    if (pg) {
-      std::string notify = absl::StrCat(" ", revision);
-      sql << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(notify);
-    }
-    sql << "COMMIT";
-    return MoveResult{std::move(after), std::move(change)};
+    std::vector<Change> changes = {Change{
+        revision, after.id(), after.user_id(), after.job_id(),
+        std::make_shared<const std::string>(SerializeChange(
+            revision, v1::CHANGE_KIND_MOVED, moved->previous_stage, "", &after,
+            /*with_package=*/false, &move.actor, move.note))}};
+    std::vector<Rows::Visit> visits = {VisitRow(after)};
+    slot.lead = after;
+    slot.touched = true;
+    JobSlots no_jobs;
+    Rows rows = GatherRows(leads, no_jobs, changes, std::move(visits));
+    writer.WriteRows(&rows, changes, absl::ToUnixMicros(clock_->Now()));
+    writer.Commit(start_revision, revision);
+    return MoveResult{std::move(after), std::move(changes.front())};
   });
 }
 

@@ -72,6 +72,8 @@ class SociLeadRepository final : public LeadRepository {
   // Opens the writer connection if it is not open. Unavailable if it
   // cannot be.
   absl::Status EnsureWriterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // The writer session's batch writer for its database, made on first use.
+  BatchWriter& BatchWriterLocked(soci::session& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
 
   const Options options_;
   const Clock* clock_;

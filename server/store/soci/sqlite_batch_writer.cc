@@ -49,7 +49,8 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.delete_event.execute(true);
   }
 
-  void WriteRows(Rows* rows, const std::vector<Change>& changes, long long) override {
+  void WriteRows(Rows* rows, const std::vector<Change>& changes, long long now) override {
+    lite_.now = now;  // the changes' committed_at
   for (Rows::Lead& row : rows->leads) {
     lite_.id = *row.id;
     lite_.user = row.lead->user_id();
