@@ -12,7 +12,10 @@ Report what your pipeline's agents do, and watch the board::
 A person moves a card with ``board.move_lead(lead_id, "negotiating",
 expected_revision=card.revision, note="...", actor="Ana")``; a stale
 revision raises :class:`ConflictError` saying where the lead is and who put
-it there.
+it there. ``board.get_lead(id).runs`` is the lead's agent timeline
+(:mod:`leadboard.timeline`), ``board.get_agent_stats(job_id=...)`` each
+agent's counts and durations, ``board.list_leads(stalled=True)`` the leads
+whose agents went silent.
 
 For asyncio pipelines use :class:`AsyncClient` and ``await board.report(agen)``.
 """
@@ -24,6 +27,8 @@ from ._proto.event_pb2 import EventType, IngestSummary, PipelineEvent, RejectedE
 from ._proto.lead_pb2 import (
     Actor,
     ActorKind,
+    AgentRun,
+    AgentStep,
     Job,
     JobStatus,
     Lead,
@@ -32,9 +37,13 @@ from ._proto.lead_pb2 import (
     LeadStatus,
     StageTime,
     StageVisit,
+    StepStatus,
 )
 from ._proto.leadboard_pb2 import (
+    AgentStats,
     ChangeKind,
+    GetAgentStatsRequest,
+    GetAgentStatsResponse,
     LeadChange,
     MoveLeadRequest,
     MoveLeadResponse,
@@ -76,19 +85,21 @@ from .errors import (
     from_rpc_error,
 )
 from .summary import Rejection, ReportSummary
+from .timeline import STEP_STATUS_NAMES, current_run, stalled_since, step_duration, step_status
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AbortedError", "Actor", "ActorKind", "AlreadyExistsError", "AsyncClient", "Board", "BoardColumn",
-    "CancelledError", "ChangeKind", "Client", "ColumnRole", "ConflictError", "DEFAULT_CHANNEL_OPTIONS",
-    "DeadlineExceededError", "ERROR_DOMAIN", "EnrichmentPackage", "EventAdapter", "EventContext", "EventType",
-    "FailedPreconditionError", "FieldViolation", "IngestSummary", "InternalError", "InvalidArgumentError", "Job",
-    "JobStatus", "Lead", "LeadChange", "LeadIssue", "LeadProfile", "LeadStatus", "LeadWatch", "LeadboardError",
-    "MoveLeadRequest", "MoveLeadResponse", "MoveResult", "NotFoundError", "OutOfRangeError",
-    "PermissionDeniedError", "PipelineEvent", "QualificationTier", "REASON_TO_ERROR", "RejectedEvent",
-    "RejectedEventsError", "Rejection", "ReportSummary", "ResourceExhaustedError", "RetryPolicy",
-    "STATUS_TO_ERROR", "StageTime", "StageVisit", "UnauthenticatedError", "UnavailableError", "UrgencyLevel",
-    "WatchEvent", "WatchLeadsRequest", "WatchLeadsResponse", "WatchState", "adapt", "derive_event_id",
-    "from_rpc_error", "parse_timestamp", "qualification_tier", "urgency_level",
+    "AbortedError", "Actor", "ActorKind", "AgentRun", "AgentStats", "AgentStep", "AlreadyExistsError",
+    "AsyncClient", "Board", "BoardColumn", "CancelledError", "ChangeKind", "Client", "ColumnRole", "ConflictError",
+    "DEFAULT_CHANNEL_OPTIONS", "DeadlineExceededError", "ERROR_DOMAIN", "EnrichmentPackage", "EventAdapter",
+    "EventContext", "EventType", "FailedPreconditionError", "FieldViolation", "GetAgentStatsRequest",
+    "GetAgentStatsResponse", "IngestSummary", "InternalError", "InvalidArgumentError", "Job", "JobStatus", "Lead",
+    "LeadChange", "LeadIssue", "LeadProfile", "LeadStatus", "LeadWatch", "LeadboardError", "MoveLeadRequest",
+    "MoveLeadResponse", "MoveResult", "NotFoundError", "OutOfRangeError", "PermissionDeniedError", "PipelineEvent",
+    "QualificationTier", "REASON_TO_ERROR", "RejectedEvent", "RejectedEventsError", "Rejection", "ReportSummary",
+    "ResourceExhaustedError", "RetryPolicy", "STATUS_TO_ERROR", "STEP_STATUS_NAMES", "StageTime", "StageVisit",
+    "StepStatus", "UnauthenticatedError", "UnavailableError", "UrgencyLevel", "WatchEvent", "WatchLeadsRequest",
+    "WatchLeadsResponse", "WatchState", "adapt", "current_run", "derive_event_id", "from_rpc_error",
+    "parse_timestamp", "qualification_tier", "stalled_since", "step_duration", "step_status", "urgency_level"
 ]

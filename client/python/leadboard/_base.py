@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Optional, Sequence
 
 import grpc
 
-from ._common import RETRYABLE_CODES, RetryPolicy, auth_metadata, channel_options
+from ._common import RETRYABLE_CODES, RetryPolicy, TimeBound, auth_metadata, channel_options, to_timestamp
 from ._proto import leadboard_pb2 as svc
 from ._proto import leadboard_pb2_grpc as svc_grpc
 from .adapter import EventAdapter, EventContext
@@ -111,7 +111,7 @@ class ClientBase:
 
     @staticmethod
     def _list_leads_request(
-        page_token: str, *, stage: str, job_id: str, user_id: str, full: bool, page_size: int
+        page_token: str, *, stage: str, job_id: str, user_id: str, full: bool, page_size: int, stalled: bool
     ) -> svc.ListLeadsRequest:
         return svc.ListLeadsRequest(
             page_size=page_size,
@@ -120,4 +120,21 @@ class ClientBase:
             job_id=job_id,
             user_id=user_id,
             view=svc.LEAD_VIEW_FULL if full else svc.LEAD_VIEW_UNSPECIFIED,
+            stalled=stalled,
         )
+
+    @staticmethod
+    def _agent_stats_request(
+        job_id: Optional[str], user_id: Optional[str], since: TimeBound, until: TimeBound
+    ) -> svc.GetAgentStatsRequest:
+        """The request of ``get_agent_stats``; a ``timedelta`` bound is that long before now.
+
+        Raises:
+            ValueError, TypeError: a bound that is not a time.
+        """
+        request = svc.GetAgentStatsRequest(job_id=job_id or "", user_id=user_id or "")
+        if since is not None:
+            request.since.CopyFrom(to_timestamp(since, "since"))
+        if until is not None:
+            request.until.CopyFrom(to_timestamp(until, "until"))
+        return request

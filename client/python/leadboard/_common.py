@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import random
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import Any, NamedTuple, Optional, Sequence, Union
 
 import grpc
+from google.protobuf import timestamp_pb2
 
 from ._proto import lead_pb2
 from ._proto import leadboard_pb2 as svc
+from ._values import parse_timestamp
 
 # Keepalive suited to long pipelines: a ping after 5 minutes of silence (the
 # gRPC server's default minimum ping interval, so servers never answer with
@@ -82,6 +85,39 @@ def auth_metadata(token: Optional[str]) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {token}"),) if token else ()
 
 
+#: A time bound of a query: a datetime (without a zone: UTC), a timedelta
+#: (that long before now), an ISO 8601 string or Unix seconds, or None (no bound).
+TimeBound = Union[_dt.datetime, _dt.timedelta, str, float, int, timestamp_pb2.Timestamp, None]
+
+
+def to_timestamp(value: TimeBound, name: str = "time", now: Optional[_dt.datetime] = None) -> timestamp_pb2.Timestamp:
+    """A protobuf Timestamp of a time bound; a ``timedelta`` counts back from ``now`` (default: the clock).
+
+    Raises:
+        TypeError: ``value`` is not a time (e.g. a bool or a date).
+        ValueError: ``value`` is None or a string that is not ISO 8601.
+    """
+    if isinstance(value, timestamp_pb2.Timestamp):
+        out = timestamp_pb2.Timestamp()
+        out.CopyFrom(value)
+        return out
+    if isinstance(value, _dt.timedelta):
+        moment = (now or _dt.datetime.now(_dt.timezone.utc)) - value
+    elif isinstance(value, (_dt.datetime, str, int, float)) and not isinstance(value, bool):
+        parsed = parse_timestamp(value)
+        if parsed is None:
+            raise ValueError(f"{name}: {value!r} is not a time (ISO 8601, datetime, timedelta ago or Unix seconds)")
+        moment = parsed
+    else:
+        raise TypeError(f"{name}: expected a datetime, a timedelta (that long ago), an ISO 8601 string or "
+                        f"Unix seconds, got {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    out = timestamp_pb2.Timestamp()
+    out.FromDatetime(moment.astimezone(_dt.timezone.utc))
+    return out
+
+
 _KIND_NAMES = {
     svc.CHANGE_KIND_CREATED: "created",
     svc.CHANGE_KIND_STAGE_CHANGED: "stage_changed",
@@ -91,6 +127,7 @@ _KIND_NAMES = {
     svc.CHANGE_KIND_SNAPSHOT: "snapshot",
     svc.CHANGE_KIND_MOVED: "moved",
     svc.CHANGE_KIND_CURRENT: "current",
+    svc.CHANGE_KIND_STALLED: "stalled",
 }
 
 
@@ -105,6 +142,10 @@ class WatchEvent:
             ``"current"`` for the lead's current card when the watch caught
             up past changes the server no longer keeps (``catch_up``): merge
             it like an update, nothing is dropped;
+            ``"stalled"`` when a lead mid-run has had no event for its
+            column's stall limit (the server's ``--stall_after``): the card's
+            ``stalled_since`` holds when its last event arrived; the lead's
+            next change carries a card without it (the flag is cleared);
             ``"synced"`` when the snapshot, replay or catch-up is complete;
             ``"progress"`` for heartbeats (only with ``include_progress``);
             ``"reset"`` when the watch had to start over from a snapshot

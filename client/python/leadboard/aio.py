@@ -11,7 +11,15 @@ import grpc
 import grpc.aio
 
 from ._base import MOVE_RETRYABLE_CODES, ClientBase
-from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, MoveResult, RetryPolicy, WatchEvent, WatchState
+from ._common import (
+    RETRYABLE_CODES,
+    WATCH_RESUME_CODES,
+    MoveResult,
+    RetryPolicy,
+    TimeBound,
+    WatchEvent,
+    WatchState,
+)
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
 from .adapter import EventAdapter, EventContext
@@ -200,8 +208,9 @@ class AsyncClient(ClientBase):
                 raise from_rpc_error(e, name) from e
 
     async def get_lead(self, lead_id: str) -> lead_pb2.Lead:
-        """Returns one lead with its full enrichment and stage history (``history``,
-        ``time_in_stage``): see :meth:`leadboard.Client.get_lead`. Raises NotFoundError."""
+        """Returns one lead with its full enrichment, stage history (``history``,
+        ``time_in_stage``) and agent timeline (``runs``): see
+        :meth:`leadboard.Client.get_lead`. Raises NotFoundError."""
         return await self._unary("GetLead", self._stub.GetLead, svc.GetLeadRequest(lead_id=lead_id))
 
     async def move_lead(
@@ -252,16 +261,28 @@ class AsyncClient(ClientBase):
         return await self._unary("GetBoard", self._stub.GetBoard, svc.GetBoardRequest(job_id=job_id, user_id=user_id))
 
     async def list_leads(
-        self, *, stage: str = "", job_id: str = "", user_id: str = "", full: bool = False, page_size: int = 100
+        self,
+        *,
+        stage: str = "",
+        job_id: str = "",
+        user_id: str = "",
+        full: bool = False,
+        page_size: int = 100,
+        stalled: bool = False,
     ) -> AsyncIterator[lead_pb2.Lead]:
-        """Iterates every matching lead (ordered by id), page after page."""
+        """Iterates every matching lead (ordered by id), page after page.
+
+        ``full`` returns full leads instead of cards; ``stalled`` only the
+        stalled leads (see :meth:`leadboard.Client.list_leads`).
+        """
         token = ""
         while True:
             page = await self._unary(
                 "ListLeads",
                 self._stub.ListLeads,
                 self._list_leads_request(
-                    token, stage=stage, job_id=job_id, user_id=user_id, full=full, page_size=page_size
+                    token, stage=stage, job_id=job_id, user_id=user_id, full=full, page_size=page_size,
+                    stalled=stalled,
                 ),
             )
             for lead in page.leads:
@@ -283,6 +304,24 @@ class AsyncClient(ClientBase):
             token = page.next_page_token
             if not token:
                 return
+
+    async def get_agent_stats(
+        self,
+        job_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+    ) -> svc.GetAgentStatsResponse:
+        """Per-agent figures over the stored agent steps: see :meth:`leadboard.Client.get_agent_stats`.
+
+        ``since`` and ``until`` take a ``datetime`` (without a zone: UTC), a
+        ``timedelta`` (that long before now), an ISO 8601 string or Unix
+        seconds. Raises InvalidArgumentError when ``since`` is not before
+        ``until``; ValueError or TypeError, before any call, for a bound
+        that is not a time.
+        """
+        request = self._agent_stats_request(job_id, user_id, since, until)
+        return await self._unary("GetAgentStats", self._stub.GetAgentStats, request)
 
     async def watch(
         self,

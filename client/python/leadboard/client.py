@@ -9,7 +9,15 @@ from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
 import grpc
 
 from ._base import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_SECONDS, MOVE_RETRYABLE_CODES, ClientBase
-from ._common import RETRYABLE_CODES, WATCH_RESUME_CODES, MoveResult, RetryPolicy, WatchEvent, WatchState
+from ._common import (
+    RETRYABLE_CODES,
+    WATCH_RESUME_CODES,
+    MoveResult,
+    RetryPolicy,
+    TimeBound,
+    WatchEvent,
+    WatchState,
+)
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
 from .adapter import EventAdapter, EventContext
@@ -212,12 +220,18 @@ class Client(ClientBase):
                 raise from_rpc_error(e, name) from e
 
     def get_lead(self, lead_id: str) -> lead_pb2.Lead:
-        """Returns one lead with its full enrichment package and stage history.
+        """Returns one lead with its full enrichment package, stage history and agent timeline.
 
         ``lead.history`` lists every stage the lead has been in, oldest first
         (``StageVisit``: stage, entered_at, left_at, entered_by, note,
         revision, duration); ``lead.time_in_stage`` adds the stays up per
         column, in board order (``StageTime``: stage, total, visits).
+        ``lead.runs`` lists each enrichment run, oldest first, the current
+        one last (``AgentRun``: started_at, ended_at, outcome, truncated,
+        steps); each ``AgentStep`` is one attempt of one agent (agent,
+        agent_name, attempt, started_at, ended_at, duration, status, error,
+        tool_calls, wait_before): see :mod:`leadboard.timeline` for helpers.
+        ``lead.stalled_since`` is set while the lead is stalled.
 
         Raises:
             NotFoundError: no such lead.
@@ -275,16 +289,20 @@ class Client(ClientBase):
         user_id: str = "",
         full: bool = False,
         page_size: int = 100,
+        stalled: bool = False,
     ) -> Iterator[lead_pb2.Lead]:
         """Iterates every matching lead (ordered by id), fetching page after page.
 
         Args:
             full: return full leads with their enrichment instead of cards.
+            stalled: only stalled leads: mid-run, with no event for their
+                column's stall limit (``lead.stalled_since`` is set).
         """
         token = ""
         while True:
             request = self._list_leads_request(
-                token, stage=stage, job_id=job_id, user_id=user_id, full=full, page_size=page_size
+                token, stage=stage, job_id=job_id, user_id=user_id, full=full, page_size=page_size,
+                stalled=stalled,
             )
             page = self._unary("ListLeads", self._stub.ListLeads, request)
             yield from page.leads
@@ -297,7 +315,11 @@ class Client(ClientBase):
         return self._unary("GetBoard", self._stub.GetBoard, svc.GetBoardRequest(job_id=job_id, user_id=user_id))
 
     def list_jobs(self, *, user_id: str = "", page_size: int = 50) -> Iterator[lead_pb2.Job]:
-        """Iterates every job (newest first), fetching page after page."""
+        """Iterates every job (newest first), fetching page after page.
+
+        A running job with no event for the server's ``--stall_after`` has
+        ``stalled_since`` set.
+        """
         token = ""
         while True:
             page = self._unary(
@@ -309,6 +331,44 @@ class Client(ClientBase):
             token = page.next_page_token
             if not token:
                 return
+
+    def get_agent_stats(
+        self,
+        job_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+    ) -> svc.GetAgentStatsResponse:
+        """Per-agent figures over the stored agent steps: counts, failures, retries, durations.
+
+        Every attempt of an agent in a run is a step (see ``lead.runs``).
+        ``response.agents`` has one ``AgentStats`` per agent with matching
+        steps, by name: ``agent`` (the normalized name, e.g.
+        ``"leadqualification"``), ``steps``, ``succeeded``, ``failed``,
+        ``unfinished`` (their run ended without them), ``running`` (now),
+        ``failure_rate`` (failed / ended, 0 when none ended), ``retries``
+        (attempts after an agent's first in the same run), and the
+        durations of the ended steps ``p50``, ``p95`` (within 1 %), ``max``
+        and ``total`` (``google.protobuf.Duration``: ``.ToTimedelta()``).
+        ``response.steps`` counts every matching step.
+
+        Args:
+            job_id: only this job's steps.
+            user_id: only this user's leads' steps.
+            since: only steps that started at or after this time.
+            until: only steps that started before this time. Each bound is
+                a ``datetime`` (without a zone: UTC), a ``timedelta`` (that
+                long before now: ``since=timedelta(hours=1)`` is the last
+                hour), an ISO 8601 string or Unix seconds.
+
+        Raises:
+            InvalidArgumentError: ``since`` is not before ``until``, or an id
+                is too long.
+            PermissionDeniedError: a worker token, or another user's steps.
+            ValueError, TypeError: a bound that is not a time (before any call).
+        """
+        request = self._agent_stats_request(job_id, user_id, since, until)
+        return self._unary("GetAgentStats", self._stub.GetAgentStats, request)
 
     # -- watch
 

@@ -41,12 +41,14 @@ def test_options_land_on_both_clients() -> None:
 
 
 def test_report_and_move_lead_have_the_same_parameters_on_both_clients() -> None:
-    for name in ("report", "move_lead", "get_lead", "get_board", "list_leads", "list_jobs"):
+    for name in ("report", "move_lead", "get_lead", "get_board", "list_leads", "list_jobs", "get_agent_stats"):
         sync_params = list(inspect.signature(getattr(leadboard.Client, name)).parameters)
         async_params = list(inspect.signature(getattr(leadboard.AsyncClient, name)).parameters)
         assert sync_params == async_params, name
     assert inspect.iscoroutinefunction(leadboard.AsyncClient.report)
     assert inspect.iscoroutinefunction(leadboard.AsyncClient.move_lead)
+    assert inspect.iscoroutinefunction(leadboard.AsyncClient.get_agent_stats)
+    assert "stalled" in inspect.signature(leadboard.Client.list_leads).parameters
 
 
 def test_areport_is_a_deprecated_alias_of_report() -> None:
