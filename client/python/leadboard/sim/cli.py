@@ -14,7 +14,7 @@ from typing import Any, Callable, Coroutine, Optional
 
 from ..aio import AsyncClient
 from ..errors import LeadboardError
-from .jobs import JobPlan, JobResult, SimOptions, plan_job, play_job
+from .jobs import JobPlan, JobResult, SimOptions, enrichment_agent, plan_job, play_job
 
 __all__ = ["main"]
 
@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="share of leads with a failed agent that still succeed (default: failure-rate/2)")
     p.add_argument("--duplicate-rate", type=float, default=0.05,
                    help="share of events delivered twice (default %(default)s)")
+    p.add_argument("--hang-rate", type=float, default=0.0, metavar="RATE",
+                   help="share of lead runs in which an agent starts and then nothing more is sent for that "
+                        "lead, nor the job's end: the server flags the lead and the job stalled after its "
+                        "--stall_after (default %(default)s)")
+    p.add_argument("--hang-agent", default=None, metavar="NAME",
+                   help="the enrichment agent that hangs, spelled any way (ContactExtractionAgent, "
+                        "contact_extraction); needs --hang-rate (default: a random agent of the run)")
     p.add_argument("--concurrency", type=int, default=3, help="leads enriched at once per job (default %(default)s)")
     p.add_argument("--user", default="demo", help="user (tenant) id (default %(default)s)")
     p.add_argument("--start-time", default=None,
@@ -117,7 +124,17 @@ async def _play(args: argparse.Namespace, options: SimOptions, sales_client: Opt
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``leadboard-simulate`` console script."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not 0.0 <= args.hang_rate <= 1.0:
+        parser.error(f"--hang-rate must be between 0 and 1, not {args.hang_rate}")
+    if args.hang_agent is not None:
+        if args.hang_rate <= 0:
+            parser.error("--hang-agent needs --hang-rate (the share of lead runs that hang)")
+        try:
+            args.hang_agent = enrichment_agent(args.hang_agent)
+        except ValueError as e:
+            parser.error(f"--hang-agent: {e}")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     run_id = args.run_id or os.urandom(3).hex()
     start = None
@@ -128,11 +145,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         jobs=args.jobs, leads=args.leads, seed=seed, failure_rate=args.failure_rate,
         duplicate_rate=args.duplicate_rate, warning_rate=args.warning_rate, concurrency=args.concurrency,
         user=args.user, run_id=run_id, start_time=start, salespeople=max(0, args.salespeople),
+        hang_rate=args.hang_rate, hang_agent=args.hang_agent,
     )
     if not args.quiet and not args.json:
         print(f"leadboard-simulate: target={args.target} seed={seed} run-id={run_id} jobs={args.jobs} "
               f"leads={args.leads} speed={args.speed}"
-              + (f" salespeople={args.salespeople}" if args.salespeople > 0 else ""), flush=True)
+              + (f" salespeople={args.salespeople}" if args.salespeople > 0 else "")
+              + (f" hang-rate={args.hang_rate}" if args.hang_rate > 0 else "")
+              + (f" hang-agent={args.hang_agent}" if args.hang_agent else ""), flush=True)
     loop = asyncio.new_event_loop()
     main_task = loop.create_task(_run(args, options))
     try:

@@ -6,10 +6,13 @@ pipelines' order, ``concurrency`` leads at a time, with tool calls and
 status lines, and ends each lead with ``pipeline_end`` + ``final_package``
 (or ``lead_enrichment_end`` + ``data``), or with ``pipeline_error`` and an
 unsuccessful ``lead_enrichment_end``. Some agents fail without failing the
-lead (a warning). Every event may be delivered twice.
+lead (a warning). Every event may be delivered twice. With ``hang_rate``,
+some runs hang: an agent starts and nothing more is sent for that lead, nor
+the job's end, so the board flags the lead (and the job) stalled.
 
-The plan of a job (companies, timings, failures, duplicates) is a pure
-function of the seed and the job's number; ids also depend on the run id.
+The plan of a job (companies, timings, failures, duplicates, hangs) is a
+pure function of the seed and the job's number; ids also depend on the run
+id.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import copy
 import datetime as dt
 import heapq
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Optional
 
@@ -31,7 +35,7 @@ from . import _sample_data as data
 from .sales import SalesResult, SalesStep, plan_sales, play_sales
 
 __all__ = ["SimOptions", "JobPlan", "JobResult", "PlannedEvent", "plan_job", "play_job", "ENRICHMENT_AGENTS",
-           "PRE_AGENTS"]
+           "PRE_AGENTS", "enrichment_agent"]
 
 # (agent, description, (min, max) seconds in real life, tool or None, package section)
 PRE_AGENTS: list[tuple[str, str, tuple[float, float], Optional[str], Optional[str]]] = [
@@ -57,9 +61,35 @@ ENRICHMENT_AGENTS: list[tuple[str, str, tuple[float, float], Optional[str], Opti
 ]
 
 
+def _agent_key(name: str) -> str:
+    """The board's key of an agent name: letters and digits, lower case, one trailing "agent" dropped."""
+    key = re.sub(r"[^0-9a-z]", "", name.lower())
+    return key[: -len("agent")] if key.endswith("agent") and len(key) > len("agent") else key
+
+
+def enrichment_agent(name: str) -> str:
+    """The enrichment agent ``name`` designates, however it is spelled
+    (``ContactExtractionAgent``, ``contact_extraction``, ``contact-extraction-agent``).
+
+    Raises:
+        ValueError: no enrichment agent has that name (the message lists them).
+    """
+    key = _agent_key(name)
+    for agent in ENRICHMENT_AGENTS:
+        if _agent_key(agent[0]) == key:
+            return agent[0]
+    raise ValueError(f"no enrichment agent {name!r}; one of: {', '.join(a[0] for a in ENRICHMENT_AGENTS)}")
+
+
 @dataclass
 class SimOptions:
-    """What to simulate. Rates are probabilities in 0..1."""
+    """What to simulate. Rates are probabilities in 0..1.
+
+    ``hang_rate`` is the share of lead runs in which one agent starts and then
+    nothing more is sent for that lead (nor the job's end); ``hang_agent``
+    picks that agent (any spelling of an enrichment agent's name), else a
+    random one among those the run reaches.
+    """
 
     jobs: int = 1
     leads: int = 5
@@ -72,6 +102,8 @@ class SimOptions:
     run_id: str = "run"
     start_time: Optional[dt.datetime] = None  # virtual clock origin (naive UTC)
     salespeople: int = 0  # size of the sales team that moves enriched cards (0: none)
+    hang_rate: float = 0.0  # share of lead runs that hang in an agent
+    hang_agent: Optional[str] = None  # the agent that hangs (default: a random one)
 
 
 @dataclass
@@ -93,11 +125,12 @@ class JobPlan:
     user_id: str
     query: str
     events: list[PlannedEvent]
-    outcomes: dict[str, str]  # lead_id -> "enriched" | "failed"
+    outcomes: dict[str, str]  # lead_id -> "enriched" | "failed" | "stalled" (hangs mid-run)
     companies: dict[str, str]  # lead_id -> company name
     duration: float  # virtual seconds
     ended: dict[str, float] = field(default_factory=dict)  # enriched lead_id -> offset of its end
     sales: list[SalesStep] = field(default_factory=list)  # the sales team's moves, after the ends
+    hangs: dict[str, str] = field(default_factory=dict)  # lead_id -> the agent it hangs in (outcome "stalled")
 
     @property
     def deliveries(self) -> int:
@@ -113,8 +146,18 @@ def _iso(origin: dt.datetime, offset: float) -> str:
 
 
 def plan_job(options: SimOptions, job_index: int) -> JobPlan:
-    """Plans job number ``job_index`` (deterministic in seed, run id and index)."""
+    """Plans job number ``job_index`` (deterministic in seed, run id and index).
+
+    Raises:
+        ValueError: ``hang_agent`` names no enrichment agent.
+    """
     rng = random.Random(f"{options.seed}:{job_index}")
+    # Hangs have their own random stream, and a hanging run is planned whole
+    # and then cut: every other lead's events are the same with or without them.
+    hang_rng = random.Random(f"{options.seed}:{job_index}:hang")
+    hang_index = (None if options.hang_agent is None
+                  else [a[0] for a in ENRICHMENT_AGENTS].index(enrichment_agent(options.hang_agent)))
+    hangs: dict[str, str] = {}
     origin = options.start_time or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     job_id = f"job-{options.run_id}-{job_index:03d}"
     user = options.user
@@ -205,6 +248,11 @@ def plan_job(options: SimOptions, job_index: int) -> JobPlan:
             else None
         )
         err = rng.choice(data.ERRORS)
+        if options.hang_rate > 0 and hang_rng.random() < options.hang_rate:
+            reached = len(ENRICHMENT_AGENTS) - 1 if fail_at is None else fail_at
+            k = hang_rng.randint(0, reached) if hang_index is None else hang_index
+            if k <= reached:  # a run that fails before the agent cannot hang in it
+                hangs[lead_id] = ENRICHMENT_AGENTS[k][0]
         emit(start, stream, "lead_enrichment_start", switch=True, lead_id=lead_id,
              company_name=company["company_name"])
         t = start + 0.2
@@ -237,6 +285,7 @@ def plan_job(options: SimOptions, job_index: int) -> JobPlan:
     emit(job_end + 0.5, "job", "status_update", status_message="Pipeline concluído", progress_percentage=100)
     emit(job_end + 1.0, "job", "pipeline_end", success=True, total_leads_generated=len(leads),
          execution_time_seconds=round(job_end + 1.0, 2), error_message=None)
+    job_end_events = [raw[-2][2], raw[-1][2]]
 
     # Order deliveries, then add duplicates: a copy delivered a little later on
     # the same stream, never after the stream's next lead switch (the adapter
@@ -260,9 +309,30 @@ def plan_job(options: SimOptions, job_index: int) -> JobPlan:
         when = min(pe.offset + rng.uniform(0.01, 2.0), pe.offset + (limit - pe.offset) / 2)
         dups.append(PlannedEvent(when, len(events) + len(dups), pe.stream, pe.event, dup_of=pe.seq))
     events = sorted(events + dups, key=lambda e: (e.offset, e.seq))
+    if hangs:
+        events = _cut_hangs(events, hangs, job_end_events)
+        for lead_id in hangs:
+            outcomes[lead_id] = "stalled"
+            ended.pop(lead_id, None)
     # The sales team has its own random stream: the pipeline's plan is the same with or without it.
     sales = plan_sales(options.seed, job_id, ended, options.salespeople)
-    return JobPlan(job_id, user, query, events, outcomes, lead_company, job_end + 1.0, ended, sales)
+    return JobPlan(job_id, user, query, events, outcomes, lead_company, job_end + 1.0, ended, sales, hangs)
+
+
+def _cut_hangs(events: list[PlannedEvent], hangs: dict[str, str],
+               job_end_events: list[dict[str, Any]]) -> list[PlannedEvent]:
+    """Drops what a hanging run would never send: every delivery on the lead's
+    stream after its agent's start (duplicates too), and the job's end, which
+    a pipeline that awaits its leads never reaches."""
+    cut: dict[str, float] = {}
+    for pe in events:
+        lead_id = pe.stream.removeprefix("lead:")
+        if (lead_id in hangs and pe.dup_of is None and pe.event["event_type"] == "agent_start"
+                and pe.event.get("agent_name") == hangs[lead_id]):
+            cut[pe.stream] = pe.offset
+    assert len(cut) == len(hangs), "every hanging run reaches its agent's start"
+    return [pe for pe in events
+            if pe.offset <= cut.get(pe.stream, float("inf")) and not any(pe.event is d for d in job_end_events)]
 
 
 @dataclass
@@ -279,10 +349,13 @@ class JobResult:
 
     def line(self) -> str:
         enriched = sum(1 for s in self.plan.outcomes.values() if s == "enriched")
-        failed = len(self.plan.outcomes) - enriched
+        failed = sum(1 for s in self.plan.outcomes.values() if s == "failed")
+        hung = ""
+        if self.plan.hangs:
+            hung = f", {len(self.plan.hangs)} stalled in " + ", ".join(sorted(set(self.plan.hangs.values())))
         s = self.summary
         text = (
-            f"{self.plan.job_id}: {len(self.plan.outcomes)} leads ({enriched} enriched, {failed} failed), "
+            f"{self.plan.job_id}: {len(self.plan.outcomes)} leads ({enriched} enriched, {failed} failed{hung}), "
             f"{self.deliveries} events sent ({self.deliveries - self.unique_ids} duplicate deliveries); "
             f"server: accepted={s.accepted} duplicates={s.duplicates} rejected={len(s.rejected)} "
             f"revision={s.last_revision} retries={s.retries}; {self.seconds:.1f}s"
@@ -298,6 +371,7 @@ class JobResult:
             "job_id": self.plan.job_id,
             "user_id": self.plan.user_id,
             "leads": self.plan.outcomes,
+            "hangs": self.plan.hangs,
             "deliveries": self.deliveries,
             "unique_events": self.unique_ids,
             "duplicate_deliveries": self.deliveries - self.unique_ids,
