@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import signal
 import subprocess
 import time
@@ -88,6 +90,29 @@ class ServerProcess:
             return ""
 
 
+@functools.lru_cache(maxsize=None)
+def server_flags() -> frozenset[str]:
+    """The flags the server binary lists in its ``--help`` (and ``--helpfull``)."""
+    names: set[str] = set()
+    for arg in ("--help", "--helpfull"):
+        try:
+            proc = subprocess.run([str(SERVER_BIN), arg], capture_output=True, text=True, timeout=30,
+                                  stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        names.update(re.findall(r"--([a-z][a-z0-9_]*)", proc.stdout + proc.stderr))
+    return frozenset(names)
+
+
+def skip_unless_server_has(*flags: str) -> None:
+    """Skips the test when the server binary does not know one of ``flags``
+    (names with or without ``--`` and ``=value``): it predates the feature."""
+    missing = [f for f in (re.sub(r"^--|=.*$", "", flag) for flag in flags) if f not in server_flags()]
+    if missing:
+        pytest.skip(f"{SERVER_BIN} has no --{', --'.join(missing)} flag: it predates the feature under test "
+                    "(rebuild the server)")
+
+
 @pytest.fixture
 def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Starts servers with extra flags; all are stopped at the end of the test."""
@@ -111,6 +136,14 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
 
 @pytest.fixture
-def server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
-    """A fresh server on an ephemeral port; skipped when the binary is missing."""
-    return server_factory()
+def server(request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    """A fresh server on an ephemeral port; skipped when the binary is missing.
+
+    ``@pytest.mark.server_args("--stall_after=1s", ...)`` passes flags to it;
+    the test is skipped when the binary does not know one of them.
+    """
+    marker = request.node.get_closest_marker("server_args")
+    args = tuple(marker.args) if marker else ()
+    if args:
+        skip_unless_server_has(*args)
+    return server_factory(*args)
