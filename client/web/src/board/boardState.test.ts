@@ -22,7 +22,7 @@ describe("snapshot build", () => {
     expect(s.synced).toBe(true);
     expect(s.lastRevision).toBe(12n);
     expect(ids(s.columns.research.leads)).toEqual(["b", "d", "a"]);
-    expect(s.columns.research.totals).toEqual({ count: 3, roiSum: 1.2, roiCount: 2, high: 1 });
+    expect(s.columns.research.totals).toEqual({ count: 3, roiSum: 1.2, roiCount: 2, high: 1, stalled: 0 });
     expect(ids(s.columns.enriched.leads)).toEqual(["c"]);
     expect(s.byId.size).toBe(4);
     expect(s.byId.get("d")?.stage).toBe("research");

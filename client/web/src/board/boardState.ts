@@ -11,6 +11,9 @@
 //   and its component does not re-render.
 // - An older revision never overwrites a newer one; duplicates change
 //   nothing (the same state object comes back).
+// - Stalls need nothing special: a STALLED change carries the card with
+//   `stalled_since` set, and the lead's next change carries it without, so
+//   the flag and the columns' stalled counts follow the cards.
 // - lastRevision is where a reconnect resumes from.
 import type { Lead } from "../gen/leadboard/v1/lead_pb";
 import { ChangeKind, type WatchLeadsResponse } from "../gen/leadboard/v1/leadboard_pb";
@@ -103,6 +106,15 @@ function indexOfLead(leads: readonly Lead[], lead: Lead): number {
   return leads.findIndex((l) => l.id === lead.id);
 }
 
+// Whether `lead` replaces `old`: a newer revision does. A stall flag is a
+// change of its own with the next revision, but a STALLED card that carries
+// the revision the lead already had (the flag set without a new revision)
+// is taken too, once, so the badge never waits for the lead's next change.
+function newer(old: Lead, lead: Lead, kind: ChangeKind): boolean {
+  if (lead.revision !== old.revision) return lead.revision > old.revision;
+  return kind === ChangeKind.STALLED && !!lead.stalledSince && !old.stalledSince;
+}
+
 interface Draft {
   leads: Lead[];
   totals: Totals;
@@ -141,7 +153,7 @@ export function applyBatch(state: BoardState, responses: readonly WatchLeadsResp
         if (!lead || change.kind === ChangeKind.SNAPSHOT) break;
         lastRevision = max(lastRevision, response.revision);
         const old = changed.get(lead.id) ?? state.byId.get(lead.id);
-        if (old && old.revision >= lead.revision) break;
+        if (old && !newer(old, lead, change.kind)) break;
         if (old) {
           const from = draft(old.stage);
           const at = indexOfLead(from.leads, old);

@@ -41,7 +41,7 @@ describe("filters", () => {
     expect(shown({ sector: "Technology", tiers: ["high"] })).toEqual(["d1"]);
   });
   it("round-trip through the URL, keeping other parameters", () => {
-    const f: Filters = { q: "tech start", job: "j 1", sector: "Legal", tiers: ["high", "low"], roiMin: 40, roiMax: null, failed: true };
+    const f: Filters = { q: "tech start", job: "j 1", sector: "Legal", tiers: ["high", "low"], roiMin: 40, roiMax: null, stalled: true, failed: true };
     const search = formatFilters(f, "?api=http://x:8080&lead=abc&q=old");
     expect(parseFilters(search)).toEqual(f);
     const p = new URLSearchParams(search);
@@ -58,7 +58,7 @@ describe("filters", () => {
 describe("totals follow the filters", () => {
   it("column totals and the summary bar add up the shown cards", () => {
     const all = boardViews(state, new Map(), columns, null);
-    expect(all.enriched.totals).toEqual({ count: 2, roiSum: 1.4, roiCount: 2, high: 1 });
+    expect(all.enriched.totals).toEqual({ count: 2, roiSum: 1.4, roiCount: 2, high: 1, stalled: 0 });
     const s = summarize(all);
     expect(s.totals.count).toBe(5);
     expect(s.totals.high).toBe(2);
@@ -66,7 +66,7 @@ describe("totals follow the filters", () => {
     expect(averageRoi(s.totals)).toBeCloseTo((0.9 + 0.5 + 0.7 + 0.2) / 4);
 
     const tech = boardViews(state, new Map(), columns, matcher({ ...noFilters, sector: "Technology" }));
-    expect(tech.enriched.totals).toEqual({ count: 1, roiSum: 0.5, roiCount: 1, high: 0 });
+    expect(tech.enriched.totals).toEqual({ count: 1, roiSum: 0.5, roiCount: 1, high: 0, stalled: 0 });
     const st = summarize(tech);
     expect(st.totals.count).toBe(3);
     expect(st.totals.high).toBe(1);

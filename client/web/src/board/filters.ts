@@ -1,7 +1,8 @@
 // What a person narrows the board to: a search (company, website), a job, a
-// sector, qualification tiers, an ROI potential range and "failed only".
-// Filters live in the URL (?q=&job=&sector=&tier=&roi=&failed=) so a view
-// can be shared; parse and format are inverse.
+// sector, qualification tiers, an ROI potential range, "stalled only" and
+// "failed only". Filters live in the URL
+// (?q=&job=&sector=&tier=&roi=&stalled=&failed=) so a view can be shared;
+// parse and format are inverse.
 import { QualificationTier } from "../gen/leadboard/v1/enrichment_pb";
 import type { Lead } from "../gen/leadboard/v1/lead_pb";
 
@@ -23,12 +24,14 @@ export interface Filters {
   // ROI potential range in percent (0..100), both ends included.
   readonly roiMin: number | null;
   readonly roiMax: number | null;
+  // Only stalled leads (Lead.stalled_since set).
+  readonly stalled: boolean;
   readonly failed: boolean;
 }
 
-export const noFilters: Filters = { q: "", job: "", sector: "", tiers: [], roiMin: null, roiMax: null, failed: false };
+export const noFilters: Filters = { q: "", job: "", sector: "", tiers: [], roiMin: null, roiMax: null, stalled: false, failed: false };
 
-const filterParams = ["q", "job", "sector", "tier", "roi", "failed"];
+const filterParams = ["q", "job", "sector", "tier", "roi", "stalled", "failed"];
 
 function percent(text: string | undefined): number | null {
   if (text === undefined || text.trim() === "") return null;
@@ -49,6 +52,7 @@ export function parseFilters(search: string): Filters {
     tiers,
     roiMin: percent(min),
     roiMax: percent(max),
+    stalled: p.get("stalled") === "1",
     failed: p.get("failed") === "1",
   };
 }
@@ -63,17 +67,18 @@ export function formatFilters(filters: Filters, search: string): string {
   if (filters.sector) p.set("sector", filters.sector);
   if (filters.tiers.length) p.set("tier", filters.tiers.join(","));
   if (filters.roiMin !== null || filters.roiMax !== null) p.set("roi", `${filters.roiMin ?? ""}-${filters.roiMax ?? ""}`);
+  if (filters.stalled) p.set("stalled", "1");
   if (filters.failed) p.set("failed", "1");
   const text = p.toString();
   return text ? `?${text}` : "";
 }
 
 export function hasFilters(f: Filters): boolean {
-  return !!(f.q || f.job || f.sector || f.tiers.length || f.roiMin !== null || f.roiMax !== null || f.failed);
+  return !!(f.q || f.job || f.sector || f.tiers.length || f.roiMin !== null || f.roiMax !== null || f.stalled || f.failed);
 }
 
 export function activeFilterCount(f: Filters): number {
-  return [f.job, f.sector, f.tiers.length, f.roiMin !== null || f.roiMax !== null, f.failed].filter(Boolean).length;
+  return [f.job, f.sector, f.tiers.length, f.roiMin !== null || f.roiMax !== null, f.stalled, f.failed].filter(Boolean).length;
 }
 
 export type Matcher = (lead: Lead) => boolean;
@@ -89,6 +94,7 @@ export function matcher(f: Filters): Matcher | null {
   return (lead) => {
     if (f.job && lead.jobId !== f.job) return false;
     if (f.failed && !lead.error) return false;
+    if (f.stalled && !lead.stalledSince) return false;
     if (tiers.size && !tiers.has(lead.qualificationTier)) return false;
     if (sector && (lead.profile?.sector ?? "").toLowerCase() !== sector) return false;
     if (min !== null || max !== null) {

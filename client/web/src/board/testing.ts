@@ -1,5 +1,6 @@
 // Builders for the board's unit tests.
 import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { QualificationTier } from "../gen/leadboard/v1/enrichment_pb";
 import { LeadSchema, LeadStatus, type Lead } from "../gen/leadboard/v1/lead_pb";
 import { ChangeKind, WatchLeadsResponseSchema, type WatchLeadsResponse } from "../gen/leadboard/v1/leadboard_pb";
@@ -14,6 +15,8 @@ export interface LeadFields {
   roi?: number;
   failed?: boolean;
   status?: LeadStatus;
+  // stalled_since, ms since the epoch.
+  stalledSince?: number;
 }
 
 export function lead(id: string, revision: number, f: LeadFields = {}): Lead {
@@ -27,6 +30,7 @@ export function lead(id: string, revision: number, f: LeadFields = {}): Lead {
     qualificationTier: f.tier ?? QualificationTier.UNSPECIFIED,
     roiPotentialScore: f.roi,
     error: f.failed ? { message: "boom" } : undefined,
+    stalledSince: f.stalledSince === undefined ? undefined : timestampFromMs(f.stalledSince),
   });
 }
 

@@ -31,7 +31,6 @@ import type { BoardColumn } from "../gen/leadboard/v1/board_pb";
 import type { Lead } from "../gen/leadboard/v1/lead_pb";
 import type { ConnectionState } from "../hooks/useBoardStream";
 import { useMoveLead } from "../hooks/useMoveLead";
-import { useNow } from "../hooks/useNow";
 import { Column, type DropHint } from "./Column";
 import { ColumnSwitcher } from "./ColumnSwitcher";
 import { CardBody } from "./LeadCard";
@@ -68,7 +67,6 @@ export function BoardColumns(props: {
   onOpen: (id: string) => void;
 }) {
   const { columns, views, state, moves, narrow } = props;
-  const now = useNow(5000);
   const toast = useToast();
   const move = useMoveLead(columns);
   const [active, setActive] = useState<Lead | null>(null);
@@ -148,7 +146,6 @@ export function BoardColumns(props: {
       columns={columns}
       view={views[column.id]}
       moves={moves}
-      now={now}
       synced={state.synced}
       filtered={props.filtered}
       hint={hintFor(column)}
@@ -200,7 +197,7 @@ export function BoardColumns(props: {
       <DragOverlay dropAnimation={null}>
         {active ? (
           <div className="card card-overlay">
-            <CardBody lead={active} now={now} column={byId.get(active.stage)} />
+            <CardBody lead={active} column={byId.get(active.stage)} />
           </div>
         ) : null}
       </DragOverlay>

@@ -35,12 +35,11 @@ function emptyText(column: BoardColumn, filtered: boolean): string {
 
 const estimateSize = () => 124;
 
-export const Column = memo(function Column({ column, columns, view, moves, now, synced, filtered, hint, onOpen, onMove }: {
+export const Column = memo(function Column({ column, columns, view, moves, synced, filtered, hint, onOpen, onMove }: {
   column: BoardColumn;
   columns: readonly BoardColumn[];
   view: ColumnView | undefined;
   moves: Moves;
-  now: number;
   synced: boolean;
   filtered: boolean;
   hint: DropHint | null;
@@ -83,7 +82,7 @@ export const Column = memo(function Column({ column, columns, view, moves, now, 
       className={`column column-${group} ${column.terminal ? "column-terminal" : ""} ${hintClass}`}
       data-testid={`column-${column.id}`}
       data-column={column.id}
-      aria-label={`${column.title}: ${view?.totals.count ?? 0} leads`}
+      aria-label={`${column.title}: ${view?.totals.count ?? 0} leads${view?.totals.stalled ? `, ${view.totals.stalled} stalled` : ""}`}
     >
       <ColumnHeader column={column} totals={view?.totals} />
       {hint?.reason && (
@@ -99,7 +98,7 @@ export const Column = memo(function Column({ column, columns, view, moves, now, 
             return (
               <div key={item.key} className="card-slot" data-index={item.index} ref={virtualizer.measureElement}
                    style={{ transform: `translateY(${item.start}px)` }}>
-                <LeadCard lead={lead} column={column} columns={columns} pending={!!move?.pending} now={now}
+                <LeadCard lead={lead} column={column} columns={columns} pending={!!move?.pending}
                           onOpen={onOpen} onMove={onMove} />
               </div>
             );

@@ -1,4 +1,5 @@
-// Filters: job, sector, qualification tier, ROI potential range, failed only.
+// Filters: job (stalled jobs marked), sector, qualification tier, ROI
+// potential range, stalled only, failed only.
 import { useMemo, useState } from "react";
 import { sectorsOf, type Filters, type TierKey } from "../board/filters";
 import { useBoardStore } from "../hooks/useBoardState";
@@ -30,8 +31,8 @@ export function FilterBar({ filters, setFilters }: { filters: Filters; setFilter
         <option value="">All jobs</option>
         {filters.job && !jobs.data?.some((j) => j.id === filters.job) && <option value={filters.job}>{filters.job}</option>}
         {jobs.data?.map((job) => (
-          <option key={job.id} value={job.id}>
-            {job.query ? `${job.query.slice(0, 40)}` : job.id}
+          <option key={job.id} value={job.id} data-stalled={job.stalledSince ? "true" : undefined}>
+            {job.stalledSince ? "⏸ " : ""}{job.query ? `${job.query.slice(0, 40)}` : job.id}{job.stalledSince ? " (stalled)" : ""}
           </option>
         ))}
       </select>
@@ -61,6 +62,11 @@ export function FilterBar({ filters, setFilters }: { filters: Filters; setFilter
                value={filters.roiMax ?? ""} onChange={(e) => set({ roiMax: range(e.target.value) })} data-testid="filter-roi-max" />
         %
       </span>
+      <button type="button" className="chip-toggle stalled-toggle" aria-pressed={filters.stalled}
+              title="Only leads whose run has gone silent"
+              onClick={() => set({ stalled: !filters.stalled })} data-testid="filter-stalled">
+        Stalled
+      </button>
       <button type="button" className="chip-toggle failed-toggle" aria-pressed={filters.failed}
               onClick={() => set({ failed: !filters.failed })} data-testid="filter-failed">
         Failed

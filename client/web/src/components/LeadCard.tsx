@@ -1,28 +1,32 @@
 // A lead's card: company, website and sector; the agent at work with its
 // activity; score chips; the tier; who moved it here; a failure line or a
-// warning count; time in stage; the "⋮" menu (Move to…). Cards that people
+// warning count; a "Stalled 12 min" badge; time in stage; the "⋮" menu
+// (Move to…). Times come from the shared clock, so a tick re-renders those
+// few words, never the card. Cards that people
 // may move are draggable; a card being moved shows pending; a card that just
 // changed glows briefly.
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useDraggable } from "@dnd-kit/core";
 import { memo, type KeyboardEvent } from "react";
 import { kRecentMs } from "../board/boardState";
 import { dragRefusal } from "../board/columns";
-import { shortDuration } from "../board/format";
+import { stalledSinceMs } from "../board/stalled";
+import { msOfTimestamp } from "../board/time";
 import type { BoardColumn } from "../gen/leadboard/v1/board_pb";
 import { ActorKind, LeadStatus, type Lead } from "../gen/leadboard/v1/lead_pb";
 import { useBoardStore } from "../hooks/useBoardState";
+import { CardTime } from "./CardTime";
 import { MoveMenu } from "./MoveMenu";
 import { ScoreChips } from "./ScoreChips";
+import { StalledBadge } from "./StalledBadge";
 import { TierBadge } from "./TierBadge";
 
-export function CardBody({ lead, now, column, menu }: {
+export function CardBody({ lead, column, menu }: {
   lead: Lead;
-  now: number;
   column: BoardColumn | undefined;
   menu?: React.ReactNode;
 }) {
-  const entered = lead.stageEnteredAt ? timestampDate(lead.stageEnteredAt).getTime() : undefined;
+  const entered = msOfTimestamp(lead.stageEnteredAt);
+  const stalled = stalledSinceMs(lead);
   const atWork = lead.status === LeadStatus.ENRICHING && !!lead.currentAgent;
   const by = lead.stageEnteredBy?.kind === ActorKind.PERSON ? lead.stageEnteredBy.name : "";
   return (
@@ -56,25 +60,23 @@ export function CardBody({ lead, now, column, menu }: {
       )}
       <div className="card-footer">
         <TierBadge tier={lead.qualificationTier} />
+        {stalled !== undefined && <StalledBadge sinceMs={stalled} />}
         {lead.warnings.length > 0 && (
           <span className="badge badge-warn" title={lead.warnings.map((w) => w.message).join("\n")}>
             ⚠ {lead.warnings.length}
           </span>
         )}
-        {entered !== undefined && (
-          <span className="card-time" title="Time in this column">{shortDuration(now - entered)}</span>
-        )}
+        {entered !== undefined && <CardTime sinceMs={entered} />}
       </div>
     </>
   );
 }
 
-export const LeadCard = memo(function LeadCard({ lead, column, columns, pending, now, onOpen, onMove }: {
+export const LeadCard = memo(function LeadCard({ lead, column, columns, pending, onOpen, onMove }: {
   lead: Lead;
   column: BoardColumn;
   columns: readonly BoardColumn[];
   pending: boolean;
-  now: number;
   onOpen: (id: string) => void;
   onMove: (lead: Lead, to: BoardColumn, note?: string) => void;
 }) {
@@ -102,11 +104,12 @@ export const LeadCard = memo(function LeadCard({ lead, column, columns, pending,
       onKeyDown={onKeyDown}
       onClick={() => onOpen(lead.id)}
       aria-roledescription={refusal ? "card" : "draggable card"}
-      aria-label={`${company}${pending ? ", moving" : ""}`}
+      aria-label={`${company}${lead.stalledSince ? ", stalled" : ""}${pending ? ", moving" : ""}`}
       title={refusal ?? undefined}
       className={[
         "card",
         lead.error ? "card-failed" : "",
+        lead.stalledSince ? "card-stalled" : "",
         pending ? "card-pending" : "",
         isDragging ? "card-dragging" : "",
         refusal ? "card-locked" : "card-movable",
@@ -114,11 +117,11 @@ export const LeadCard = memo(function LeadCard({ lead, column, columns, pending,
       data-testid={`card-${lead.id}`}
       data-stage={lead.stage}
       data-pending={pending ? "true" : undefined}
+      data-stalled={lead.stalledSince ? "true" : undefined}
     >
       {glow && <span key={String(lead.revision)} className="card-glow" aria-hidden />}
       <CardBody
         lead={lead}
-        now={now}
         column={column}
         menu={<MoveMenu lead={lead} from={from} columns={columns} onMove={onMove} onOpen={onOpen} />}
       />
