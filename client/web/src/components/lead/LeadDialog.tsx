@@ -1,13 +1,15 @@
 // The lead's details: GetLead, shown in tabs (one component per tab, every
-// enrichment section plus the stage history). role=dialog, focus kept
-// inside, Escape closes; deep-linked as ?lead=ID. It reloads when the card
-// changes column on the board, so the history stays current.
+// enrichment section plus the stage history and the agents' timeline).
+// role=dialog, focus kept inside, Escape closes; deep-linked as ?lead=ID. It
+// reloads when the card changes column on the board, so the history stays
+// current, and every 2 s while the timeline shows a run that is running.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ComponentType } from "react";
 import { describe } from "../../api/errors";
 import { useLeadBoard } from "../../api/transport";
 import type { BoardColumn } from "../../gen/leadboard/v1/board_pb";
 import type { Lead } from "../../gen/leadboard/v1/lead_pb";
+import { runIsLive } from "../../board/timeline";
 import { useBoardState } from "../../hooks/useBoardState";
 import { TierBadge } from "../TierBadge";
 import { ApproachPlanTab } from "./tabs/ApproachPlanTab";
@@ -15,6 +17,7 @@ import { BriefingTab } from "./tabs/BriefingTab";
 import { CompetitorsTab } from "./tabs/CompetitorsTab";
 import { ContactsTab } from "./tabs/ContactsTab";
 import { HistoryTab } from "./tabs/HistoryTab";
+import { TimelineTab } from "./tabs/TimelineTab";
 import { MessageTab } from "./tabs/MessageTab";
 import { ObjectionsTab } from "./tabs/ObjectionsTab";
 import { OverviewTab } from "./tabs/OverviewTab";
@@ -29,6 +32,7 @@ type TabProps = { lead: Lead; columns: readonly BoardColumn[] };
 const tabs: { id: string; title: string; Tab: ComponentType<TabProps> }[] = [
   { id: "overview", title: "Overview", Tab: OverviewTab },
   { id: "history", title: "History", Tab: HistoryTab },
+  { id: "timeline", title: "Timeline", Tab: TimelineTab },
   { id: "pain", title: "Pain points", Tab: PainPointsTab },
   { id: "competitors", title: "Competitors", Tab: CompetitorsTab },
   { id: "triggers", title: "Buying triggers", Tab: TriggersTab },
@@ -74,14 +78,20 @@ function useFocusTrap(onClose: () => void) {
 export function LeadDialog({ leadId, columns, onClose }: { leadId: string; columns: readonly BoardColumn[]; onClose: () => void }) {
   const client = useLeadBoard();
   const card = useBoardState().state.byId.get(leadId);
+  const [tab, setTab] = useState("overview");
   const lead = useQuery({
     // Reloaded when the card changes column (history, enrichment), not on
     // every activity line of a running lead.
     queryKey: ["lead", leadId, card?.stage ?? ""],
     queryFn: () => client.getLead({ leadId }),
     placeholderData: keepPreviousData,
+    // The timeline of a running run: new steps as agents start and end.
+    refetchInterval: (query) => {
+      const runs = query.state.data?.runs;
+      const current = runs?.[runs.length - 1];
+      return tab === "timeline" && current && runIsLive(current) ? 2000 : false;
+    },
   });
-  const [tab, setTab] = useState("overview");
   const dialog = useFocusTrap(onClose);
   const data = lead.data;
   const current = tabs.find((t) => t.id === tab) ?? tabs[0];
