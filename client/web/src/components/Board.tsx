@@ -1,5 +1,7 @@
-// The board a person works in: the top bar (search, filters, connection,
-// user), the summary bar, the columns, and the lead dialog (?lead=ID).
+// The board a person works in: the top bar (Board / Agents, search,
+// filters, connection, user), then the summary bar and the columns, or the
+// Agents view (?view=agents); and the lead dialog (?lead=ID). The watch runs
+// on both pages, so switching back shows a current board at once.
 import { useMemo, useState } from "react";
 import { describe } from "../api/errors";
 import { hasFilters, noFilters } from "../board/filters";
@@ -8,7 +10,9 @@ import { useBoardState } from "../hooks/useBoardState";
 import { useBoardStream } from "../hooks/useBoardStream";
 import { useColumns } from "../hooks/useColumns";
 import { useFilters } from "../hooks/useFilters";
-import { useMediaQuery } from "../hooks/useNow";
+import { useMediaQuery } from "../hooks/useMediaQuery";
+import { usePage, useStatsWindow } from "../hooks/usePage";
+import { AgentsView } from "./agents/AgentsView";
 import { useSelectedLead } from "../hooks/useSelectedLead";
 import { BoardColumns } from "./BoardColumns";
 import { LeadDialog } from "./lead/LeadDialog";
@@ -25,6 +29,8 @@ export function Board() {
   const [selected, select] = useSelectedLead();
   const narrow = useMediaQuery("(max-width: 760px)");
   const [filtersOpen, setFiltersOpen] = useState(false);
+  const [page, setPage] = usePage();
+  const [statsWindow, setStatsWindow] = useStatsWindow();
 
   const columnList = columns.data ?? noColumns;
   const ids = useMemo(() => columnList.map((c) => c.id), [columnList]);
@@ -41,12 +47,19 @@ export function Board() {
         narrow={narrow}
         filtersOpen={filtersOpen}
         toggleFilters={() => setFiltersOpen((o) => !o)}
+        page={page}
+        setPage={setPage}
       />
-      <SummaryBar summary={summary} synced={state.synced} filtered={filtered} onClear={() => setFilters(noFilters)} />
-      {columns.isError && (
+      {page === "agents" && (
+        <AgentsView filters={filters} setFilters={setFilters} statsWindow={statsWindow} setStatsWindow={setStatsWindow} />
+      )}
+      {page === "board" && (
+        <SummaryBar summary={summary} synced={state.synced} filtered={filtered} onClear={() => setFilters(noFilters)} />
+      )}
+      {page === "board" && columns.isError && (
         <div className="error-banner" role="alert">Cannot load the board: {describe(columns.error)}</div>
       )}
-      <BoardColumns
+      {page === "board" && <BoardColumns
         columns={columnList}
         views={views}
         state={state}
@@ -56,7 +69,7 @@ export function Board() {
         filtered={filtered}
         narrow={narrow}
         onOpen={select}
-      />
+      />}
       {selected && <LeadDialog leadId={selected} columns={columnList} onClose={() => select(null)} />}
     </div>
   );

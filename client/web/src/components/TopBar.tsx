@@ -1,7 +1,9 @@
-// The bar at the top: name, search, filters (behind a button when narrow),
-// the connection state (always visible) and the user menu.
+// The bar at the top: name, the Board / Agents switch, search and filters
+// (on the board; behind a button when narrow), the connection state (always
+// visible) and the user menu.
 import type { Filters } from "../board/filters";
 import { activeFilterCount } from "../board/filters";
+import type { Page } from "../board/route";
 import type { ConnectionState } from "../hooks/useBoardStream";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { FilterBar } from "./FilterBar";
@@ -15,16 +17,27 @@ export function TopBar(props: {
   narrow: boolean;
   filtersOpen: boolean;
   toggleFilters: () => void;
+  page: Page;
+  setPage: (page: Page) => void;
 }) {
-  const { filters, setFilters, narrow } = props;
+  const { filters, setFilters, narrow, page } = props;
+  const onBoard = page === "board";
   const active = activeFilterCount(filters);
   return (
     <header className="topbar">
       <div className="topbar-row">
         <h1 className="brand">leadboard</h1>
-        <SearchBox value={filters.q} onChange={(q) => setFilters({ ...filters, q })} />
-        {!narrow && <FilterBar filters={filters} setFilters={setFilters} />}
-        {narrow && (
+        <nav className="page-switch" aria-label="View">
+          {(["board", "agents"] as const).map((p) => (
+            <button key={p} type="button" aria-current={page === p ? "page" : undefined}
+                    className={page === p ? "page-active" : ""} onClick={() => props.setPage(p)} data-testid={`page-${p}`}>
+              {p === "board" ? "Board" : "Agents"}
+            </button>
+          ))}
+        </nav>
+        {onBoard && <SearchBox value={filters.q} onChange={(q) => setFilters({ ...filters, q })} />}
+        {onBoard && !narrow && <FilterBar filters={filters} setFilters={setFilters} />}
+        {onBoard && narrow && (
           <button className="filters-button" aria-expanded={props.filtersOpen} onClick={props.toggleFilters}
                   data-testid="filters-button">
             Filters{active ? ` · ${active}` : ""}
@@ -33,7 +46,7 @@ export function TopBar(props: {
         <ConnectionBadge connection={props.connection} />
         <UserMenu />
       </div>
-      {narrow && props.filtersOpen && (
+      {onBoard && narrow && props.filtersOpen && (
         <div className="topbar-filters">
           <FilterBar filters={filters} setFilters={setFilters} />
         </div>

@@ -1,14 +1,5 @@
-// The current time, refreshed every `everyMs` (for "time in stage").
+// Whether a CSS media query matches, following changes (the narrow layout).
 import { useEffect, useState } from "react";
-
-export function useNow(everyMs = 5000): number {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(timer);
-  }, [everyMs]);
-  return now;
-}
 
 export function useMediaQuery(query: string): boolean {
   const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
