@@ -19,6 +19,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -43,6 +45,9 @@ ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 7),
           "How long the change log is kept for watchers to resume from.");
 ABSL_FLAG(absl::Duration, trim_interval, absl::Minutes(1),
           "How often the change log is trimmed to the retention window.");
+ABSL_FLAG(absl::Duration, stall_after, absl::Minutes(10),
+          "A lead mid-run (or a running job) with no event for this long is flagged stalled; "
+          "a board column's stall_after overrides it (at least 1s).");
 ABSL_FLAG(absl::Duration, progress_interval, absl::Seconds(5),
           "How often watchers get a progress heartbeat.");
 ABSL_FLAG(int, watch_queue_limit, 10000,
@@ -78,7 +83,7 @@ using leadboard::engine::BoardConfig;
 // LEADBOARD_<FLAG> environment variables set flags; the command line wins.
 void ApplyEnvironment() {
   for (const char* name : {"listen", "data_dir", "database", "board_config", "retention", "trim_interval",
-                           "progress_interval", "watch_queue_limit", "shutdown_grace",
+                           "stall_after", "progress_interval", "watch_queue_limit", "shutdown_grace",
                            "port_file", "metrics_listen", "tokens_file", "insecure", "tls_cert",
                            "tls_key", "tls_client_ca", "log_level"}) {
     const std::string env = absl::StrCat("LEADBOARD_", absl::AsciiStrToUpper(name));
@@ -167,6 +172,10 @@ ServerConfig ConfigFromFlags() {
     Die(1, "leadboard-server: --progress_interval, --retention and --trim_interval must be "
            "positive");
   }
+  config.stall_after = absl::GetFlag(FLAGS_stall_after);
+  if (config.stall_after < absl::Seconds(1)) {
+    Die(1, "leadboard-server: --stall_after must be at least 1s");
+  }
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.credentials = ServerCredentials();
@@ -209,6 +218,13 @@ int main(int argc, char** argv) {
   // (a few percent of the fan-out path); the tests keep the check on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   ApplyEnvironment();
+  // --help lists this file's flags (Abseil's default looks for a file
+  // named after the program, which main.cc is not).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "server/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
   spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
   if (absl::GetFlag(FLAGS_hash_token)) {

@@ -18,6 +18,7 @@
 #include "store/commit_queue.h"
 #include "store/soci/pg_listener.h"
 #include "store/retention_trimmer.h"
+#include "store/stall_sweeper.h"
 #include "store/soci/soci_lead_repository.h"
 
 namespace leadboard {
@@ -32,6 +33,7 @@ struct Server::Parts {
   std::unique_ptr<store::CommitQueue> commits;
   std::unique_ptr<api::Executor> executor;
   std::unique_ptr<store::RetentionTrimmer> trimmer;
+  std::unique_ptr<store::StallSweeper> sweeper;
   api::IngestStreams ingest_streams;
   std::unique_ptr<api::LeadBoardService> service;
   std::unique_ptr<grpc::Server> grpc;
@@ -54,6 +56,7 @@ absl::Status Server::Run() {
       store::SociLeadRepository::Open({config_.database, config_.database_pool}, clock_);
   if (!repository.ok()) return repository.status();
   p.repository = *std::move(repository);
+  config_.board = config_.board.WithStallAfter(config_.stall_after);
   p.engine = std::make_unique<engine::StageEngine>(config_.board);
 
   // The hub counts deliveries into the metrics, which read the hub's gauges.
@@ -87,6 +90,12 @@ absl::Status Server::Run() {
   p.executor = std::make_unique<api::Executor>(4);
   p.trimmer = std::make_unique<store::RetentionTrimmer>(p.repository.get(), clock_,
                                                         config_.retention, config_.trim_interval);
+  p.sweeper = std::make_unique<store::StallSweeper>(
+      p.repository.get(), p.engine.get(),
+      [hub = p.hub.get()](std::vector<store::Change> changes) { hub->Publish(std::move(changes)); },
+      config_.stall_sweep_interval > absl::ZeroDuration()
+          ? config_.stall_sweep_interval
+          : store::StallSweeper::IntervalFor(config_.board));
 
   api::ServiceContext context;
   context.repository = p.repository.get();
@@ -165,6 +174,7 @@ void Server::Shutdown() {
                      absl::ToChronoMilliseconds(config_.shutdown_grace));
     p.grpc->Wait();
   }
+  p.sweeper.reset();
   if (p.executor) p.executor->Stop();
   if (p.commits) p.commits->Stop();
   if (p.hub) p.hub->Stop();

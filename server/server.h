@@ -42,6 +42,11 @@ struct ServerConfig {
   api::Authenticator auth;                      // default: authentication off
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   int database_pool = 4;                        // reader sessions
+  // A lead mid-run (or a running job) with no event for this long is
+  // flagged stalled; a board column's own stall_after overrides it.
+  absl::Duration stall_after = absl::Minutes(10);
+  // How often to look for stalls; zero: StallSweeper::IntervalFor(board).
+  absl::Duration stall_sweep_interval = absl::ZeroDuration();
 };
 
 class Server {

@@ -13,6 +13,7 @@
 #include "api/raw_message.h"
 #include "api/watch_reactor.h"
 #include "engine/event_validator.h"
+#include "engine/agent_timeline.h"
 #include "engine/stage_history.h"
 #include "engine/status_details.h"
 #include "google/protobuf/util/time_util.h"
@@ -197,8 +198,9 @@ grpc::ServerUnaryReactor* LeadBoardService::GetLead(grpc::CallbackServerContext*
     absl::Status invalid = CheckRequiredId("lead_id", request->lead_id());
     if (!invalid.ok()) return invalid;
     return [=]() -> absl::Status {
+      engine::stored::TimelineLog timeline;
       absl::StatusOr<std::optional<v1::Lead>> found =
-          context_.repository->GetLead(request->lead_id());
+          context_.repository->GetLead(request->lead_id(), &timeline);
       if (!found.ok()) return found.status();
       if (!principal.user_id.empty() &&
           (!found->has_value() || !principal.Owns((*found)->user_id()))) {
@@ -206,6 +208,9 @@ grpc::ServerUnaryReactor* LeadBoardService::GetLead(grpc::CallbackServerContext*
       }
       if (!found->has_value()) return LeadNotFound(request->lead_id());
       *lead = std::move(**found);
+      for (v1::AgentRun& run : engine::BuildRuns(*context_.board, timeline, *lead)) {
+        *lead->add_runs() = std::move(run);
+      }
       engine::CompleteHistory(
           *context_.board,
           google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
@@ -220,7 +225,8 @@ grpc::ServerUnaryReactor* LeadBoardService::ListLeads(grpc::CallbackServerContex
                                                       const v1::ListLeadsRequest* request,
                                                       v1::ListLeadsResponse* response) {
   return Unary(ctx, Access::kRead, [=](const Principal& principal) -> absl::StatusOr<Work> {
-    store::LeadFilter filter{request->user_id(), request->job_id(), request->stage()};
+    store::LeadFilter filter{request->user_id(), request->job_id(), request->stage(),
+                             request->stalled()};
     absl::Status invalid = CheckIds({{"job_id", filter.job_id}, {"user_id", filter.user_id}});
     if (invalid.ok()) invalid = ScopeUser(principal, &filter.user_id);
     if (invalid.ok()) invalid = CheckStage(*context_.board, filter.stage);
@@ -259,14 +265,17 @@ grpc::ServerUnaryReactor* LeadBoardService::GetBoard(grpc::CallbackServerContext
     return [=]() -> absl::Status {
       absl::StatusOr<int64_t> revision = context_.repository->CurrentRevision();
       if (!revision.ok()) return revision.status();
-      absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> counts =
+      absl::StatusOr<absl::flat_hash_map<std::string, store::StageCount>> counts =
           context_.repository->CountByStage(filter);
       if (!counts.ok()) return counts.status();
       for (const v1::BoardColumn& column : context_.board->columns()) {
         v1::BoardColumn* out = board->add_columns();
         *out = column;
         auto it = counts->find(column.id());
-        out->set_lead_count(it == counts->end() ? 0 : it->second);
+        if (it != counts->end()) {
+          out->set_lead_count(it->second.leads);
+          out->set_stalled_count(it->second.stalled);
+        }
       }
       board->set_revision(*revision);
       return absl::OkStatus();
@@ -324,6 +333,46 @@ grpc::ServerUnaryReactor* LeadBoardService::MoveLead(grpc::CallbackServerContext
       if (moved->change) context_.hub->Publish({*moved->change});
       response->set_moved(moved->change.has_value());
       *response->mutable_lead() = std::move(moved->lead);
+      return absl::OkStatus();
+    };
+  });
+}
+
+grpc::ServerUnaryReactor* LeadBoardService::GetAgentStats(
+    grpc::CallbackServerContext* ctx, const v1::GetAgentStatsRequest* request,
+    v1::GetAgentStatsResponse* response) {
+  return Unary(ctx, Access::kRead, [=](const Principal& principal) -> absl::StatusOr<Work> {
+    store::StepFilter filter{request->user_id(), request->job_id(), std::nullopt, std::nullopt};
+    absl::Status invalid = CheckIds({{"job_id", filter.job_id}, {"user_id", filter.user_id}});
+    if (invalid.ok()) invalid = ScopeUser(principal, &filter.user_id);
+    auto time_of = [](const google::protobuf::Timestamp& t) {
+      return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+    };
+    auto check_time = [&](absl::string_view field, const google::protobuf::Timestamp& t,
+                          std::optional<absl::Time>* into) {
+      // 1970-01-01 .. 2200-01-01, whole nanoseconds.
+      if (t.seconds() < 0 || t.seconds() >= 7258118400 || t.nanos() < 0 ||
+          t.nanos() > 999999999) {
+        return InvalidFieldError(field, "must be between the years 1970 and 2200");
+      }
+      *into = time_of(t);
+      return absl::OkStatus();
+    };
+    if (invalid.ok() && request->has_since()) {
+      invalid = check_time("since", request->since(), &filter.since);
+    }
+    if (invalid.ok() && request->has_until()) {
+      invalid = check_time("until", request->until(), &filter.until);
+    }
+    if (invalid.ok() && filter.since && filter.until && *filter.until <= *filter.since) {
+      invalid = InvalidFieldError("until", "must be after since");
+    }
+    if (!invalid.ok()) return invalid;
+    return [=]() -> absl::Status {
+      absl::StatusOr<v1::GetAgentStatsResponse> stats =
+          context_.repository->GetAgentStats(filter);
+      if (!stats.ok()) return stats.status();
+      *response = *std::move(stats);
       return absl::OkStatus();
     };
   });

@@ -39,6 +39,9 @@ class LeadBoardService final
   grpc::ServerUnaryReactor* MoveLead(grpc::CallbackServerContext* ctx,
                                      const v1::MoveLeadRequest* request,
                                      v1::MoveLeadResponse* response) override;
+  grpc::ServerUnaryReactor* GetAgentStats(grpc::CallbackServerContext* ctx,
+                                          const v1::GetAgentStatsRequest* request,
+                                          v1::GetAgentStatsResponse* response) override;
 
  private:
   enum class Access { kIngest, kRead, kMove };

@@ -125,6 +125,15 @@ absl::StatusOr<BoardConfig> BoardConfig::FromProto(v1::BoardConfig config) {
         return ColumnError(i, id, absl::StrCat("unknown role ", column.role()));
     }
     if (column.role() == v1::COLUMN_ROLE_PEOPLE) ++people;
+    if (column.has_stall_after()) {
+      if (column.terminal() || column.role() == v1::COLUMN_ROLE_PEOPLE) {
+        return ColumnError(i, id, "stall_after: only working columns hold leads mid-run");
+      }
+      const google::protobuf::Duration& limit = column.stall_after();
+      if (limit.seconds() < 1 || limit.nanos() < 0 || limit.seconds() > 30 * 86400) {
+        return ColumnError(i, id, "stall_after: must be between 1s and 30 days");
+      }
+    }
     if ((column.terminal() || column.role() == v1::COLUMN_ROLE_PEOPLE) &&
         (column.agents_size() > 0 || column.event_types_size() > 0)) {
       return ColumnError(i, id,
@@ -210,6 +219,28 @@ namespace leadboard::engine {
 bool BoardConfig::IsPeoples(absl::string_view column_id) const {
   const v1::BoardColumn* column = Find(column_id);
   return column != nullptr && column->role() == v1::COLUMN_ROLE_PEOPLE;
+}
+
+BoardConfig BoardConfig::WithStallAfter(absl::Duration limit) const {
+  BoardConfig board = *this;
+  board.job_stall_after_ = limit;
+  for (v1::BoardColumn& column : board.columns_) {
+    if (column.terminal() || column.role() == v1::COLUMN_ROLE_PEOPLE) {
+      column.clear_stall_after();
+    } else if (!column.has_stall_after()) {
+      const int64_t micros = absl::ToInt64Microseconds(limit);
+      column.mutable_stall_after()->set_seconds(micros / 1000000);
+      column.mutable_stall_after()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+    }
+  }
+  return board;
+}
+
+absl::Duration BoardConfig::StallAfter(absl::string_view column_id) const {
+  const v1::BoardColumn* column = Find(column_id);
+  if (column == nullptr || !column->has_stall_after()) return absl::InfiniteDuration();
+  return absl::Seconds(column->stall_after().seconds()) +
+         absl::Nanoseconds(column->stall_after().nanos());
 }
 
 bool BoardConfig::AcceptsMoves(absl::string_view column_id) const {

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "leadboard/v1/board.pb.h"
 
 namespace leadboard::engine {
@@ -64,6 +65,19 @@ class BoardConfig {
   // column.
   bool AcceptsMoves(absl::string_view column_id) const;
 
+  // A copy in which every working column without its own stall_after has
+  // `limit` (the server's --stall_after): the limits in force.
+  BoardConfig WithStallAfter(absl::Duration limit) const;
+
+  // How long a lead mid-run in this column may go without an event before
+  // it is stalled; infinite for columns without a limit (terminal, people's,
+  // unknown, or a board not given WithStallAfter).
+  absl::Duration StallAfter(absl::string_view column_id) const;
+
+  // How long a running job may go without an event before it is stalled
+  // (WithStallAfter's limit; infinite without one).
+  absl::Duration job_stall_after() const { return job_stall_after_; }
+
   // True for the first working column (where harvested leads start).
   bool IsFirstWorkingColumn(absl::string_view column_id) const;
 
@@ -71,6 +85,7 @@ class BoardConfig {
   BoardConfig() = default;
 
   std::vector<v1::BoardColumn> columns_;
+  absl::Duration job_stall_after_ = absl::InfiniteDuration();
   size_t success_ = 0;
   size_t failure_ = 0;
   absl::flat_hash_map<std::string, int> rank_;          // column id -> rank

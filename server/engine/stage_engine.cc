@@ -282,7 +282,9 @@ bool SameCard(const v1::Lead& a, const v1::Lead& b, bool compare_profile) {
       !SameActor(a.stage_entered_by(), b.stage_entered_by()) ||
       a.has_stage_entered_by() != b.has_stage_entered_by() || a.stage_note() != b.stage_note() ||
       a.pipeline_stage() != b.pipeline_stage() ||
-      !same_time(a.pipeline_stage_entered_at(), b.pipeline_stage_entered_at())) {
+      !same_time(a.pipeline_stage_entered_at(), b.pipeline_stage_entered_at()) ||
+      a.has_stalled_since() != b.has_stalled_since() ||
+      !same_time(a.stalled_since(), b.stalled_since())) {
     return false;
   }
   for (int i = 0; i < a.warnings_size(); ++i) {
@@ -310,6 +312,8 @@ std::variant<LeadTransition, Rejection> StageEngine::ApplyToLead(
   }
   const Timestamp& t = event.occurred_at();
   const v1::EventType type = event.type();
+  // Any event of the lead, even a stale one, shows its pipeline is alive.
+  lead.clear_stalled_since();
   KeepEarliest(lead.mutable_created_at(), t);
   // Leads stored before the pipeline's stage was kept apart: it is the card's.
   if (lead.pipeline_stage().empty()) {
@@ -536,6 +540,10 @@ bool StageEngine::ApplyToJob(v1::Job* job, const v1::PipelineEvent& event) const
     changed = true;
   }
   const Timestamp& t = event.occurred_at();
+  if (job->has_stalled_since()) {
+    job->clear_stalled_since();  // the job's pipeline is alive again
+    changed = true;
+  }
   changed |= KeepEarliest(job->mutable_started_at(), t);
   const bool job_level = event.lead_id().empty();
   switch (event.type()) {

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "engine/event_validator.h"
 #include "engine/stage_engine.h"
+#include "engine/timeline_log.pb.h"
 #include "leadboard/v1/leadboard.pb.h"
 
 namespace leadboard::store {
@@ -55,6 +56,28 @@ struct LeadFilter {
   std::string user_id;
   std::string job_id;
   std::string stage;
+  bool stalled = false;  // only stalled leads (ListLeads)
+};
+
+// A column's counts (GetBoard).
+struct StageCount {
+  int64_t leads = 0;
+  int64_t stalled = 0;
+};
+
+// Which agent steps statistics cover; empty fields and unset times match
+// everything. Times are the steps' starts.
+struct StepFilter {
+  std::string user_id;
+  std::string job_id;
+  std::optional<absl::Time> since;  // inclusive
+  std::optional<absl::Time> until;  // exclusive
+};
+
+// What one stall sweep did.
+struct SweepResult {
+  std::vector<Change> changes;  // one STALLED change per lead it flagged
+  int64_t stalled_jobs = 0;     // jobs it flagged
 };
 
 // A consistent read of the cards that changed after a revision.
@@ -131,16 +154,31 @@ class LeadRepository : public ChangeLogReader {
 
   // One lead with its enrichment and its stage history (visits oldest
   // first, as recorded: left_at, durations and time_in_stage are left to
-  // engine::CompleteHistory), or nullopt.
-  virtual absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string& lead_id) = 0;
+  // engine::CompleteHistory), or nullopt. Its timeline log, read in the
+  // same transaction, goes to `timeline` if given (engine::BuildRuns makes
+  // the runs).
+  virtual absl::StatusOr<std::optional<v1::Lead>> GetLead(
+      const std::string& lead_id, engine::stored::TimelineLog* timeline = nullptr) = 0;
 
   // Leads ordered by id, after `after`, at most `limit`.
   virtual absl::StatusOr<LeadPage> ListLeads(const LeadFilter& filter, const std::string& after,
                                              int limit, bool full) = 0;
 
-  // Lead counts per stage id.
-  virtual absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> CountByStage(
+  // Lead counts (and stalled counts) per stage id.
+  virtual absl::StatusOr<absl::flat_hash_map<std::string, StageCount>> CountByStage(
       const LeadFilter& filter) = 0;
+
+  // Per-agent statistics over the stored agent steps matching `filter`
+  // (agents sorted by name).
+  virtual absl::StatusOr<v1::GetAgentStatsResponse> GetAgentStats(const StepFilter& filter) = 0;
+
+  // Flags the leads mid-run and the running jobs whose stall limit has
+  // passed without an event (engine.board()'s limits, the clock's now), in
+  // one transaction serialized with every other write: each lead gets
+  // stalled_since and a STALLED change (next revision), for the caller to
+  // publish. Replicas may sweep at once: a lead is flagged once. Cheap when
+  // nothing is due (an index lookup).
+  virtual absl::StatusOr<SweepResult> SweepStalls(const engine::StageEngine& engine) = 0;
 
   // Jobs newest first with their lead counts.
   virtual absl::StatusOr<JobPage> ListJobs(const std::string& user_id, const std::string& token,

@@ -12,6 +12,7 @@
 #include "event_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "engine/agent_timeline.h"
 #include "store/soci/schema.h"
 #include "backend_test.h"
 #include "test_database.h"
@@ -69,7 +70,7 @@ class SociLeadRepositoryTest : public testing::BackendTest {
   }
 
   FixedClock clock_;
-  engine::BoardConfig board_ = engine::BoardConfig::Default();
+  engine::BoardConfig board_ = engine::BoardConfig::Default().WithStallAfter(absl::Minutes(10));
   engine::StageEngine engine_{board_};
   std::unique_ptr<SociLeadRepository> repo_;
 };
@@ -191,6 +192,17 @@ TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
     sql << "CREATE INDEX events_lead ON events (lead_id)";
     sql << "DROP TABLE stage_history";
     sql << "ALTER TABLE leads DROP COLUMN pipeline_stage";
+    sql << "DROP TABLE lead_timelines";
+    sql << "DROP TABLE agent_steps";
+    for (const char* index : {"leads_stall_at", "leads_stalled", "jobs_stall_at"}) {
+      sql << absl::StrCat("DROP INDEX ", index);
+    }
+    for (const char* column : {"last_event_at", "stall_at", "stalled_since"}) {
+      sql << absl::StrCat("ALTER TABLE leads DROP COLUMN ", column);
+    }
+    for (const char* column : {"last_event_at", "stall_at"}) {
+      sql << absl::StrCat("ALTER TABLE jobs DROP COLUMN ", column);
+    }
     sql << "DELETE FROM schema_version WHERE version > 1";
     ASSERT_EQ(index_count(sql), 1);
   }
@@ -337,8 +349,8 @@ TEST_P(SociLeadRepositoryTest, FiltersByUserJobAndStage) {
   EXPECT_EQ(repo_->ReadChanges(0, 100, {"u2", "", ""}, 100)->size(), 1u);
   auto counts = repo_->CountByStage({"u1", "", ""});
   ASSERT_TRUE(counts.ok());
-  EXPECT_EQ((*counts)["harvested"], 1);
-  EXPECT_EQ((*counts)["intake"], 1);
+  EXPECT_EQ((*counts)["harvested"].leads, 1);
+  EXPECT_EQ((*counts)["intake"].leads, 1);
   auto intake = repo_->ListLeads({"", "", "intake"}, "", 10, false);
   ASSERT_EQ(intake->leads.size(), 1u);
   EXPECT_EQ(intake->leads[0].id(), "B");
@@ -387,6 +399,162 @@ TEST_P(SociLeadRepositoryTest, TrimsTheChangeLogByAge) {
   EXPECT_EQ(repo_->ChangeLogRange()->oldest, 2);
   EXPECT_EQ(*repo_->TrimChanges(clock_.now + absl::Hours(1)), 1);
   EXPECT_EQ(repo_->ChangeLogRange()->oldest, 3);  // empty log: current + 1
+}
+
+v1::PipelineEvent AgentEnd(const std::string& id, int second, const std::string& agent, bool ok) {
+  return MakeEvent(id, v1::EVENT_TYPE_AGENT_END, second, agent, ok);
+}
+
+const v1::AgentStats* StatsOf(const v1::GetAgentStatsResponse& stats, const std::string& agent) {
+  for (const v1::AgentStats& a : stats.agents()) {
+    if (a.agent() == agent) return &a;
+  }
+  return nullptr;
+}
+
+// Steps are paired whatever batches and order their events come in, kept
+// with the lead (GetLead's timeline) and counted per agent.
+TEST_P(SociLeadRepositoryTest, KeepsAgentStepsAndCountsThemPerAgent) {
+  // A run whose events arrive in three batches, ends before starts.
+  Commit({AgentEnd("q2", 4, "lead_qualification_agent", true),
+          MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 0),
+          AgentEnd("p2", 9, "pain_point_deepening_agent", false)});
+  Commit({MakeEvent("p3", v1::EVENT_TYPE_AGENT_START, 10, "pain_point_deepening_agent"),
+          MakeEvent("q1", v1::EVENT_TYPE_AGENT_START, 1, "LeadQualificationAgent")});
+  Commit({MakeEvent("p1", v1::EVENT_TYPE_AGENT_START, 6, "pain_point_deepening_agent"),
+          MakeEvent("q1-again", v1::EVENT_TYPE_AGENT_START, 1, "lead_qualification_agent")});
+  // Another lead of another job: one step, failed.
+  Commit({ForLead(MakeEvent("o1", v1::EVENT_TYPE_AGENT_START, 2, "lead_qualification_agent"),
+                  "L2", "J2"),
+          ForLead(AgentEnd("o2", 7, "lead_qualification_agent", false), "L2", "J2")});
+
+  engine::stored::TimelineLog log;
+  auto lead = repo_->GetLead("L1", &log);
+  ASSERT_TRUE(lead.ok() && lead->has_value()) << lead.status();
+  std::vector<v1::AgentRun> runs = engine::BuildRuns(board_, log, **lead);
+  ASSERT_EQ(runs.size(), 1u);
+  ASSERT_EQ(runs[0].steps_size(), 3);
+  EXPECT_EQ(runs[0].steps(0).status(), v1::STEP_STATUS_SUCCEEDED);
+  EXPECT_EQ(runs[0].steps(1).status(), v1::STEP_STATUS_FAILED);
+  EXPECT_EQ(runs[0].steps(2).status(), v1::STEP_STATUS_RUNNING);  // p3: no end yet
+  EXPECT_EQ(runs[0].steps(2).attempt(), 2);
+
+  auto stats = repo_->GetAgentStats({});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->steps(), 4);
+  const v1::AgentStats* q = StatsOf(*stats, "leadqualification");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->steps(), 2);
+  EXPECT_EQ(q->succeeded(), 1);
+  EXPECT_EQ(q->failed(), 1);
+  EXPECT_DOUBLE_EQ(q->failure_rate(), 0.5);
+  EXPECT_EQ(q->max().seconds(), 5);  // L2's 2 -> 7
+  const v1::AgentStats* p = StatsOf(*stats, "painpointdeepening");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->steps(), 2);
+  EXPECT_EQ(p->running(), 1);
+  EXPECT_EQ(p->retries(), 1);
+  EXPECT_NEAR(p->p50().seconds() + p->p50().nanos() / 1e9, 3.0, 0.03);
+
+  // Filters: by job, and by when steps started.
+  auto j2 = repo_->GetAgentStats({"", "J2", std::nullopt, std::nullopt});
+  ASSERT_TRUE(j2.ok());
+  EXPECT_EQ(j2->steps(), 1);
+  auto late = repo_->GetAgentStats(
+      {"", "", absl::FromUnixSeconds(1767225600 + 5), std::nullopt});
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->steps(), 2);  // p1 (6) and p3 (10)
+  auto other_user = repo_->GetAgentStats({"u2", "", std::nullopt, std::nullopt});
+  ASSERT_TRUE(other_user.ok());
+  EXPECT_EQ(other_user->steps(), 0);
+
+  // The run ends without p3's end: it never will, and is counted so.
+  Commit({MakeEvent("end", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 20, "", false)});
+  stats = repo_->GetAgentStats({});
+  p = StatsOf(*stats, "painpointdeepening");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->running(), 0);
+  EXPECT_EQ(p->unfinished(), 1);
+  EXPECT_EQ(stats->steps(), 4);  // re-paired rows replace, never add
+}
+
+// A lead mid-run with no event for the limit is flagged once, with a
+// change; its next event clears the flag; leads done with their run never
+// stall; a running job stalls too.
+TEST_P(SociLeadRepositoryTest, FlagsStallsOnceAndClearsThemOnTheNextEvent) {
+  const absl::Time t0 = clock_.now;
+  Commit({MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 0),
+          MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 1, "lead_qualification_agent"),
+          ForLead(MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0), "waiting"),
+          ForLead(MakeEvent("d", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 0, "", true), "done")});
+  clock_.now = t0 + absl::Minutes(9);
+  auto early = repo_->SweepStalls(engine_);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_TRUE(early->changes.empty());
+
+  clock_.now = t0 + absl::Minutes(11);
+  auto swept = repo_->SweepStalls(engine_);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  ASSERT_EQ(swept->changes.size(), 1u);
+  EXPECT_EQ(swept->stalled_jobs, 1);
+  const v1::WatchLeadsResponse change = Parsed(swept->changes[0]);
+  EXPECT_EQ(change.lead_change().kind(), v1::CHANGE_KIND_STALLED);
+  EXPECT_EQ(change.lead_change().lead().id(), "L1");
+  EXPECT_EQ(change.lead_change().lead().stalled_since().seconds(), absl::ToUnixSeconds(t0));
+  EXPECT_EQ(change.revision(), *repo_->CurrentRevision());
+  EXPECT_EQ((*repo_->GetLead("L1"))->stalled_since().seconds(), absl::ToUnixSeconds(t0));
+  auto stalled = repo_->ListLeads({"", "", "", /*stalled=*/true}, "", 10, false);
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_EQ(stalled->leads.size(), 1u);
+  EXPECT_EQ(stalled->leads[0].id(), "L1");
+  auto counts = repo_->CountByStage({});
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)[(*repo_->GetLead("L1"))->stage()].stalled, 1);
+  auto jobs = repo_->ListJobs("", "", 10, board_);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->jobs.size(), 1u);
+  EXPECT_TRUE(jobs->jobs[0].has_stalled_since());
+
+  // Flagged once.
+  clock_.now = t0 + absl::Minutes(30);
+  EXPECT_TRUE(repo_->SweepStalls(engine_)->changes.empty());
+
+  // Any event clears it, as a change of its own.
+  BatchResult next = Commit({MakeEvent("t", v1::EVENT_TYPE_TOOL_CALL_OUTPUT, 2)});
+  ASSERT_EQ(next.changes.size(), 1u);
+  EXPECT_FALSE(Parsed(next.changes[0]).lead_change().lead().has_stalled_since());
+  EXPECT_TRUE(repo_->ListLeads({"", "", "", true}, "", 10, false)->leads.empty());
+  EXPECT_FALSE(repo_->ListJobs("", "", 10, board_)->jobs[0].has_stalled_since());
+  // ... and the clock starts again from that event.
+  clock_.now = t0 + absl::Minutes(39);
+  EXPECT_TRUE(repo_->SweepStalls(engine_)->changes.empty());
+  clock_.now = t0 + absl::Minutes(41);
+  EXPECT_EQ(repo_->SweepStalls(engine_)->changes.size(), 1u);
+}
+
+// Two replicas sweeping at the same moment flag each stall exactly once.
+TEST_P(SociLeadRepositoryTest, ReplicasSweepingAtOnceFlagEachStallOnce) {
+  std::unique_ptr<SociLeadRepository> other = Open();
+  ASSERT_NE(other, nullptr);
+  std::vector<v1::PipelineEvent> events;
+  for (int i = 0; i < 50; ++i) {
+    events.push_back(ForLead(MakeEvent(absl::StrCat("s", i), v1::EVENT_TYPE_LEAD_ENRICHMENT_START,
+                                       0),
+                             absl::StrCat("lead-", i)));
+  }
+  Commit(events);
+  clock_.now += absl::Minutes(11);
+  for (int round = 0; round < 5; ++round) {
+    std::vector<Change> a, b;
+    std::thread first([&] { a = repo_->SweepStalls(engine_)->changes; });
+    std::thread second([&] { b = other->SweepStalls(engine_)->changes; });
+    first.join();
+    second.join();
+    EXPECT_EQ(a.size() + b.size(), round == 0 ? 50u : 0u) << "round " << round;
+  }
+  auto changes = repo_->ReadChanges(50, 1000, {}, 1000);
+  ASSERT_TRUE(changes.ok());
+  EXPECT_EQ(changes->size(), 50u);
 }
 
 LEADBOARD_INSTANTIATE_BACKENDS(SociLeadRepositoryTest);

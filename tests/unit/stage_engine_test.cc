@@ -388,7 +388,7 @@ void Mutate(google::protobuf::Message* message, const google::protobuf::FieldDes
 }
 
 // Every field of Lead is compared by SameCard except the ones it ignores
-// (and the history, which cards never carry), so a field added to Lead and
+// (and the history and runs, which cards never carry), so a field added to Lead and
 // forgotten there fails here.
 TEST(SameCardTest, ComparesEveryFieldButEnrichmentUpdatedAtAndRevision) {
   const auto* descriptor = v1::Lead::descriptor();
@@ -396,7 +396,8 @@ TEST(SameCardTest, ComparesEveryFieldButEnrichmentUpdatedAtAndRevision) {
                                  v1::Lead::kUpdatedAtFieldNumber,
                                  v1::Lead::kRevisionFieldNumber,
                                  v1::Lead::kHistoryFieldNumber,
-                                 v1::Lead::kTimeInStageFieldNumber};
+                                 v1::Lead::kTimeInStageFieldNumber,
+                                 v1::Lead::kRunsFieldNumber};
   v1::Lead base;
   base.set_id("l1");
   base.mutable_profile()->set_company_name("Acme");

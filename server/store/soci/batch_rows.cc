@@ -39,20 +39,51 @@ Rows::Visit VisitRow(const v1::Lead& lead) {
                      visit.note()};
 }
 
+namespace {
+
+// When a deadline `limit` after `last_event_at` falls, in micros; 0 for
+// none (no limit, or no event time known).
+long long Deadline(long long last_event_at, absl::Duration limit) {
+  if (last_event_at == 0 || limit == absl::InfiniteDuration()) return 0;
+  return last_event_at + absl::ToInt64Microseconds(limit);
+}
+
+}  // namespace
+
 Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change>& changes,
-                std::vector<Rows::Visit> visits) {
+                std::vector<Rows::Visit> visits, const engine::BoardConfig& board) {
   Rows rows;
   rows.visits = std::move(visits);
   for (auto& [id, slot] : leads) {
     if (!slot.touched) continue;
-    rows.leads.push_back(Rows::Lead{&id, &*slot.lead, slot.lead->revision(),
-                                    absl::Base64Escape(SerializeCard(&*slot.lead))});
+    const v1::Lead& lead = *slot.lead;
+    const std::string& pipeline_stage =
+        lead.pipeline_stage().empty() ? lead.stage() : lead.pipeline_stage();
+    const bool mid_run =
+        engine::StatusForStage(board, pipeline_stage) == v1::LEAD_STATUS_ENRICHING;
+    const long long stall_at = mid_run && !lead.has_stalled_since()
+                                   ? Deadline(slot.last_event_at, board.StallAfter(pipeline_stage))
+                                   : 0;
+    rows.leads.push_back(Rows::Lead{&id, &lead, lead.revision(),
+                                    absl::Base64Escape(SerializeCard(&*slot.lead)),
+                                    slot.last_event_at, stall_at,
+                                    lead.has_stalled_since() ? Micros(lead.stalled_since()) : 0});
     if (slot.enrichment_dirty) rows.enrichments.emplace_back(Encode(slot.lead->enrichment()), &id);
+    if (slot.timeline_dirty) rows.timelines.emplace_back(&id, Encode(slot.timeline));
+    if (slot.timeline_before) {
+      DiffStepRows(slot.lead_before ? StepRowsOf(board, *slot.timeline_before, *slot.lead_before)
+                                    : std::vector<StepRow>{},
+                   StepRowsOf(board, slot.timeline, lead), &rows.steps, &rows.dropped_steps);
+    }
   }
   for (const auto& [id, slot] : jobs) {
     if (slot.dirty) {
-      rows.jobs.push_back(
-          Rows::Job{&id, &*slot.job, Micros(slot.job->started_at()), Encode(*slot.job)});
+      const bool running = slot.job->status() == v1::JOB_STATUS_RUNNING;
+      const long long stall_at = running && !slot.job->has_stalled_since()
+                                     ? Deadline(slot.last_event_at, board.job_stall_after())
+                                     : 0;
+      rows.jobs.push_back(Rows::Job{&id, &*slot.job, Micros(slot.job->started_at()),
+                                    Encode(*slot.job), slot.last_event_at, stall_at});
     }
   }
   for (const Change& change : changes) {

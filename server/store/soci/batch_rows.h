@@ -15,7 +15,9 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "engine/timeline_log.pb.h"
 #include "store/lead_repository.h"
+#include "store/soci/step_rows.h"
 
 namespace leadboard::store {
 
@@ -36,11 +38,20 @@ struct LeadSlot {
   bool touched = false;
   bool enrichment_loaded = false;
   bool enrichment_dirty = false;
+  long long last_event_at = 0;  // when an event of the lead last arrived (micros)
+  // The agent timeline: its log (once loaded), and the lead and log as
+  // they were before the batch touched them (the step rows to replace).
+  bool timeline_loaded = false;
+  bool timeline_dirty = false;
+  engine::stored::TimelineLog timeline;
+  std::optional<v1::Lead> lead_before;
+  std::optional<engine::stored::TimelineLog> timeline_before;
 };
 using LeadSlots = absl::flat_hash_map<std::string, LeadSlot>;
 struct JobSlot {
   std::optional<v1::Job> job;
   bool dirty = false;
+  long long last_event_at = 0;
 };
 using JobSlots = absl::flat_hash_map<std::string, JobSlot>;
 
@@ -51,12 +62,17 @@ struct Rows {
     const v1::Lead* lead;
     long long revision;
     std::string state;
+    long long last_event_at;
+    long long stall_at;       // when to flag it stalled; 0: never (not mid-run, or stalled)
+    long long stalled_since;  // 0: not stalled
   };
   struct Job {
     const std::string* id;
     const v1::Job* job;
     long long started_at;
     std::string state;
+    long long last_event_at;
+    long long stall_at;
   };
   std::vector<Lead> leads;
   std::vector<Job> jobs;
@@ -74,15 +90,22 @@ struct Rows {
     std::string note;
   };
   std::vector<Visit> visits;
+  // Agent timelines: (lead id, encoded log) for each log the batch changed.
+  std::vector<std::pair<const std::string*, std::string>> timelines;
+  // Agent-step rows to upsert, and to delete (only their keys matter).
+  std::vector<StepRow> steps;
+  std::vector<StepRow> dropped_steps;
 };
 
 // The visit (stage history row) a lead's current stage starts.
 Rows::Visit VisitRow(const v1::Lead& lead);
 
 // Encodes the touched leads and jobs and the changes (each change's row is
-// its `wire`, the bytes every watcher gets). Takes the batch's visits.
+// its `wire`, the bytes every watcher gets), with each one's stall deadline
+// from `board`'s limits; diffs the changed timelines' step rows. Takes the
+// batch's visits.
 Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change>& changes,
-                std::vector<Rows::Visit> visits);
+                std::vector<Rows::Visit> visits, const engine::BoardConfig& board);
 
 }  // namespace leadboard::store
 

@@ -35,7 +35,8 @@ class BatchWriter {
   virtual long long Begin() = 0;
 
   // Stores the events (deduplicated on event_id) and sets is_new[i] for
-  // each; may read the batch's leads and jobs into the slots up front.
+  // each; may read the batch's leads and jobs (and the timelines of leads
+  // with events that affect them) into the slots up front.
   virtual absl::Status StoreEvents(const std::vector<const v1::PipelineEvent*>& events,
                                    long long now, std::vector<bool>* is_new, LeadSlots* leads,
                                    JobSlots* jobs) = 0;
@@ -44,6 +45,9 @@ class BatchWriter {
   // (left empty when there is none). Internal for a corrupt row.
   virtual absl::Status LoadLead(const std::string& id, LeadSlot* slot) = 0;
   virtual absl::Status LoadJob(const std::string& id, JobSlot* slot) = 0;
+  // Reads a lead's timeline log into its slot (timeline_loaded set; an
+  // empty log when there is none). Internal for a corrupt row.
+  virtual absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) = 0;
 
   // Removes a stored event the engine rejected.
   virtual void DeleteEvent(const std::string& event_id) = 0;

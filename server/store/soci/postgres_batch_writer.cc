@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "engine/agent_timeline.h"
 #include "store/soci/batch_writer.h"
 #include "store/soci/pg_copy.h"
 #include "store/soci/write_sql.h"
@@ -86,25 +87,53 @@ absl::Status StagePostgresBatch(soci::session& sql,
   inserted->insert(returned.begin(), returned.end());
   auto prefetch = [&](const char* query, auto&& store) -> absl::Status {
     std::vector<std::string> ids(events.size()), states(events.size());
-    soci::statement select = (sql.prepare << query, soci::into(ids), soci::into(states));
+    std::vector<long long> last(events.size());
+    soci::statement select =
+        (sql.prepare << query, soci::into(ids), soci::into(states), soci::into(last));
     if (!select.execute(true)) return absl::OkStatus();
     for (size_t i = 0; i < ids.size(); ++i) {
-      absl::Status status = store(ids[i], states[i]);
+      absl::Status status = store(ids[i], states[i], last[i]);
       if (!status.ok()) return status;
     }
     return absl::OkStatus();
   };
   absl::Status loaded = prefetch(
-      "SELECT lead_id, state FROM leads WHERE lead_id IN "
+      "SELECT lead_id, state, last_event_at FROM leads WHERE lead_id IN "
       "(SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
-      [&](const std::string& id, const std::string& text) {
-        return Decode(text, &(*leads)[id].lead.emplace(), "lead");
+      [&](const std::string& id, const std::string& text, long long last) {
+        LeadSlot& slot = (*leads)[id];
+        slot.last_event_at = last;
+        return Decode(text, &slot.lead.emplace(), "lead");
       });
   if (!loaded.ok()) return loaded;
+  // The timelines of the leads whose events affect them; the others' are
+  // not read at all.
+  std::string types;
+  for (int type = v1::EventType_MIN; type <= v1::EventType_MAX; ++type) {
+    if (engine::AffectsTimeline(static_cast<v1::EventType>(type))) {
+      absl::StrAppend(&types, types.empty() ? "" : ", ", type);
+    }
+  }
+  for (const v1::PipelineEvent* event : events) {
+    if (!event->lead_id().empty() && engine::AffectsTimeline(event->type())) {
+      (*leads)[event->lead_id()].timeline_loaded = true;  // none stored: empty
+    }
+  }
+  loaded = prefetch(absl::StrCat("SELECT lead_id, log, 0 FROM lead_timelines WHERE lead_id IN "
+                                 "(SELECT lead_id FROM incoming_events WHERE type IN (",
+                                 types, "))")
+                        .c_str(),
+                    [&](const std::string& id, const std::string& text, long long) {
+                      return Decode(text, &(*leads)[id].timeline, "timeline");
+                    });
+  if (!loaded.ok()) return loaded;
   return prefetch(
-      "SELECT job_id, state FROM jobs WHERE job_id IN (SELECT job_id FROM incoming_events)",
-      [&](const std::string& id, const std::string& text) {
-        return Decode(text, &(*jobs)[id].job.emplace(), "job");
+      "SELECT job_id, state, last_event_at FROM jobs WHERE job_id IN "
+      "(SELECT job_id FROM incoming_events)",
+      [&](const std::string& id, const std::string& text, long long last) {
+        JobSlot& slot = (*jobs)[id];
+        slot.last_event_at = last;
+        return Decode(text, &slot.job.emplace(), "job");
       });
 }
 
@@ -130,19 +159,18 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
           .Add(row.lead->pipeline_stage())
           .Add(row.revision)
           .Add(row.state)
+          .Add(row.last_event_at)
+          .Add(row.stall_at)
+          .Add(row.stalled_since)
           .EndRow();
     }
-    CopyIn(sql,
-           "COPY incoming_leads (lead_id, user_id, job_id, stage, pipeline_stage, revision, state) "
-           "FROM STDIN",
+    CopyIn(sql, absl::StrCat("COPY incoming_leads (", sql_text::kLeadColumns, ") FROM STDIN"),
            copy);
-    sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
-                        " SELECT lead_id, user_id, job_id, stage, pipeline_stage, revision, state "
-                        "FROM incoming_leads",
-                        kUpsertLeadTail);
+    sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")), " SELECT ",
+                        sql_text::kLeadColumns, " FROM incoming_leads", kUpsertLeadTail);
   } else if (!rows.leads.empty()) {
-    ExecuteRows(sql, kUpsertLead, 7, rows.leads.size(), kUpsertLeadTail,
-                [&](size_t i, soci::statement& st) {
+    ExecuteRows(sql, kUpsertLead, sql_text::kLeadColumnCount, rows.leads.size(),
+                kUpsertLeadTail, [&](size_t i, soci::statement& st) {
                   const Rows::Lead& row = rows.leads[i];
                   st.exchange(soci::use(*row.id));
                   st.exchange(soci::use(row.lead->user_id()));
@@ -151,17 +179,51 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                   st.exchange(soci::use(row.lead->pipeline_stage()));
                   st.exchange(soci::use(row.revision));
                   st.exchange(soci::use(row.state));
+                  st.exchange(soci::use(row.last_event_at));
+                  st.exchange(soci::use(row.stall_at));
+                  st.exchange(soci::use(row.stalled_since));
                 });
   }
   if (!rows.jobs.empty()) {
-    ExecuteRows(sql, kUpsertJob, 4, rows.jobs.size(), kUpsertJobTail,
+    ExecuteRows(sql, kUpsertJob, 6, rows.jobs.size(), kUpsertJobTail,
                 [&](size_t i, soci::statement& st) {
                   const Rows::Job& row = rows.jobs[i];
                   st.exchange(soci::use(*row.id));
                   st.exchange(soci::use(row.job->user_id()));
                   st.exchange(soci::use(row.started_at));
                   st.exchange(soci::use(row.state));
+                  st.exchange(soci::use(row.last_event_at));
+                  st.exchange(soci::use(row.stall_at));
                 });
+  }
+  if (!rows.timelines.empty()) {
+    ExecuteRows(sql, sql_text::kUpsertTimeline, 2, rows.timelines.size(),
+                sql_text::kUpsertTimelineTail, [&](size_t i, soci::statement& st) {
+                  st.exchange(soci::use(*rows.timelines[i].first));
+                  st.exchange(soci::use(rows.timelines[i].second));
+                });
+  }
+  // A step's row changes at most once per batch, so no two rows of one
+  // statement share a key (ON CONFLICT would refuse them).
+  if (!rows.steps.empty()) {
+    ExecuteRows(sql, sql_text::kUpsertStep, 10, rows.steps.size(), sql_text::kUpsertStepTail,
+                [&](size_t i, soci::statement& st) {
+                  const StepRow& row = rows.steps[i];
+                  st.exchange(soci::use(row.lead_id));
+                  st.exchange(soci::use(row.run_key));
+                  st.exchange(soci::use(row.agent));
+                  st.exchange(soci::use(row.attempt));
+                  st.exchange(soci::use(row.user_id));
+                  st.exchange(soci::use(row.job_id));
+                  st.exchange(soci::use(row.started_at));
+                  st.exchange(soci::use(row.status));
+                  st.exchange(soci::use(row.duration_us));
+                  st.exchange(soci::use(row.bucket));
+                });
+  }
+  for (const StepRow& row : rows.dropped_steps) {
+    sql << sql_text::kDeleteStep, soci::use(row.lead_id), soci::use(row.run_key),
+        soci::use(row.agent), soci::use(row.attempt);
   }
   if (changes.size() >= kCopyFrom) {
     CopyRows copy;
@@ -217,6 +279,17 @@ class PostgresBatchWriter final : public BatchWriter {
   // Every lead and job of the batch was read up front: a fresh slot is new.
   absl::Status LoadLead(const std::string&, LeadSlot*) override { return absl::OkStatus(); }
   absl::Status LoadJob(const std::string&, JobSlot*) override { return absl::OkStatus(); }
+  // Read up front too, for every lead with an event that affects it.
+  absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) override {
+    if (slot->timeline_loaded) return absl::OkStatus();
+    std::string text;
+    soci::indicator ind = soci::i_null;
+    sql_ << "SELECT log FROM lead_timelines WHERE lead_id = :id", soci::use(id),
+        soci::into(text, ind);
+    slot->timeline_loaded = true;
+    if (!sql_.got_data() || ind != soci::i_ok) return absl::OkStatus();
+    return Decode(text, &slot->timeline, "timeline");
+  }
 
   void DeleteEvent(const std::string& event_id) override {
     sql_ << "DELETE FROM events WHERE event_id = :id", soci::use(event_id);

@@ -55,6 +55,32 @@ const std::vector<std::vector<std::string>>& Migrations() {
           "ALTER TABLE leads ADD COLUMN pipeline_stage TEXT",
           "UPDATE leads SET pipeline_stage = stage",
       },
+      // Version 4: agent timelines and stalls. Each lead's agent and tool
+      // events (lead_timelines, read only by GetLead and the batches that
+      // add to it); one row per agent step for statistics, with its
+      // duration's histogram bucket so percentiles are a GROUP BY; and when
+      // each lead and job last heard from its pipeline, with the deadline
+      // of a stall (0: none) in a partial index that holds only the leads
+      // mid-run, so a sweep costs an index probe whatever the leads stored.
+      {
+          "CREATE TABLE lead_timelines (lead_id TEXT PRIMARY KEY, log TEXT NOT NULL)",
+          "CREATE TABLE agent_steps (lead_id TEXT NOT NULL, run_key BIGINT NOT NULL, "
+          "agent TEXT NOT NULL, attempt INTEGER NOT NULL, user_id TEXT NOT NULL, "
+          "job_id TEXT NOT NULL, started_at BIGINT NOT NULL, status INTEGER NOT NULL, "
+          "duration_us BIGINT NOT NULL, bucket INTEGER NOT NULL, "
+          "PRIMARY KEY (lead_id, run_key, agent, attempt))",
+          "CREATE INDEX agent_steps_started ON agent_steps (started_at)",
+          "CREATE INDEX agent_steps_job ON agent_steps (job_id)",
+          "CREATE INDEX agent_steps_user ON agent_steps (user_id, started_at)",
+          "ALTER TABLE leads ADD COLUMN last_event_at BIGINT NOT NULL DEFAULT 0",
+          "ALTER TABLE leads ADD COLUMN stall_at BIGINT NOT NULL DEFAULT 0",
+          "ALTER TABLE leads ADD COLUMN stalled_since BIGINT NOT NULL DEFAULT 0",
+          "CREATE INDEX leads_stall_at ON leads (stall_at) WHERE stall_at > 0",
+          "CREATE INDEX leads_stalled ON leads (stalled_since) WHERE stalled_since > 0",
+          "ALTER TABLE jobs ADD COLUMN last_event_at BIGINT NOT NULL DEFAULT 0",
+          "ALTER TABLE jobs ADD COLUMN stall_at BIGINT NOT NULL DEFAULT 0",
+          "CREATE INDEX jobs_stall_at ON jobs (stall_at) WHERE stall_at > 0",
+      },
   };
   return *migrations;
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "engine/agent_timeline.h"
 #include "engine/stage_history.h"
 #include "engine/status_details.h"
 #include "google/protobuf/util/time_util.h"
@@ -157,6 +158,16 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
         if (fresh) {
           if (absl::Status s = writer.LoadLead(event.lead_id(), slot); !s.ok()) return s;
         }
+        const bool timeline_event = engine::AffectsTimeline(event.type());
+        if (timeline_event) {
+          if (!slot->timeline_loaded) {
+            if (absl::Status s = writer.LoadTimeline(event.lead_id(), slot); !s.ok()) return s;
+          }
+          if (!slot->timeline_before) {
+            slot->timeline_before = slot->timeline;
+            slot->lead_before = slot->lead;
+          }
+        }
         const bool brings_package = event.success() && event.has_enrichment();
         if (brings_package) {
           if (absl::Status s = load_enrichment(event.lead_id(), slot); !s.ok()) return s;
@@ -189,8 +200,15 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
                   revision, transition.kind, transition.previous_stage, event.agent_name(),
                   &transition.lead, transition.kind == v1::CHANGE_KIND_ENRICHED))});
         }
+        if (timeline_event) {
+          slot->timeline_dirty |= engine::RecordMarker(event, &slot->timeline);
+          slot->timeline_dirty |= engine::RecordRunChange(
+              engine.board(), slot->lead ? &*slot->lead : nullptr, transition.lead,
+              &slot->timeline);
+        }
         slot->lead = std::move(transition.lead);
         slot->touched = true;
+        slot->last_event_at = now;
       }
       auto [it, fresh] = jobs.try_emplace(event.job_id());
       JobSlot* job_slot = &it->second;
@@ -198,10 +216,12 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
         if (absl::Status s = writer.LoadJob(event.job_id(), job_slot); !s.ok()) return s;
       }
       if (!job_slot->job) job_slot->job.emplace();
-      if (engine.ApplyToJob(&*job_slot->job, event)) job_slot->dirty = true;
+      engine.ApplyToJob(&*job_slot->job, event);
+      job_slot->last_event_at = now;  // written even when the job's state is not
+      job_slot->dirty = true;
     }
 
-    Rows rows = GatherRows(leads, jobs, result.changes, std::move(visits));
+    Rows rows = GatherRows(leads, jobs, result.changes, std::move(visits), engine.board());
     writer.WriteRows(&rows, result.changes, now);
     // Enrichment packages: one per enriched lead, after its row exists.
     for (auto& [package, id] : rows.enrichments) {
@@ -235,10 +255,10 @@ absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_
     const long long start_revision = writer.Begin();
     std::string state;
     soci::indicator state_ind = soci::i_null;
-    sql << "SELECT state FROM leads WHERE lead_id = :id", soci::use(lead_id),
-        soci::into(state, state_ind);
     LeadSlots leads;
     LeadSlot& slot = leads[lead_id];
+    sql << "SELECT state, last_event_at FROM leads WHERE lead_id = :id", soci::use(lead_id),
+        soci::into(state, state_ind), soci::into(slot.last_event_at);
     const bool found = sql.got_data() && state_ind == soci::i_ok;
     if (found) {
       if (absl::Status s = Decode(state, &slot.lead.emplace(), "lead"); !s.ok()) return s;
@@ -264,7 +284,7 @@ absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_
     slot.lead = after;
     slot.touched = true;
     JobSlots no_jobs;
-    Rows rows = GatherRows(leads, no_jobs, changes, std::move(visits));
+    Rows rows = GatherRows(leads, no_jobs, changes, std::move(visits), engine.board());
     writer.WriteRows(&rows, changes, absl::ToUnixMicros(clock_->Now()));
     writer.Commit(start_revision, revision);
     return MoveResult{std::move(after), std::move(changes.front())};
@@ -376,9 +396,21 @@ absl::StatusOr<ChangedLeads> SociLeadRepository::ReadChangedSince(const LeadFilt
   });
 }
 
-absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::string& lead_id) {
+absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(
+    const std::string& lead_id, engine::stored::TimelineLog* timeline) {
   return RunOnPool(*pool_, "get lead",
                    [&](soci::session& sql) -> absl::StatusOr<std::optional<v1::Lead>> {
+    // One transaction: the card, its history and its timeline agree.
+    sql << (IsPostgres(options_.url) ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN");
+    absl::StatusOr<std::optional<v1::Lead>> lead = ReadLead(sql, lead_id, timeline);
+    sql << "COMMIT";
+    return lead;
+  });
+}
+
+absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::ReadLead(
+    soci::session& sql, const std::string& lead_id, engine::stored::TimelineLog* timeline) {
+  {
     std::string state, enrichment;
     soci::indicator state_ind = soci::i_null, enrichment_ind = soci::i_null;
     sql << "SELECT state, enrichment FROM leads WHERE lead_id = :id", soci::use(lead_id),
@@ -388,6 +420,13 @@ absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::s
     absl::Status s = Decode(state, &lead, "lead");
     if (s.ok() && enrichment_ind == soci::i_ok && !enrichment.empty()) {
       s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
+    }
+    if (s.ok() && timeline != nullptr) {
+      std::string log;
+      soci::indicator log_ind = soci::i_null;
+      sql << "SELECT log FROM lead_timelines WHERE lead_id = :id", soci::use(lead_id),
+          soci::into(log, log_ind);
+      if (sql.got_data() && log_ind == soci::i_ok) s = Decode(log, timeline, "timeline");
     }
     if (!s.ok()) return s;
     // The stage history, oldest first.
@@ -413,7 +452,7 @@ absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(const std::s
       visit->set_note(note);
     }
     return lead;
-  });
+  }
 }
 
 absl::StatusOr<LeadPage> SociLeadRepository::ListLeads(const LeadFilter& filter,
@@ -427,7 +466,8 @@ absl::StatusOr<LeadPage> SociLeadRepository::ListLeads(const LeadFilter& filter,
     const std::string columns = full ? "lead_id, state, enrichment" : "lead_id, state, ''";
     soci::statement st =
         (sql.prepare << "SELECT " + columns + " FROM leads WHERE lead_id > :after AND " +
-                            FilterSql(true) + " ORDER BY lead_id LIMIT :n",
+                            FilterSql(true) + (filter.stalled ? " AND stalled_since > 0" : "") +
+                            " ORDER BY lead_id LIMIT :n",
          soci::use(after), soci::use(filter.user_id), soci::use(filter.user_id),
          soci::use(filter.job_id), soci::use(filter.job_id), soci::use(filter.stage),
          soci::use(filter.stage), soci::use(fetch), soci::into(id), soci::into(state),
@@ -449,22 +489,142 @@ absl::StatusOr<LeadPage> SociLeadRepository::ListLeads(const LeadFilter& filter,
   });
 }
 
-absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> SociLeadRepository::CountByStage(
+absl::StatusOr<absl::flat_hash_map<std::string, StageCount>> SociLeadRepository::CountByStage(
     const LeadFilter& filter) {
-  using Counts = absl::flat_hash_map<std::string, int64_t>;
+  using Counts = absl::flat_hash_map<std::string, StageCount>;
   return RunOnPool(*pool_, "count leads", [&](soci::session& sql) -> absl::StatusOr<Counts> {
-    absl::flat_hash_map<std::string, int64_t> counts;
+    Counts counts;
     std::string stage;
-    long long count = 0;
+    long long count = 0, stalled = 0;
     soci::statement st =
-        (sql.prepare << "SELECT stage, COUNT(*) FROM leads WHERE " + FilterSql(true) +
-                            " GROUP BY stage",
+        (sql.prepare << "SELECT stage, COUNT(*), SUM(CASE WHEN stalled_since > 0 THEN 1 ELSE 0 "
+                        "END) FROM leads WHERE " +
+                            FilterSql(true) + " GROUP BY stage",
          soci::use(filter.user_id), soci::use(filter.user_id), soci::use(filter.job_id),
          soci::use(filter.job_id), soci::use(filter.stage), soci::use(filter.stage),
-         soci::into(stage), soci::into(count));
+         soci::into(stage), soci::into(count), soci::into(stalled));
     st.execute();
-    while (st.fetch()) counts[stage] = count;
+    while (st.fetch()) counts[stage] = StageCount{count, stalled};
     return counts;
+  });
+}
+
+absl::StatusOr<v1::GetAgentStatsResponse> SociLeadRepository::GetAgentStats(
+    const StepFilter& filter) {
+  return RunOnPool(*pool_, "agent statistics",
+                   [&](soci::session& sql) -> absl::StatusOr<v1::GetAgentStatsResponse> {
+    // Only the conditions in use, so the planner can pick the index that
+    // matches them (a condition like (:u = '' OR user_id = :u) hides it).
+    std::string where = "1 = 1";
+    if (!filter.user_id.empty()) where += " AND user_id = :user";
+    if (!filter.job_id.empty()) where += " AND job_id = :job";
+    if (filter.since) where += " AND started_at >= :since";
+    if (filter.until) where += " AND started_at < :until";
+    const long long since = filter.since ? absl::ToUnixMicros(*filter.since) : 0;
+    const long long until = filter.until ? absl::ToUnixMicros(*filter.until) : 0;
+    std::string agent;
+    int status = 0, bucket = 0;
+    long long count = 0, max_us = 0, total_us = 0, retries = 0;
+    soci::statement st(sql);
+    if (!filter.user_id.empty()) st.exchange(soci::use(filter.user_id, "user"));
+    if (!filter.job_id.empty()) st.exchange(soci::use(filter.job_id, "job"));
+    if (filter.since) st.exchange(soci::use(since, "since"));
+    if (filter.until) st.exchange(soci::use(until, "until"));
+    st.exchange(soci::into(agent));
+    st.exchange(soci::into(status));
+    st.exchange(soci::into(bucket));
+    st.exchange(soci::into(count));
+    st.exchange(soci::into(max_us));
+    st.exchange(soci::into(total_us));
+    st.exchange(soci::into(retries));
+    st.alloc();
+    st.prepare(
+        "SELECT agent, status, bucket, COUNT(*), MAX(duration_us), SUM(CASE WHEN duration_us > 0 "
+        "THEN duration_us ELSE 0 END), SUM(CASE WHEN attempt > 1 THEN 1 ELSE 0 END) "
+        "FROM agent_steps WHERE " + where + " GROUP BY agent, status, bucket");
+    st.define_and_bind();
+    st.execute();
+    AgentStatsBuilder builder;
+    while (st.fetch()) builder.Add(agent, status, bucket, count, max_us, total_us, retries);
+    return builder.Finish();
+  });
+}
+
+absl::StatusOr<SweepResult> SociLeadRepository::SweepStalls(const engine::StageEngine& engine) {
+  const long long now = absl::ToUnixMicros(clock_->Now());
+  // Most sweeps find nothing due: ask a reader first, and take the writer
+  // (and the revision counter's lock) only when there is work.
+  absl::StatusOr<bool> due = RunOnPool(*pool_, "look for stalls",
+                                       [&](soci::session& sql) -> absl::StatusOr<bool> {
+    long long leads = 0, jobs = 0;
+    sql << "SELECT COUNT(*) FROM (SELECT 1 FROM leads WHERE stall_at > 0 AND stall_at <= :now "
+           "LIMIT 1) AS due",
+        soci::use(now), soci::into(leads);
+    sql << "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE stall_at > 0 AND stall_at <= :now "
+           "LIMIT 1) AS due",
+        soci::use(now), soci::into(jobs);
+    return leads + jobs > 0;
+  });
+  if (!due.ok()) return due.status();
+  if (!*due) return SweepResult{};
+  return WithWriter("sweep stalls", [&](soci::session& sql)
+                                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_)
+                                            -> absl::StatusOr<SweepResult> {
+    // Under the counter row's lock, like every write: a replica that swept
+    // first has already cleared stall_at, so the condition below finds
+    // nothing it flagged, and each stall gives exactly one change.
+    BatchWriter& writer = BatchWriterLocked(sql);
+    const long long start_revision = writer.Begin();
+    long long revision = start_revision;
+    SweepResult result;
+    LeadSlots leads;
+    JobSlots jobs;
+    {
+      std::vector<std::string> ids(1000), states(1000);
+      std::vector<long long> last(1000);
+      soci::statement select =
+          (sql.prepare << "SELECT lead_id, state, last_event_at FROM leads WHERE stall_at > 0 AND "
+                          "stall_at <= :now ORDER BY stall_at LIMIT 1000",
+           soci::use(now), soci::into(ids), soci::into(states), soci::into(last));
+      if (!select.execute(true)) ids.clear();
+      for (size_t i = 0; i < ids.size(); ++i) {
+        LeadSlot& slot = leads[ids[i]];
+        if (absl::Status s = Decode(states[i], &slot.lead.emplace(), "lead"); !s.ok()) return s;
+        slot.last_event_at = last[i];
+        slot.touched = true;
+        v1::Lead& lead = *slot.lead;
+        *lead.mutable_stalled_since() =
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(last[i]);
+        lead.set_revision(++revision);
+        result.changes.push_back(Change{
+            revision, lead.id(), lead.user_id(), lead.job_id(),
+            std::make_shared<const std::string>(SerializeChange(
+                revision, v1::CHANGE_KIND_STALLED, lead.stage(), lead.current_agent(), &lead,
+                /*with_package=*/false))});
+      }
+    }
+    {
+      std::vector<std::string> ids(1000), states(1000);
+      std::vector<long long> last(1000);
+      soci::statement select =
+          (sql.prepare << "SELECT job_id, state, last_event_at FROM jobs WHERE stall_at > 0 AND "
+                          "stall_at <= :now LIMIT 1000",
+           soci::use(now), soci::into(ids), soci::into(states), soci::into(last));
+      if (!select.execute(true)) ids.clear();
+      for (size_t i = 0; i < ids.size(); ++i) {
+        JobSlot& slot = jobs[ids[i]];
+        if (absl::Status s = Decode(states[i], &slot.job.emplace(), "job"); !s.ok()) return s;
+        slot.last_event_at = last[i];
+        slot.dirty = true;
+        *slot.job->mutable_stalled_since() =
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(last[i]);
+      }
+      result.stalled_jobs = static_cast<int64_t>(ids.size());
+    }
+    Rows rows = GatherRows(leads, jobs, result.changes, {}, engine.board());
+    writer.WriteRows(&rows, result.changes, now);
+    writer.Commit(start_revision, revision);
+    return result;
   });
 }
 

@@ -49,11 +49,14 @@ class SociLeadRepository final : public LeadRepository {
                                                   const LeadFilter& filter, int limit) override;
   absl::StatusOr<Snapshot> ReadSnapshot(const LeadFilter& filter) override;
   absl::StatusOr<ChangedLeads> ReadChangedSince(const LeadFilter& filter, int64_t after) override;
-  absl::StatusOr<std::optional<v1::Lead>> GetLead(const std::string& lead_id) override;
+  absl::StatusOr<std::optional<v1::Lead>> GetLead(
+      const std::string& lead_id, engine::stored::TimelineLog* timeline = nullptr) override;
   absl::StatusOr<LeadPage> ListLeads(const LeadFilter& filter, const std::string& after,
                                      int limit, bool full) override;
-  absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> CountByStage(
+  absl::StatusOr<absl::flat_hash_map<std::string, StageCount>> CountByStage(
       const LeadFilter& filter) override;
+  absl::StatusOr<v1::GetAgentStatsResponse> GetAgentStats(const StepFilter& filter) override;
+  absl::StatusOr<SweepResult> SweepStalls(const engine::StageEngine& engine) override;
   absl::StatusOr<JobPage> ListJobs(const std::string& user_id, const std::string& token,
                                    int limit, const engine::BoardConfig& board) override;
   absl::StatusOr<int64_t> TrimChanges(absl::Time cutoff) override;
@@ -65,6 +68,9 @@ class SociLeadRepository final : public LeadRepository {
 
  private:
   SociLeadRepository(Options options, const Clock* clock);
+  // GetLead's reads, inside its transaction.
+  absl::StatusOr<std::optional<v1::Lead>> ReadLead(soci::session& sql, const std::string& lead_id,
+                                                   engine::stored::TimelineLog* timeline);
   absl::Status Connect();
   // Forgets the writer connection and its statements; the next batch
   // reconnects.

@@ -38,10 +38,21 @@ class SqliteBatchWriter final : public BatchWriter {
   }
 
   absl::Status LoadLead(const std::string& id, LeadSlot* slot) override {
-    return Load(lite_.select_lead, id, &slot->lead, "lead");
+    absl::Status status = Load(lite_.select_lead, id, &slot->lead, "lead");
+    if (slot->lead) slot->last_event_at = lite_.last_event_at;
+    return status;
   }
   absl::Status LoadJob(const std::string& id, JobSlot* slot) override {
-    return Load(lite_.select_job, id, &slot->job, "job");
+    absl::Status status = Load(lite_.select_job, id, &slot->job, "job");
+    if (slot->job) slot->last_event_at = lite_.last_event_at;
+    return status;
+  }
+  absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) override {
+    std::optional<engine::stored::TimelineLog> log;
+    absl::Status status = Load(lite_.select_timeline, id, &log, "timeline");
+    if (log) slot->timeline = std::move(*log);
+    slot->timeline_loaded = true;
+    return status;
   }
 
   void DeleteEvent(const std::string& event_id) override {
@@ -59,6 +70,9 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.pipeline_stage = row.lead->pipeline_stage();
     lite_.number = row.revision;
     lite_.state.swap(row.state);
+    lite_.last_event_at = row.last_event_at;
+    lite_.stall_at = row.stall_at;
+    lite_.stalled_since = row.stalled_since;
     lite_.upsert_lead.execute(true);
   }
   for (Rows::Job& row : rows->jobs) {
@@ -66,7 +80,28 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.user = row.job->user_id();
     lite_.number = row.started_at;
     lite_.state.swap(row.state);
+    lite_.last_event_at = row.last_event_at;
+    lite_.stall_at = row.stall_at;
     lite_.upsert_job.execute(true);
+  }
+  for (auto& [id, log] : rows->timelines) {
+    lite_.id = *id;
+    lite_.state.swap(log);
+    lite_.upsert_timeline.execute(true);
+  }
+  for (StepRow& step : rows->steps) {
+    BindStepKey(step);
+    lite_.user.swap(step.user_id);
+    lite_.job.swap(step.job_id);
+    lite_.started_at = step.started_at;
+    lite_.status = step.status;
+    lite_.duration_us = step.duration_us;
+    lite_.bucket = step.bucket;
+    lite_.upsert_step.execute(true);
+  }
+  for (StepRow& step : rows->dropped_steps) {
+    BindStepKey(step);
+    lite_.delete_step.execute(true);
   }
   for (size_t i = 0; i < changes.size(); ++i) {
     lite_.number = rows->change_revisions[i];
@@ -97,6 +132,13 @@ class SqliteBatchWriter final : public BatchWriter {
   }
 
  private:
+  void BindStepKey(StepRow& step) {
+    lite_.lead.swap(step.lead_id);
+    lite_.run_key = step.run_key;
+    lite_.stage.swap(step.agent);
+    lite_.attempt = step.attempt;
+  }
+
   template <typename Message>
   absl::Status Load(soci::statement& select, const std::string& id,
                     std::optional<Message>* into, absl::string_view what) {

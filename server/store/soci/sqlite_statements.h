@@ -29,6 +29,10 @@ struct SqliteStatements {
   std::string actor, note;  // a visit's actor and note
   std::string id, lead, job, user, stage, pipeline_stage, state, payload;
   soci::indicator state_indicator = soci::i_null;
+  long long last_event_at = 0, stall_at = 0, stalled_since = 0;  // a lead's or job's
+  // An agent step's row (upsert_step, delete_step).
+  long long run_key = 0, started_at = 0, duration_us = 0;
+  int attempt = 0, status = 0, bucket = 0;
 
   soci::statement begin;            // BEGIN IMMEDIATE
   soci::statement read_revision;    // -> revision
@@ -36,10 +40,16 @@ struct SqliteStatements {
   soci::statement commit;
   soci::statement insert_event;     // id, lead, job, user, type, number, now, payload
   soci::statement delete_event;     // id
-  soci::statement select_lead;      // id -> state, state_indicator
-  soci::statement select_job;       // id -> state, state_indicator
-  soci::statement upsert_lead;      // id, user, job, stage, pipeline_stage, number, state
-  soci::statement upsert_job;       // id, user, number, state
+  soci::statement select_lead;      // id -> state, state_indicator, last_event_at
+  soci::statement select_job;       // id -> state, state_indicator, last_event_at
+  soci::statement select_timeline;  // id -> state (the log), state_indicator
+  soci::statement upsert_lead;      // id, user, job, stage, pipeline_stage, number, state,
+                                    // last_event_at, stall_at, stalled_since
+  soci::statement upsert_job;       // id, user, number, state, last_event_at, stall_at
+  soci::statement upsert_timeline;  // id, state (the log)
+  soci::statement upsert_step;      // lead, run_key, stage (agent), attempt, user, job,
+                                    // started_at, status, duration_us, bucket
+  soci::statement delete_step;      // lead, run_key, stage (agent), attempt
   soci::statement insert_change;    // number, lead, user, job, now, payload
   soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note
 };

@@ -8,17 +8,38 @@
 
 namespace leadboard::store::sql_text {
 
+inline constexpr absl::string_view kLeadColumns =
+    "lead_id, user_id, job_id, stage, pipeline_stage, revision, state, last_event_at, stall_at, "
+    "stalled_since";
+inline constexpr size_t kLeadColumnCount = 10;
 inline constexpr absl::string_view kUpsertLead =
-    "INSERT INTO leads (lead_id, user_id, job_id, stage, pipeline_stage, revision, state) VALUES ";
+    "INSERT INTO leads (lead_id, user_id, job_id, stage, pipeline_stage, revision, state, "
+    "last_event_at, stall_at, stalled_since) VALUES ";
 inline constexpr absl::string_view kUpsertLeadTail =
     " ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, job_id = "
     "excluded.job_id, stage = excluded.stage, pipeline_stage = excluded.pipeline_stage, "
-    "revision = excluded.revision, state = excluded.state";
+    "revision = excluded.revision, state = excluded.state, last_event_at = "
+    "excluded.last_event_at, stall_at = excluded.stall_at, stalled_since = excluded.stalled_since";
 inline constexpr absl::string_view kUpsertJob =
-    "INSERT INTO jobs (job_id, user_id, started_at, state) VALUES ";
+    "INSERT INTO jobs (job_id, user_id, started_at, state, last_event_at, stall_at) VALUES ";
 inline constexpr absl::string_view kUpsertJobTail =
     " ON CONFLICT (job_id) DO UPDATE SET user_id = excluded.user_id, started_at = "
-    "excluded.started_at, state = excluded.state";
+    "excluded.started_at, state = excluded.state, last_event_at = excluded.last_event_at, "
+    "stall_at = excluded.stall_at";
+inline constexpr absl::string_view kUpsertTimeline =
+    "INSERT INTO lead_timelines (lead_id, log) VALUES ";
+inline constexpr absl::string_view kUpsertTimelineTail =
+    " ON CONFLICT (lead_id) DO UPDATE SET log = excluded.log";
+inline constexpr absl::string_view kUpsertStep =
+    "INSERT INTO agent_steps (lead_id, run_key, agent, attempt, user_id, job_id, started_at, "
+    "status, duration_us, bucket) VALUES ";
+inline constexpr absl::string_view kUpsertStepTail =
+    " ON CONFLICT (lead_id, run_key, agent, attempt) DO UPDATE SET user_id = excluded.user_id, "
+    "job_id = excluded.job_id, started_at = excluded.started_at, status = excluded.status, "
+    "duration_us = excluded.duration_us, bucket = excluded.bucket";
+inline constexpr absl::string_view kDeleteStep =
+    "DELETE FROM agent_steps WHERE lead_id = :lead AND run_key = :run AND agent = :agent AND "
+    "attempt = :attempt";
 inline constexpr absl::string_view kInsertChange =
     "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
 

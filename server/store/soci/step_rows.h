@@ -1,0 +1,74 @@
+// Agent steps as the store keeps them for statistics: one row per step
+// (lead, run, agent, attempt) with what GetAgentStats groups by, and the
+// duration histogram that keeps percentiles cheap over millions of steps
+// (the database returns counts per agent and bucket, not every step).
+#ifndef LEADBOARD_SERVER_STORE_SOCI_STEP_ROWS_H_
+#define LEADBOARD_SERVER_STORE_SOCI_STEP_ROWS_H_
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/board_config.h"
+#include "engine/timeline_log.pb.h"
+#include "leadboard/v1/lead.pb.h"
+#include "leadboard/v1/leadboard.pb.h"
+
+namespace leadboard::store {
+
+struct StepRow {
+  std::string lead_id;
+  long long run_key = 0;  // the run's start (micros), 0 if unknown
+  std::string agent;      // normalized
+  int attempt = 1;
+  std::string user_id;
+  std::string job_id;
+  long long started_at = 0;   // the step's start, else its end, else its run's
+  int status = 0;             // v1::StepStatus
+  long long duration_us = -1; // -1: not ended, or no start to measure from
+  int bucket = -1;            // DurationBucket(duration_us); -1 with it
+
+  auto Key() const { return std::tie(lead_id, run_key, agent, attempt); }
+  bool operator==(const StepRow& o) const {
+    return Key() == o.Key() && user_id == o.user_id && job_id == o.job_id &&
+           started_at == o.started_at && status == o.status && duration_us == o.duration_us;
+  }
+};
+
+// The step rows of a lead's timeline (engine::BuildRuns over `log`).
+std::vector<StepRow> StepRowsOf(const engine::BoardConfig& board,
+                                const engine::stored::TimelineLog& log, const v1::Lead& lead);
+
+// What turns `before` into `after`: rows to upsert (new or changed) and to
+// delete (gone), appended.
+void DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
+                  std::vector<StepRow>* upserts, std::vector<StepRow>* deletes);
+
+// Durations are counted in buckets 2 % wide: bucket b holds durations in
+// [1.02^b, 1.02^(b+1)) microseconds (bucket 0 also holds 0).
+int DurationBucket(long long micros);
+// A bucket's representative duration (its geometric middle): within 1 % of
+// every duration in it.
+long long BucketMicros(int bucket);
+
+// Builds GetAgentStats's answer from the grouped rows the database
+// returns, one Add per (agent, status, bucket).
+class AgentStatsBuilder {
+ public:
+  void Add(const std::string& agent, int status, int bucket, long long count,
+           long long max_duration_us, long long total_duration_us, long long retries);
+  v1::GetAgentStatsResponse Finish() const;
+
+ private:
+  struct PerAgent {
+    long long steps = 0, succeeded = 0, failed = 0, unfinished = 0, running = 0, retries = 0;
+    long long max_us = -1, total_us = 0;
+    std::map<int, long long> buckets;  // ended steps with a duration
+  };
+  std::map<std::string, PerAgent> agents_;
+};
+
+}  // namespace leadboard::store
+
+#endif  // LEADBOARD_SERVER_STORE_SOCI_STEP_ROWS_H_

@@ -1,0 +1,46 @@
+#include "store/stall_sweeper.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "spdlog/spdlog.h"
+
+namespace leadboard::store {
+
+absl::Duration StallSweeper::IntervalFor(const engine::BoardConfig& board) {
+  absl::Duration shortest = board.job_stall_after();
+  for (const v1::BoardColumn& column : board.columns()) {
+    shortest = std::min(shortest, board.StallAfter(column.id()));
+  }
+  return std::clamp(shortest / 10, absl::Milliseconds(100), absl::Seconds(5));
+}
+
+StallSweeper::StallSweeper(LeadRepository* repository, const engine::StageEngine* engine,
+                           Publish publish, absl::Duration interval)
+    : repository_(repository),
+      engine_(engine),
+      publish_(std::move(publish)),
+      interval_(interval),
+      thread_([this] { Run(); }) {}
+
+StallSweeper::~StallSweeper() {
+  stop_.Notify();
+  thread_.join();
+}
+
+void StallSweeper::Run() {
+  while (!stop_.WaitForNotificationWithTimeout(interval_)) {
+    absl::StatusOr<SweepResult> swept = repository_->SweepStalls(*engine_);
+    if (!swept.ok()) {
+      spdlog::warn("stalls: cannot sweep: {}", swept.status().ToString());
+      continue;
+    }
+    if (!swept->changes.empty() || swept->stalled_jobs > 0) {
+      spdlog::info("stalls: flagged {} leads and {} jobs", swept->changes.size(),
+                   swept->stalled_jobs);
+    }
+    if (!swept->changes.empty()) publish_(std::move(swept->changes));
+  }
+}
+
+}  // namespace leadboard::store

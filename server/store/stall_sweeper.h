@@ -1,0 +1,45 @@
+// StallSweeper: on its own thread, asks the repository every `interval` to
+// flag the leads and jobs whose stall limit passed without an event
+// (LeadRepository::SweepStalls), and hands the STALLED changes to
+// `publish`. Each replica runs one; the sweep's transaction makes sure a
+// stall is flagged once whichever replica gets there first.
+#ifndef LEADBOARD_SERVER_STORE_STALL_SWEEPER_H_
+#define LEADBOARD_SERVER_STORE_STALL_SWEEPER_H_
+
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "engine/stage_engine.h"
+#include "store/lead_repository.h"
+
+namespace leadboard::store {
+
+class StallSweeper {
+ public:
+  using Publish = std::function<void(std::vector<Change>)>;
+
+  // A tenth of the board's shortest limit, between 100 ms and 5 s: a stall
+  // is flagged at most that late.
+  static absl::Duration IntervalFor(const engine::BoardConfig& board);
+
+  StallSweeper(LeadRepository* repository, const engine::StageEngine* engine, Publish publish,
+               absl::Duration interval);
+  ~StallSweeper();
+
+ private:
+  void Run();
+
+  LeadRepository* const repository_;
+  const engine::StageEngine* const engine_;
+  const Publish publish_;
+  const absl::Duration interval_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace leadboard::store
+
+#endif  // LEADBOARD_SERVER_STORE_STALL_SWEEPER_H_
