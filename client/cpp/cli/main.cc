@@ -1,5 +1,5 @@
 // leadboard: the operator CLI. Subcommands: ingest, watch, get, history,
-// move, list, board, jobs, bench. `leadboard --help` and `leadboard SUBCOMMAND --help`.
+// move, timeline, agents, list, board, jobs, bench. `leadboard --help` and `leadboard SUBCOMMAND --help`.
 //
 // Exit codes: 0 success; 1 the server refused something (rejected events,
 // not found, invalid argument); 2 usage or connection error.
@@ -12,7 +12,11 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/time_util.h"
 #include "bench.h"
 #include "google/protobuf/util/json_util.h"
 #include "leadboard/client.h"
@@ -115,6 +119,17 @@ int Watch(const ConnectOptions& connect, const leadboard::client::WatchOptions& 
   return status.ok() ? 0 : Fail(status);
 }
 
+// "30m", "24h" (absl durations) or "7d".
+bool ParseWindow(const std::string& text, absl::Duration* window) {
+  int64_t days = 0;
+  if (absl::EndsWith(text, "d") && absl::SimpleAtoi(text.substr(0, text.size() - 1), &days)) {
+    *window = absl::Hours(24) * days;
+  } else if (!absl::ParseDuration(text, window)) {
+    return false;
+  }
+  return *window > absl::ZeroDuration();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,7 +188,20 @@ int main(int argc, char** argv) {
   move->add_option("--note", note, "Why, kept in the lead's history");
   move->add_option("--actor", actor, "Who moves it (without authentication)");
 
+  auto* timeline = app.add_subcommand("timeline", "Show a lead's agent steps, run by run");
+  timeline->add_option("lead_id", lead_id, "Lead id")->required();
+  timeline->add_flag("--json", json, "The lead as one JSON object");
+
+  std::string since;
+  auto* agents = app.add_subcommand("agents", "Per-agent statistics: steps, failures, p50/p95/max");
+  agents->add_option("--job", job, "Only this job's steps");
+  agents->add_option("--user", user, "Only this user's steps");
+  agents->add_option("--since", since, "Only steps started in this last while (30m, 24h, 7d)");
+  agents->add_flag("--json", json, "As JSON");
+
+  bool stalled = false;
   auto* list = app.add_subcommand("list", "List leads");
+  list->add_flag("--stalled", stalled, "Only stalled leads (mid-run, no event for the limit)");
   list->add_option("--stage", stage, "Only this column");
   list->add_option("--job", job, "Only this job");
   list->add_option("--user", user, "Only this user");
@@ -259,8 +287,42 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (*timeline) {
+    absl::StatusOr<v1::Lead> lead = client.GetLead(lead_id);
+    if (!lead.ok()) return Fail(lead.status());
+    if (json) {
+      std::cout << cli::ToJsonLine(*lead) << "\n";
+    } else {
+      cli::PrintTimeline(*lead, std::cout);
+    }
+    return 0;
+  }
+  if (*agents) {
+    v1::GetAgentStatsRequest request;
+    request.set_job_id(job);
+    request.set_user_id(user);
+    if (!since.empty()) {
+      absl::Duration window;
+      if (!ParseWindow(since, &window)) {
+        std::cerr << "leadboard: --since: not a duration (30m, 24h, 7d): " << since << "\n";
+        return 2;
+      }
+      const int64_t from = absl::ToUnixMicros(absl::Now() - window);
+      *request.mutable_since() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(from);
+    }
+    absl::StatusOr<v1::GetAgentStatsResponse> stats = client.GetAgentStats(request);
+    if (!stats.ok()) return Fail(stats.status());
+    if (json) {
+      std::cout << cli::ToJsonLine(*stats) << "\n";
+    } else {
+      cli::PrintAgentStats(*stats, std::cout);
+    }
+    return 0;
+  }
   if (*list) {
     v1::ListLeadsRequest request;
+    request.set_stalled(stalled);
     request.set_stage(stage);
     request.set_job_id(job);
     request.set_user_id(user);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
@@ -113,6 +114,14 @@ std::string HumanDuration(const google::protobuf::Duration& d) {
   if (s < 3600) return absl::StrCat(s / 60, "m ", s % 60, "s");
   if (s < 86400) return absl::StrCat(s / 3600, "h ", s % 3600 / 60, "m");
   return absl::StrCat(s / 86400, "d ", s % 86400 / 3600, "h");
+}
+
+// Step durations: milliseconds below a second, tenths below a minute.
+std::string StepDuration(const google::protobuf::Duration& d) {
+  const int64_t ms = d.seconds() * 1000 + d.nanos() / 1000000;
+  if (ms < 1000) return absl::StrCat(ms, "ms");
+  if (ms < 60000) return absl::StrCat(ms / 1000, ".", ms % 1000 / 100, "s");
+  return HumanDuration(d);
 }
 
 std::string ActorText(const v1::Actor& actor) {
@@ -241,7 +250,9 @@ void PrintLeadTable(const std::vector<v1::Lead>& leads, std::ostream& out) {
   out << Pad("LEAD", 24) << Pad("STAGE", 15) << Pad("COMPANY", 32) << Pad("AGENT", 34) << "UPDATED\n";
   for (const v1::Lead& lead : leads) {
     out << Pad(lead.id(), 24) << Pad(lead.stage(), 15) << Pad(lead.profile().company_name(), 32)
-        << Pad(lead.current_agent(), 34) << Time(lead.updated_at()) << "\n";
+        << Pad(lead.current_agent(), 34) << Time(lead.updated_at());
+    if (lead.has_stalled_since()) out << "  STALLED, no event since " << Time(lead.stalled_since());
+    out << "\n";
   }
   out << leads.size() << " leads\n";
 }
@@ -253,7 +264,10 @@ void PrintBoard(const v1::Board& board, std::ostream& out) {
     const char* mark = column.terminal()                          ? " *"
                        : column.role() == v1::COLUMN_ROLE_PEOPLE ? " +"
                                                                  : "";
-    out << Pad(column.id(), 20) << Pad(column.title() + mark, 24) << column.lead_count() << "\n";
+    out << Pad(column.id(), 20) << Pad(column.title() + mark, 24) << column.lead_count()
+        << (column.stalled_count() > 0 ? absl::StrCat(" (", column.stalled_count(), " stalled)")
+                                       : "")
+        << "\n";
     total += column.lead_count();
   }
   out << total << " leads at revision " << board.revision()
@@ -264,11 +278,64 @@ void PrintJobs(const std::vector<v1::Job>& jobs, std::ostream& out) {
   out << Pad("JOB", 24) << Pad("STATUS", 11) << Pad("LEADS", 7) << Pad("ENRICHED", 10)
       << Pad("FAILED", 8) << Pad("STARTED", 21) << "QUERY\n";
   for (const v1::Job& job : jobs) {
-    out << Pad(job.id(), 24) << Pad(EnumShort(v1::JobStatus_descriptor()->FindValueByNumber(job.status())), 11)
+    const std::string status =
+        job.has_stalled_since()
+            ? "stalled"
+            : EnumShort(v1::JobStatus_descriptor()->FindValueByNumber(job.status()));
+    out << Pad(job.id(), 24) << Pad(status, 11)
         << Pad(absl::StrCat(job.lead_count()), 7) << Pad(absl::StrCat(job.enriched_count()), 10)
         << Pad(absl::StrCat(job.failed_count()), 8) << Pad(Time(job.started_at()), 21)
         << job.query() << "\n";
   }
+}
+
+void PrintTimeline(const v1::Lead& lead, std::ostream& out) {
+  out << (lead.profile().company_name().empty() ? lead.id() : lead.profile().company_name())
+      << "  [" << lead.id() << "]  now in " << lead.stage();
+  if (lead.has_stalled_since()) out << ", STALLED (no event since " << Time(lead.stalled_since()) << ")";
+  out << "\n";
+  if (lead.runs_size() == 0) {
+    out << "No enrichment run yet.\n";
+    return;
+  }
+  for (int r = 0; r < lead.runs_size(); ++r) {
+    const v1::AgentRun& run = lead.runs(r);
+    out << "\nRun " << r + 1 << (r + 1 == lead.runs_size() ? " (current)" : "") << ": "
+        << Time(run.started_at()) << " -> "
+        << (run.has_ended_at() ? Time(run.ended_at()) : std::string("running")) << ", "
+        << EnumShort(v1::LeadStatus_descriptor()->FindValueByNumber(run.outcome()))
+        << (run.truncated() ? " (truncated: more events than kept)" : "") << "\n";
+    out << "  " << Pad("STARTED", 21) << Pad("AGENT", 30) << Pad("TRY", 5) << Pad("TOOK", 9)
+        << Pad("WAITED", 9) << Pad("TOOLS", 7) << "STATUS\n";
+    for (const v1::AgentStep& step : run.steps()) {
+      const std::string status =
+          EnumShort(v1::StepStatus_descriptor()->FindValueByNumber(step.status()));
+      out << "  " << Pad(Time(step.started_at()), 21)
+          << Pad(step.agent_name().empty() ? step.agent() : step.agent_name(), 30)
+          << Pad(absl::StrCat(step.attempt()), 5)
+          << Pad(step.has_duration() ? StepDuration(step.duration()) : "-", 9)
+          << Pad(step.has_wait_before() ? StepDuration(step.wait_before()) : "-", 9)
+          << Pad(absl::StrCat(step.tool_calls()), 7) << status
+          << (step.error().empty() ? "" : absl::StrCat(": ", step.error())) << "\n";
+    }
+  }
+}
+
+void PrintAgentStats(const v1::GetAgentStatsResponse& stats, std::ostream& out) {
+  out << Pad("AGENT", 26) << Pad("STEPS", 8) << Pad("OK", 8) << Pad("FAILED", 8)
+      << Pad("FAIL%", 7) << Pad("RUNNING", 9) << Pad("NEVER", 7) << Pad("RETRIES", 9)
+      << Pad("P50", 9) << Pad("P95", 9) << "MAX\n";
+  for (const v1::AgentStats& a : stats.agents()) {
+    out << Pad(a.agent(), 26) << Pad(absl::StrCat(a.steps()), 8)
+        << Pad(absl::StrCat(a.succeeded()), 8) << Pad(absl::StrCat(a.failed()), 8)
+        << Pad(absl::StrFormat("%.1f", a.failure_rate() * 100), 7)
+        << Pad(absl::StrCat(a.running()), 9) << Pad(absl::StrCat(a.unfinished()), 7)
+        << Pad(absl::StrCat(a.retries()), 9)
+        << Pad(a.has_p50() ? StepDuration(a.p50()) : "-", 9)
+        << Pad(a.has_p95() ? StepDuration(a.p95()) : "-", 9)
+        << (a.has_max() ? StepDuration(a.max()) : "-") << "\n";
+  }
+  out << stats.steps() << " steps (NEVER: never ended, their run ended without them)\n";
 }
 
 }  // namespace leadboard::cli

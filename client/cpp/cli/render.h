@@ -25,6 +25,12 @@ void PrintLead(const v1::Lead& lead, std::ostream& out);
 // the cumulative time per column.
 void PrintHistory(const v1::Lead& lead, std::ostream& out);
 
+// Each run's agent steps: when, how long, waits, tool calls, outcome.
+void PrintTimeline(const v1::Lead& lead, std::ostream& out);
+
+// GetAgentStats as a table, one agent per line.
+void PrintAgentStats(const v1::GetAgentStatsResponse& stats, std::ostream& out);
+
 void PrintLeadTable(const std::vector<v1::Lead>& leads, std::ostream& out);
 void PrintBoard(const v1::Board& board, std::ostream& out);
 void PrintJobs(const std::vector<v1::Job>& jobs, std::ostream& out);

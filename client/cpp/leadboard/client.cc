@@ -235,6 +235,15 @@ absl::StatusOr<v1::Board> Client::GetBoard(const v1::GetBoardRequest& request) {
   return board;
 }
 
+absl::StatusOr<v1::GetAgentStatsResponse> Client::GetAgentStats(
+    const v1::GetAgentStatsRequest& request) {
+  v1::GetAgentStatsResponse response;
+  grpc::Status status =
+      stub_->GetAgentStats(NewContext(absl::Seconds(30)).get(), request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response;
+}
+
 absl::StatusOr<std::vector<v1::Job>> Client::ListJobs(v1::ListJobsRequest request) {
   std::vector<v1::Job> jobs;
   do {

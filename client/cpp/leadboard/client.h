@@ -94,6 +94,7 @@ class Client {
   absl::StatusOr<std::vector<v1::Lead>> ListLeads(v1::ListLeadsRequest request);
   absl::StatusOr<v1::Board> GetBoard(const v1::GetBoardRequest& request);
   absl::StatusOr<std::vector<v1::Job>> ListJobs(v1::ListJobsRequest request);
+  absl::StatusOr<v1::GetAgentStatsResponse> GetAgentStats(const v1::GetAgentStatsRequest& request);
 
   v1::LeadBoard::Stub* stub() { return stub_.get(); }
   // A context with the token and, if set, a deadline.
