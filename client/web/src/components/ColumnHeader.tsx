@@ -23,7 +23,7 @@ export function ColumnHeader({ column, totals }: { column: BoardColumn; totals: 
         <span title="High-potential leads"><b data-testid={`high-${column.id}`}>{count(totals?.high ?? 0)}</b> high</span>
         {stalled > 0 && (
           <span className="column-stalled" title={stalledHelp}>
-            <span aria-hidden>⏸ </span><b data-testid={`stalled-${column.id}`}>{count(stalled)}</b> stalled
+            <span className="icon-pause" aria-hidden /><b data-testid={`stalled-${column.id}`}>{count(stalled)}</b> stalled
           </span>
         )}
       </div>

@@ -32,7 +32,7 @@ export function FilterBar({ filters, setFilters }: { filters: Filters; setFilter
         {filters.job && !jobs.data?.some((j) => j.id === filters.job) && <option value={filters.job}>{filters.job}</option>}
         {jobs.data?.map((job) => (
           <option key={job.id} value={job.id} data-stalled={job.stalledSince ? "true" : undefined}>
-            {job.stalledSince ? "⏸ " : ""}{job.query ? `${job.query.slice(0, 40)}` : job.id}{job.stalledSince ? " (stalled)" : ""}
+            {job.query ? `${job.query.slice(0, 40)}` : job.id}{job.stalledSince ? " (stalled)" : ""}
           </option>
         ))}
       </select>

@@ -101,6 +101,9 @@ export const LeadCard = memo(function LeadCard({ lead, column, columns, pending,
       ref={setNodeRef}
       {...attributes}
       {...listeners}
+      // dnd-kit marks a card it may not drag aria-disabled, but the card
+      // still opens its details: it is not disabled.
+      aria-disabled={undefined}
       onKeyDown={onKeyDown}
       onClick={() => onOpen(lead.id)}
       aria-roledescription={refusal ? "card" : "draggable card"}

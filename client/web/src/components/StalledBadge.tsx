@@ -9,7 +9,7 @@ export const StalledBadge = memo(function StalledBadge({ sinceMs }: { sinceMs: n
   const label = stalledLabel(sinceMs, now);
   return (
     <span className="badge badge-stalled" title={label} aria-label={label} role="img" data-testid="stalled-badge">
-      <span aria-hidden>⏸ </span>{stalledText(sinceMs, now)}
+      <span className="icon-pause" aria-hidden />{stalledText(sinceMs, now)}
     </span>
   );
 });

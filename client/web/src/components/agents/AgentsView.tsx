@@ -37,7 +37,7 @@ export function AgentsView({ filters, setFilters, statsWindow, setStatsWindow }:
             {filters.job && !jobs.data?.some((j) => j.id === filters.job) && <option value={filters.job}>{filters.job}</option>}
             {jobs.data?.map((job) => (
               <option key={job.id} value={job.id}>
-                {job.stalledSince ? "⏸ " : ""}{job.query ? job.query.slice(0, 50) : job.id}{job.stalledSince ? " (stalled)" : ""}
+                {job.query ? job.query.slice(0, 50) : job.id}{job.stalledSince ? " (stalled)" : ""}
               </option>
             ))}
           </select>

@@ -18,6 +18,13 @@ const columns: { key: keyof AgentRow["text"]; title: string; help: string }[] = 
   { key: "max", title: "Max", help: "Longest step that ended" },
 ];
 
+// The figure behind a cell (durations in ms, the rate as a share), for tests
+// and tools that read the page; empty when it is unknown.
+function rawValue(row: AgentRow, key: keyof AgentRow["text"]): string {
+  const v = key === "p50" ? row.p50Ms : key === "p95" ? row.p95Ms : key === "max" ? row.maxMs : row[key];
+  return v === undefined ? "" : String(v);
+}
+
 export function StatsTable({ rows }: { rows: readonly AgentRow[] }) {
   return (
     <div className="stats-table-wrap">
@@ -36,7 +43,7 @@ export function StatsTable({ rows }: { rows: readonly AgentRow[] }) {
               <tr key={row.agent} data-testid="agent-row" data-agent={row.agent}>
                 <th scope="row" className="stats-agent">{row.agent}</th>
                 {columns.map((c) => (
-                  <td key={c.key} data-field={c.key}
+                  <td key={c.key} data-field={c.key} data-value={rawValue(row, c.key)}
                       className={[
                         c.key === "failureRate" && alarming ? "rate-high" : "",
                         c.key === "running" && row.running > 0 ? "running-now" : "",

@@ -79,7 +79,7 @@ function RunChart({ run, index }: { run: AgentRun; index: number }) {
       {timeline.steps === 0 ? (
         <p className="empty">No agent has started in this run yet.</p>
       ) : (
-        <div className="gantt" role="group" aria-label={`Agent steps of run ${index + 1}`} onMouseLeave={() => setActive(null)}>
+        <div className="gantt" role="group" aria-label={`Agent steps of run ${index + 1}`}>
           <div className="gantt-axis" aria-hidden>
             <span className="gantt-agent" />
             <div className="gantt-ticks">
