@@ -1,6 +1,8 @@
 // Runs the browser suites one after another against real stacks and prints
-// "N passed, M failed" (exit 1 on any failure).
+// "N passed, M failed" (", K skipped" when a check could not run here; exit
+// 1 on any failure).
 import { launchBrowser, missingBinaries, Results } from "./lib.mjs";
+import * as agents from "./agents.e2e.mjs";
 import * as auth from "./auth.e2e.mjs";
 import * as board from "./board.e2e.mjs";
 import * as people from "./people.e2e.mjs";
@@ -12,7 +14,7 @@ if (missing.length) {
   process.exit(0);
 }
 const only = process.argv.slice(2);
-const suites = [board, people, auth].filter((s) => !only.length || only.some((o) => s.name.includes(o)));
+const suites = [board, people, auth, agents].filter((s) => !only.length || only.some((o) => s.name.includes(o)));
 const results = new Results();
 const browser = await launchBrowser();
 try {
@@ -27,5 +29,5 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${results.passed} passed, ${results.failed} failed`);
+console.log(`${results.passed} passed, ${results.failed} failed${results.skipped ? `, ${results.skipped} skipped` : ""}`);
 process.exit(results.failed ? 1 : 0);
