@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The board's tests: Vitest (the board state: snapshot build, batched
-# changes, optimistic moves and conflicts, filters and totals; the Envoy
-# config), then the browser suites against real stacks (tests/e2e/run.mjs:
-# the live board, people's moves in two browsers, sign-in). Ends with
-# "N passed, M failed" over both; exits non-zero on any failure.
+# changes, optimistic moves and conflicts, filters and totals, stalled
+# leads, the timeline's layout, agent statistics; the Envoy config), then
+# the browser suites against real stacks (tests/e2e/run.mjs: the live board,
+# people's moves in two browsers, sign-in, agents and stalls). Ends with
+# "N passed, M failed" over both (", K skipped" when browser checks could
+# not run against this server); exits non-zero on any failure.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$root/deploy/setup_web.sh" || { echo "setup_web failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -26,8 +28,10 @@ except Exception:
 
 node "$root/tests/e2e/run.mjs" | tee "$out/browser.log"
 browser_status=${PIPESTATUS[0]}
-read -r e2e_passed e2e_failed < <(tail -1 "$out/browser.log" | awk '/passed, .* failed/ { print $1, $3; found=1 } END { if (!found) print 0, 1 }')
+read -r e2e_passed e2e_failed e2e_skipped < <(tail -1 "$out/browser.log" | awk '/passed, .* failed/ { print $1, $3, ($5 == "" ? 0 : $5); found=1 } END { if (!found) print 0, 1, 0 }')
 
-echo "vitest: $unit_passed passed, $unit_failed failed; browser: $e2e_passed passed, $e2e_failed failed"
-echo "$((unit_passed + e2e_passed)) passed, $((unit_failed + e2e_failed)) failed"
+skipped=""
+((e2e_skipped > 0)) && skipped=", $e2e_skipped skipped"
+echo "vitest: $unit_passed passed, $unit_failed failed; browser: $e2e_passed passed, $e2e_failed failed$skipped"
+echo "$((unit_passed + e2e_passed)) passed, $((unit_failed + e2e_failed)) failed$skipped"
 ((vitest_status == 0 && browser_status == 0))
