@@ -274,7 +274,7 @@ class Watcher:
                 self.cond.notify_all()
 
     def wait_for(self, match: Callable[[leadboard.WatchEvent], bool], timeout: float = 20.0,
-                 after: int = 0) -> tuple[float, leadboard.WatchEvent]:
+                 after: int = -1) -> tuple[float, leadboard.WatchEvent]:
         """The first event after revision ``after`` that matches, with when it arrived."""
         deadline = time.monotonic() + timeout
         with self.cond:
