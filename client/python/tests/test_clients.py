@@ -26,18 +26,24 @@ def test_options_land_on_both_clients() -> None:
     policy = leadboard.RetryPolicy(max_attempts=3)
     kwargs = dict(token="t0k", user_id="ana", job_id="job-1", batch_size=7, max_batch_seconds=2.5,
                   retry=policy, timeout=4.0, ingest_timeout=9.0)
+
+    def check(client: leadboard.Client | leadboard.AsyncClient) -> None:
+        assert client.target == "127.0.0.1:1"
+        assert (client.batch_size, client.max_batch_seconds, client.timeout, client.ingest_timeout) == (
+            7, 2.5, 4.0, 9.0)
+        assert client.retry is policy
+        assert client._metadata == (("authorization", "Bearer t0k"),)
+        assert client.adapter.context.user_id == "ana" and client.adapter.context.job_id == "job-1"
+
+    async def check_async() -> None:
+        # A grpc.aio channel belongs to a running loop: made outside one, it
+        # fails once an earlier test's asyncio.run() has cleared the loop.
+        async with leadboard.AsyncClient("127.0.0.1:1", **kwargs) as async_client:
+            check(async_client)
+
     with leadboard.Client("127.0.0.1:1", **kwargs) as sync_client:
-        async_client = leadboard.AsyncClient("127.0.0.1:1", **kwargs)
-        try:
-            for client in (sync_client, async_client):
-                assert client.target == "127.0.0.1:1"
-                assert (client.batch_size, client.max_batch_seconds, client.timeout, client.ingest_timeout) == (
-                    7, 2.5, 4.0, 9.0)
-                assert client.retry is policy
-                assert client._metadata == (("authorization", "Bearer t0k"),)
-                assert client.adapter.context.user_id == "ana" and client.adapter.context.job_id == "job-1"
-        finally:
-            asyncio.run(async_client.close())
+        check(sync_client)
+    asyncio.run(check_async())
 
 
 def test_report_and_move_lead_have_the_same_parameters_on_both_clients() -> None:
