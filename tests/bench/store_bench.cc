@@ -8,11 +8,13 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <atomic>
+#include <map>
 #include <stdexcept>
 
 #include "absl/strings/escaping.h"
 #include "sample_run.h"
 #include "store/soci/soci_lead_repository.h"
+#include "store/soci/step_rows.h"
 #include "test_database.h"
 
 namespace leadboard::bench {
@@ -194,10 +196,141 @@ void BM_StorageCeiling(benchmark::State& state, testing::Backend backend) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// GetAgentStats over many stored steps: a database of `n` agent-step rows
+// (6 agents, 200 jobs, 20 users, starts spread over 30 days, durations
+// 0.5-10.5 s, 2 % failed), filled once per size, then one query per
+// iteration: range(1) picks the filter (0 none, 1 a job, 2 a user's last
+// day, 3 everybody's last day).
+struct StepsDatabase {
+  std::unique_ptr<testing::TestDatabase> db;
+  std::unique_ptr<store::SociLeadRepository> repo;
+  long long newest = 0;  // the latest step start (micros)
+};
+
+StepsDatabase* StepsOrSkip(benchmark::State& state, testing::Backend backend, int n) {
+  static auto* cache = new std::map<std::pair<int, int>, std::unique_ptr<StepsDatabase>>();
+  auto& slot = (*cache)[{static_cast<int>(backend), n}];
+  if (slot != nullptr) return slot.get();
+  auto db = DatabaseOrSkip(state, backend);
+  if (db == nullptr) return nullptr;
+  static SystemClock clock;
+  auto url = *store::ParseDatabaseUrl(db->url());
+  auto repo = store::SociLeadRepository::Open({url, 1}, &clock);
+  if (!repo.ok()) {
+    state.SkipWithError(repo.status().ToString().c_str());
+    return nullptr;
+  }
+  static const char* kAgents[] = {"leadqualification", "companyresearch", "painpointdeepening",
+                                  "competitoranalysis", "buyingtriggers", "valueproposition"};
+  const long long start = absl::ToUnixMicros(absl::Now() - absl::Hours(24 * 30));
+  const long long spread = absl::ToInt64Microseconds(absl::Hours(24 * 30)) / n;
+  auto step = [&](int i, std::string* lead, std::string* job, std::string* user, int* status,
+                  long long* started, long long* duration) {
+    const int l = i / 6;
+    *lead = absl::StrCat("lead-", l);
+    *job = absl::StrCat("job-", l % 200);
+    *user = absl::StrCat("user-", l % 20);
+    *status = i % 997 == 0 ? v1::STEP_STATUS_RUNNING
+              : i % 50 == 0 ? v1::STEP_STATUS_FAILED
+                            : v1::STEP_STATUS_SUCCEEDED;
+    *started = start + static_cast<long long>(i) * spread;
+    *duration = *status == v1::STEP_STATUS_RUNNING
+                    ? -1
+                    : 500000 + static_cast<long long>((i * 2654435761u) % 10000) * 1000;
+  };
+  soci::session sql;
+  std::string lead, job, user;
+  int status = 0, bucket = 0, attempt = 1;
+  long long started = 0, duration = 0, run = 0;
+  std::string agent;
+  if (backend == testing::Backend::kSqlite) {
+    sql.open(soci::sqlite3, absl::StrCat("db=\"", url.sqlite_path, "\""));
+    sql << "BEGIN IMMEDIATE";
+    soci::statement insert =
+        (sql.prepare << "INSERT INTO agent_steps (lead_id, run_key, agent, attempt, user_id, "
+                        "job_id, started_at, status, duration_us, bucket) VALUES (:l, :r, :a, "
+                        ":t, :u, :j, :s, :st, :d, :b)",
+         soci::use(lead), soci::use(run), soci::use(agent), soci::use(attempt), soci::use(user),
+         soci::use(job), soci::use(started), soci::use(status), soci::use(duration),
+         soci::use(bucket));
+    for (int i = 0; i < n; ++i) {
+      step(i, &lead, &job, &user, &status, &started, &duration);
+      agent = kAgents[i % 6];
+      bucket = duration < 0 ? -1 : store::DurationBucket(duration);
+      insert.execute(true);
+    }
+    sql << "COMMIT";
+  } else {
+    sql.open(soci::postgresql, url.postgres_conninfo);
+    PGconn* conn = static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+    std::string data;
+    for (int i = 0; i < n; ++i) {
+      step(i, &lead, &job, &user, &status, &started, &duration);
+      absl::StrAppend(&data, lead, "\t0\t", kAgents[i % 6], "\t1\t", user, "\t", job, "\t",
+                      started, "\t", status, "\t", duration, "\t",
+                      duration < 0 ? -1 : store::DurationBucket(duration), "\n");
+    }
+    sql << "BEGIN";
+    Copy(conn, "COPY agent_steps (lead_id, run_key, agent, attempt, user_id, job_id, started_at, "
+               "status, duration_us, bucket) FROM STDIN", data);
+    sql << "COMMIT";
+  }
+  // The running totals the writer keeps, as it would have kept them.
+  sql << "INSERT INTO agent_step_totals SELECT agent, status, bucket, COUNT(*), SUM(CASE WHEN "
+         "duration_us > 0 THEN duration_us ELSE 0 END), SUM(CASE WHEN attempt > 1 THEN 1 ELSE 0 "
+         "END) FROM agent_steps GROUP BY agent, status, bucket";
+  sql << "ANALYZE";
+  slot = std::make_unique<StepsDatabase>();
+  slot->db = std::move(db);
+  slot->repo = *std::move(repo);
+  slot->newest = start + static_cast<long long>(n - 1) * spread;
+  return slot.get();
+}
+
+void BM_AgentStats(benchmark::State& state, testing::Backend backend) {
+  const int n = static_cast<int>(state.range(0));
+  StepsDatabase* steps = StepsOrSkip(state, backend, n);
+  if (steps == nullptr) return;
+  store::StepFilter filter;
+  const absl::Time day_ago = absl::FromUnixMicros(steps->newest) - absl::Hours(24);
+  switch (state.range(1)) {
+    case 1:
+      filter.job_id = "job-7";
+      break;
+    case 2:
+      filter.user_id = "user-3";
+      filter.since = day_ago;
+      break;
+    case 3:
+      filter.since = day_ago;
+      break;
+    default:
+      break;
+  }
+  int64_t counted = 0;
+  for (auto _ : state) {
+    auto stats = steps->repo->GetAgentStats(filter);
+    if (!stats.ok()) {
+      state.SkipWithError(stats.status().ToString().c_str());
+      break;
+    }
+    counted = stats->steps();
+  }
+  state.counters["steps_matched"] = static_cast<double>(counted);
+  state.SetLabel(state.range(1) == 0   ? "all steps"
+                 : state.range(1) == 1 ? "one job"
+                 : state.range(1) == 2 ? "one user, last 24 h"
+                                       : "everybody, last 24 h");
+}
+
 BENCHMARK_CAPTURE(BM_CommitBatch, sqlite, testing::Backend::kSqlite)->Arg(1)->Arg(100)->Arg(1000)->UseRealTime();
 BENCHMARK_CAPTURE(BM_StorageCeiling, sqlite, testing::Backend::kSqlite)->Arg(1)->Arg(100)->Arg(1000)->UseRealTime();
 BENCHMARK_CAPTURE(BM_CommitBatch, postgres, testing::Backend::kPostgres)->Arg(1)->Arg(100)->Arg(1000)->UseRealTime();
 BENCHMARK_CAPTURE(BM_StorageCeiling, postgres, testing::Backend::kPostgres)->Arg(1)->Arg(100)->Arg(1000)->UseRealTime();
+BENCHMARK_CAPTURE(BM_AgentStats, sqlite, testing::Backend::kSqlite)
+    ->ArgsProduct({{100000, 1000000}, {0, 1, 2, 3}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_AgentStats, postgres, testing::Backend::kPostgres)
+    ->ArgsProduct({{100000, 1000000}, {0, 1, 2, 3}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace leadboard::bench

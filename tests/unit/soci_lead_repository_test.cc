@@ -194,6 +194,7 @@ TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
     sql << "ALTER TABLE leads DROP COLUMN pipeline_stage";
     sql << "DROP TABLE lead_timelines";
     sql << "DROP TABLE agent_steps";
+    sql << "DROP TABLE agent_step_totals";
     for (const char* index : {"leads_stall_at", "leads_stalled", "jobs_stall_at"}) {
       sql << absl::StrCat("DROP INDEX ", index);
     }
@@ -412,6 +413,15 @@ const v1::AgentStats* StatsOf(const v1::GetAgentStatsResponse& stats, const std:
   return nullptr;
 }
 
+// The unfiltered answer comes from running totals, a filtered one from the
+// rows: the two must agree.
+void ExpectTotalsMatchRows(SociLeadRepository* repo) {
+  auto totals = repo->GetAgentStats({});
+  auto rows = repo->GetAgentStats({"", "", absl::UnixEpoch(), std::nullopt});
+  ASSERT_TRUE(totals.ok() && rows.ok());
+  EXPECT_EQ(totals->DebugString(), rows->DebugString());
+}
+
 // Steps are paired whatever batches and order their events come in, kept
 // with the lead (GetLead's timeline) and counted per agent.
 TEST_P(SociLeadRepositoryTest, KeepsAgentStepsAndCountsThemPerAgent) {
@@ -442,6 +452,7 @@ TEST_P(SociLeadRepositoryTest, KeepsAgentStepsAndCountsThemPerAgent) {
   auto stats = repo_->GetAgentStats({});
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->steps(), 4);
+  ExpectTotalsMatchRows(repo_.get());
   const v1::AgentStats* q = StatsOf(*stats, "leadqualification");
   ASSERT_NE(q, nullptr);
   EXPECT_EQ(q->steps(), 2);
@@ -476,6 +487,7 @@ TEST_P(SociLeadRepositoryTest, KeepsAgentStepsAndCountsThemPerAgent) {
   EXPECT_EQ(p->running(), 0);
   EXPECT_EQ(p->unfinished(), 1);
   EXPECT_EQ(stats->steps(), 4);  // re-paired rows replace, never add
+  ExpectTotalsMatchRows(repo_.get());
 }
 
 // A lead mid-run with no event for the limit is flagged once, with a

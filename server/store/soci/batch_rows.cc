@@ -73,7 +73,8 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
     if (slot.timeline_before) {
       DiffStepRows(slot.lead_before ? StepRowsOf(board, *slot.timeline_before, *slot.lead_before)
                                     : std::vector<StepRow>{},
-                   StepRowsOf(board, slot.timeline, lead), &rows.steps, &rows.dropped_steps);
+                   StepRowsOf(board, slot.timeline, lead), &rows.steps, &rows.dropped_steps,
+                   &rows.step_totals);
     }
   }
   for (const auto& [id, slot] : jobs) {

@@ -95,6 +95,7 @@ struct Rows {
   // Agent-step rows to upsert, and to delete (only their keys matter).
   std::vector<StepRow> steps;
   std::vector<StepRow> dropped_steps;
+  StepTotals step_totals;  // what the batch adds to agent_step_totals
 };
 
 // The visit (stage history row) a lead's current stage starts.

@@ -221,6 +221,23 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                   st.exchange(soci::use(row.bucket));
                 });
   }
+  std::vector<std::pair<const std::tuple<std::string, int, int>*, const StepTotalsDelta*>> totals;
+  for (const auto& [key, delta] : rows.step_totals) {
+    if (delta.steps != 0 || delta.total_us != 0 || delta.retries != 0) {
+      totals.emplace_back(&key, &delta);
+    }
+  }
+  if (!totals.empty()) {
+    ExecuteRows(sql, sql_text::kAddStepTotals, 6, totals.size(), sql_text::kAddStepTotalsTail,
+                [&](size_t i, soci::statement& st) {
+                  st.exchange(soci::use(std::get<0>(*totals[i].first)));
+                  st.exchange(soci::use(std::get<1>(*totals[i].first)));
+                  st.exchange(soci::use(std::get<2>(*totals[i].first)));
+                  st.exchange(soci::use(totals[i].second->steps));
+                  st.exchange(soci::use(totals[i].second->total_us));
+                  st.exchange(soci::use(totals[i].second->retries));
+                });
+  }
   for (const StepRow& row : rows.dropped_steps) {
     sql << sql_text::kDeleteStep, soci::use(row.lead_id), soci::use(row.run_key),
         soci::use(row.agent), soci::use(row.attempt);

@@ -513,6 +513,47 @@ absl::StatusOr<v1::GetAgentStatsResponse> SociLeadRepository::GetAgentStats(
     const StepFilter& filter) {
   return RunOnPool(*pool_, "agent statistics",
                    [&](soci::session& sql) -> absl::StatusOr<v1::GetAgentStatsResponse> {
+    AgentStatsBuilder builder;
+    const bool unfiltered =
+        filter.user_id.empty() && filter.job_id.empty() && !filter.since && !filter.until;
+    if (unfiltered) {
+      // The running totals, then each agent's longest step: a probe of
+      // the covering index in its highest bucket.
+      std::string agent;
+      int status = 0, bucket = 0;
+      long long steps = 0, total_us = 0, retries = 0;
+      struct Top {
+        std::string agent;
+        int status, bucket;
+      };
+      std::vector<Top> tops;
+      soci::statement st =
+          (sql.prepare << "SELECT agent, status, bucket, steps, total_us, retries FROM "
+                          "agent_step_totals WHERE steps <> 0 ORDER BY agent, status, bucket",
+           soci::into(agent), soci::into(status), soci::into(bucket), soci::into(steps),
+           soci::into(total_us), soci::into(retries));
+      st.execute();
+      while (st.fetch()) {
+        builder.Add(agent, status, bucket, steps, -1, total_us, retries);
+        const bool ended = status == v1::STEP_STATUS_SUCCEEDED || status == v1::STEP_STATUS_FAILED;
+        if (!ended || bucket < 0) continue;
+        if (!tops.empty() && tops.back().agent == agent && tops.back().status == status) {
+          tops.back().bucket = bucket;  // ordered: the last is the highest
+        } else {
+          tops.push_back({agent, status, bucket});
+        }
+      }
+      for (const Top& top : tops) {
+        long long max_us = 0;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT MAX(duration_us) FROM agent_steps WHERE agent = :a AND status = :s AND "
+               "bucket = :b",
+            soci::use(top.agent), soci::use(top.status), soci::use(top.bucket),
+            soci::into(max_us, ind);
+        if (ind == soci::i_ok) builder.NoteMax(top.agent, max_us);
+      }
+      return builder.Finish();
+    }
     // Only the conditions in use, so the planner can pick the index that
     // matches them (a condition like (:u = '' OR user_id = :u) hides it).
     std::string where = "1 = 1";
@@ -537,14 +578,20 @@ absl::StatusOr<v1::GetAgentStatsResponse> SociLeadRepository::GetAgentStats(
     st.exchange(soci::into(max_us));
     st.exchange(soci::into(total_us));
     st.exchange(soci::into(retries));
+    // SQLite's planner prefers the agent index (no sort for the GROUP BY)
+    // to the time range, and scans every step: 5.9 s instead of 0.1 s at
+    // a million steps. Name the index that matches the filter.
+    std::string table = "agent_steps";
+    if (!IsPostgres(options_.url) && filter.user_id.empty() && filter.job_id.empty()) {
+      table += " INDEXED BY agent_steps_started";
+    }
     st.alloc();
     st.prepare(
         "SELECT agent, status, bucket, COUNT(*), MAX(duration_us), SUM(CASE WHEN duration_us > 0 "
         "THEN duration_us ELSE 0 END), SUM(CASE WHEN attempt > 1 THEN 1 ELSE 0 END) "
-        "FROM agent_steps WHERE " + where + " GROUP BY agent, status, bucket");
+        "FROM " + table + " WHERE " + where + " GROUP BY agent, status, bucket");
     st.define_and_bind();
     st.execute();
-    AgentStatsBuilder builder;
     while (st.fetch()) builder.Add(agent, status, bucket, count, max_us, total_us, retries);
     return builder.Finish();
   });

@@ -2,6 +2,8 @@
 // (SqliteStatements), one row at a time.
 #include <soci/soci.h>
 
+#include <tuple>
+
 #include "store/soci/batch_writer.h"
 #include "store/soci/sqlite_statements.h"
 
@@ -102,6 +104,14 @@ class SqliteBatchWriter final : public BatchWriter {
   for (StepRow& step : rows->dropped_steps) {
     BindStepKey(step);
     lite_.delete_step.execute(true);
+  }
+  for (const auto& [key, delta] : rows->step_totals) {
+    if (delta.steps == 0 && delta.total_us == 0 && delta.retries == 0) continue;
+    std::tie(lite_.stage, lite_.status, lite_.bucket) = key;
+    lite_.number = delta.steps;
+    lite_.duration_us = delta.total_us;
+    lite_.run_key = delta.retries;
+    lite_.add_step_totals.execute(true);
   }
   for (size_t i = 0; i < changes.size(); ++i) {
     lite_.number = rows->change_revisions[i];

@@ -52,6 +52,12 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                    use(started_at), use(status), use(duration_us), use(bucket))),
       delete_step((sql.prepare << sql_text::kDeleteStep, use(lead), use(run_key), use(stage),
                    use(attempt))),
+      add_step_totals((sql.prepare << absl::StrCat(sql_text::kAddStepTotals,
+                                                   "(:agent, :status, :bucket, :steps, :total, "
+                                                   ":retries)",
+                                                   sql_text::kAddStepTotalsTail),
+                       use(stage), use(status), use(bucket), use(number), use(duration_us),
+                       use(run_key))),
       insert_change((sql.prepare << absl::StrCat(sql_text::kInsertChange,
                                                  "(:rev, :lead, :user, :job, :now, :payload)"),
                      use(number), use(lead), use(user), use(job), use(now), use(payload))),

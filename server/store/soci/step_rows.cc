@@ -56,16 +56,31 @@ std::vector<StepRow> StepRowsOf(const engine::BoardConfig& board,
 }
 
 void DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
-                  std::vector<StepRow>* upserts, std::vector<StepRow>* deletes) {
+                  std::vector<StepRow>* upserts, std::vector<StepRow>* deletes,
+                  StepTotals* totals) {
   using Key = std::tuple<std::string, long long, std::string, int>;
+  auto count = [totals](const StepRow& row, int sign) {
+    StepTotalsDelta& delta = (*totals)[{row.agent, row.status, row.bucket}];
+    delta.steps += sign;
+    delta.total_us += sign * std::max(row.duration_us, 0LL);
+    delta.retries += sign * (row.attempt > 1 ? 1 : 0);
+  };
   absl::flat_hash_map<Key, const StepRow*> old;
   for (const StepRow& row : before) old[Key(row.Key())] = &row;
   for (const StepRow& row : after) {
     auto it = old.find(Key(row.Key()));
-    if (it == old.end() || !(*it->second == row)) upserts->push_back(row);
+    const bool changed = it == old.end() || !(*it->second == row);
+    if (changed) {
+      upserts->push_back(row);
+      count(row, +1);
+      if (it != old.end()) count(*it->second, -1);
+    }
     if (it != old.end()) old.erase(it);
   }
-  for (const auto& [key, row] : old) deletes->push_back(*row);
+  for (const auto& [key, row] : old) {
+    deletes->push_back(*row);
+    count(*row, -1);
+  }
 }
 
 int DurationBucket(long long micros) {
@@ -105,6 +120,11 @@ void AgentStatsBuilder::Add(const std::string& agent, int status, int bucket, lo
     a.max_us = std::max(a.max_us, max_duration_us);
     a.total_us += total_duration_us;
   }
+}
+
+void AgentStatsBuilder::NoteMax(const std::string& agent, long long max_duration_us) {
+  PerAgent& a = agents_[agent];
+  a.max_us = std::max(a.max_us, max_duration_us);
 }
 
 v1::GetAgentStatsResponse AgentStatsBuilder::Finish() const {

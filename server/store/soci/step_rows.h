@@ -40,10 +40,20 @@ struct StepRow {
 std::vector<StepRow> StepRowsOf(const engine::BoardConfig& board,
                                 const engine::stored::TimelineLog& log, const v1::Lead& lead);
 
+// The running totals per (agent, status, bucket) that answer an unfiltered
+// GetAgentStats without reading every step: what a batch adds to them.
+struct StepTotalsDelta {
+  long long steps = 0;
+  long long total_us = 0;  // ended steps' durations
+  long long retries = 0;
+};
+using StepTotals = std::map<std::tuple<std::string, int, int>, StepTotalsDelta>;
+
 // What turns `before` into `after`: rows to upsert (new or changed) and to
-// delete (gone), appended.
+// delete (gone), appended, and the totals' change, added to `totals`.
 void DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
-                  std::vector<StepRow>* upserts, std::vector<StepRow>* deletes);
+                  std::vector<StepRow>* upserts, std::vector<StepRow>* deletes,
+                  StepTotals* totals);
 
 // Durations are counted in buckets 2 % wide: bucket b holds durations in
 // [1.02^b, 1.02^(b+1)) microseconds (bucket 0 also holds 0).
@@ -58,6 +68,9 @@ class AgentStatsBuilder {
  public:
   void Add(const std::string& agent, int status, int bucket, long long count,
            long long max_duration_us, long long total_duration_us, long long retries);
+  // The exact longest ended step of `agent`, when Add's rows did not carry
+  // it (totals).
+  void NoteMax(const std::string& agent, long long max_duration_us);
   v1::GetAgentStatsResponse Finish() const;
 
  private:

@@ -37,6 +37,12 @@ inline constexpr absl::string_view kUpsertStepTail =
     " ON CONFLICT (lead_id, run_key, agent, attempt) DO UPDATE SET user_id = excluded.user_id, "
     "job_id = excluded.job_id, started_at = excluded.started_at, status = excluded.status, "
     "duration_us = excluded.duration_us, bucket = excluded.bucket";
+inline constexpr absl::string_view kAddStepTotals =
+    "INSERT INTO agent_step_totals (agent, status, bucket, steps, total_us, retries) VALUES ";
+inline constexpr absl::string_view kAddStepTotalsTail =
+    " ON CONFLICT (agent, status, bucket) DO UPDATE SET steps = agent_step_totals.steps + "
+    "excluded.steps, total_us = agent_step_totals.total_us + excluded.total_us, retries = "
+    "agent_step_totals.retries + excluded.retries";
 inline constexpr absl::string_view kDeleteStep =
     "DELETE FROM agent_steps WHERE lead_id = :lead AND run_key = :run AND agent = :agent AND "
     "attempt = :attempt";
