@@ -38,14 +38,31 @@ std::string Cut(const std::string& text, size_t limit) {
   return text.substr(0, end);
 }
 
-// The order markers are kept in; equal under it means the same event.
-auto SortKey(const StepMarker& m, const std::string& agent_key) {
-  return std::make_tuple(m.at_micros(), static_cast<int>(m.kind()), agent_key, m.success());
+// The order markers are kept in; equal under it means the same event. (The
+// agent index orders markers of different agents at one instant by arrival,
+// which pairing, done per agent, never sees.)
+bool MarkerLess(const StepMarker& a, const StepMarker& b) {
+  return std::make_tuple(a.at_micros(), static_cast<int>(a.kind()), a.agent(), a.success()) <
+         std::make_tuple(b.at_micros(), static_cast<int>(b.kind()), b.agent(), b.success());
 }
 
-bool MarkerLess(const StepMarker& a, const StepMarker& b) {
-  return SortKey(a, NormalizeAgentName(a.agent_name())) <
-         SortKey(b, NormalizeAgentName(b.agent_name()));
+// The agent's 1-based index in the log's dictionary, added if new; keeps
+// the smallest spelling of each agent.
+int AgentIndex(const std::string& name, stored::TimelineLog* log, bool* changed) {
+  if (name.empty()) return 0;
+  const std::string key = NormalizeAgentName(name);
+  for (int i = 0; i < log->agents_size(); ++i) {
+    if (NormalizeAgentName(log->agents(i)) == key) {
+      if (name < log->agents(i)) {
+        log->set_agents(i, name);
+        *changed = true;
+      }
+      return i + 1;
+    }
+  }
+  log->add_agents(name);
+  *changed = true;
+  return log->agents_size();
 }
 
 const std::string& PipelineStage(const v1::Lead& lead) {
@@ -90,13 +107,14 @@ struct Attempt {
 };
 
 // Pairs one run's markers (in log order) into steps.
-void BuildSteps(const std::vector<const StepMarker*>& markers, bool run_ended,
-                std::optional<int64_t> run_start, v1::AgentRun* run) {
+void BuildSteps(const std::vector<const StepMarker*>& markers,
+                const std::vector<std::string>& keys, const stored::TimelineLog& log,
+                bool run_ended, std::optional<int64_t> run_start, v1::AgentRun* run) {
   absl::flat_hash_map<std::string, std::vector<Attempt>> by_agent;
   absl::flat_hash_map<std::string, std::vector<size_t>> open;
   std::vector<const StepMarker*> tool_calls;
   for (const StepMarker* m : markers) {
-    const std::string key = NormalizeAgentName(m->agent_name());
+    const std::string& key = keys[m->agent()];
     switch (m->kind()) {
       case StepMarker::KIND_START: {
         std::vector<Attempt>& attempts = by_agent[key];
@@ -126,13 +144,17 @@ void BuildSteps(const std::vector<const StepMarker*>& markers, bool run_ended,
   // A tool call counts for its agent's attempt that covers it (any agent's
   // when the call names none): the one that started last.
   for (const StepMarker* call : tool_calls) {
-    const std::string key = NormalizeAgentName(call->agent_name());
+    const std::string& key = keys[call->agent()];
     Attempt* best = nullptr;
+    std::string best_agent;
     for (auto& [agent, attempts] : by_agent) {
       if (!key.empty() && agent != key) continue;
       for (Attempt& a : attempts) {
-        if (a.Covers(call->at_micros()) && (best == nullptr || *best->StartMicros() < *a.StartMicros())) {
+        if (a.Covers(call->at_micros()) &&
+            (best == nullptr || *best->StartMicros() < *a.StartMicros() ||
+             (*best->StartMicros() == *a.StartMicros() && best_agent < agent))) {
           best = &a;
+          best_agent = agent;
         }
       }
     }
@@ -153,7 +175,7 @@ void BuildSteps(const std::vector<const StepMarker*>& markers, bool run_ended,
       const Attempt& a = attempts[i];
       v1::AgentStep step;
       step.set_agent(agent);
-      step.set_agent_name(a.start != nullptr ? a.start->agent_name() : a.end->agent_name());
+      step.set_agent_name(log.agents((a.start != nullptr ? a.start : a.end)->agent() - 1));
       step.set_attempt(static_cast<int>(i) + 1);
       const std::optional<int64_t> start = a.StartMicros();
       if (start) *step.mutable_started_at() = TimestampOf(*start);
@@ -232,15 +254,18 @@ bool RecordMarker(const v1::PipelineEvent& event, stored::TimelineLog* log) {
       return false;
   }
   if (marker.kind() != StepMarker::KIND_TOOL_CALL && event.agent_name().empty()) return false;
-  marker.set_agent_name(event.agent_name());
   marker.set_at_micros(MicrosOf(event.occurred_at()));
+  // A new spelling of a known agent changes the dictionary even when the
+  // marker itself is a repeat.
+  bool dictionary_changed = false;
+  marker.set_agent(AgentIndex(event.agent_name(), log, &dictionary_changed));
 
   auto* markers = log->mutable_markers();
   auto at = std::lower_bound(markers->begin(), markers->end(), marker, MarkerLess);
-  if (at != markers->end() && !MarkerLess(marker, *at)) return false;  // a repeat
+  if (at != markers->end() && !MarkerLess(marker, *at)) return dictionary_changed;  // a repeat
   while (markers->size() >= kMaxTimelineMarkers) {
     if (!DropOldestPastRun(log)) {
-      const bool changed = !log->current_truncated();
+      const bool changed = !log->current_truncated() || dictionary_changed;
       log->set_current_truncated(true);
       return changed;
     }
@@ -272,6 +297,9 @@ bool RecordRunChange(const BoardConfig& board, const v1::Lead* before, const v1:
 
 std::vector<v1::AgentRun> BuildRuns(const BoardConfig& board, const stored::TimelineLog& log,
                                     const v1::Lead& lead) {
+  // Each agent's key, by marker index (0: no agent).
+  std::vector<std::string> keys = {""};
+  for (const std::string& agent : log.agents()) keys.push_back(NormalizeAgentName(agent));
   const int past_count = log.past_runs_size();
   std::vector<std::vector<const StepMarker*>> markers(past_count + 1);
   const int64_t boundary =
@@ -302,7 +330,7 @@ std::vector<v1::AgentRun> BuildRuns(const BoardConfig& board, const stored::Time
     *run.mutable_ended_at() = TimestampOf(past.ended_micros());
     run.set_outcome(static_cast<v1::LeadStatus>(past.outcome()));
     run.set_truncated(past.truncated());
-    BuildSteps(markers[i], /*run_ended=*/true, start, &run);
+    BuildSteps(markers[i], keys, log, /*run_ended=*/true, start, &run);
     runs.push_back(std::move(run));
   }
 
@@ -325,7 +353,7 @@ std::vector<v1::AgentRun> BuildRuns(const BoardConfig& board, const stored::Time
     current.set_outcome(v1::LEAD_STATUS_ENRICHING);
   }
   current.set_truncated(log.current_truncated());
-  BuildSteps(markers[past_count], ended, start, &current);
+  BuildSteps(markers[past_count], keys, log, ended, start, &current);
   if (!current.has_started_at() && current.steps_size() > 0) {
     // No LEAD_ENRICHMENT_START yet: the run began with its earliest step.
     for (const v1::AgentStep& step : current.steps()) {

@@ -278,7 +278,7 @@ StepsDatabase* StepsOrSkip(benchmark::State& state, testing::Backend backend, in
   // The running totals the writer keeps, as it would have kept them.
   sql << "INSERT INTO agent_step_totals SELECT agent, status, bucket, COUNT(*), SUM(CASE WHEN "
          "duration_us > 0 THEN duration_us ELSE 0 END), SUM(CASE WHEN attempt > 1 THEN 1 ELSE 0 "
-         "END) FROM agent_steps GROUP BY agent, status, bucket";
+         "END), MAX(duration_us) FROM agent_steps GROUP BY agent, status, bucket";
   sql << "ANALYZE";
   slot = std::make_unique<StepsDatabase>();
   slot->db = std::move(db);

@@ -42,7 +42,7 @@ EXPECTATIONS = [
     (r"LeadBoard/ListLeads", '"stage": "research"'),
     (r"LeadBoard/GetBoard", '"id": "harvested"'),
     (r"^leadboard board", "leads at revision"),
-    (r"^leadboard list", "techstart"),
+    (r"^leadboard list --stage", "techstart"),
     (r"^leadboard get techstart", "== Pain point analysis"),
     (r"^leadboard jobs", "job-1"),
     (r"^leadboard watch", "synced at r"),
@@ -57,6 +57,13 @@ EXPECTATIONS = [
      'it is in "negotiating" at revision 7, moved there by Bruno', 1),
     (r"leadboard_agent_step_seconds_count", 'leadboard_agent_step_seconds_count{agent="leadqualification"} 1'),
     (r"^leadboard history romano", "person Bruno"),
+    (r"^leadboard timeline romano", "LeadQualificationAgent"),
+    (r"^leadboard agents --since 24h", "AGENT"),  # README: before any event, a header
+    (r"^leadboard agents", "2 steps"),
+    (r"LeadBoard/GetAgentStats", '"agent": "leadqualification"'),
+    (r"^sleep ", ""),
+    (r"^leadboard list --stalled +#", " leads"),  # README: before any event
+    (r"^leadboard list --stalled$", "STALLED, no event since"),
 ]
 
 STREAMING = ("LeadBoard/WatchLeads", "leadboard watch")

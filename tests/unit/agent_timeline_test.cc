@@ -114,7 +114,7 @@ TEST_F(AgentTimelineTest, StepsDoNotDependOnArrivalOrder) {
   ASSERT_EQ(run.steps_size(), 3);
   const v1::AgentStep& q = run.steps(0);
   EXPECT_EQ(q.agent(), "leadqualification");
-  EXPECT_EQ(q.agent_name(), "lead_qualification_agent");
+  EXPECT_EQ(q.agent_name(), "LeadQualificationAgent");  // of two spellings, the smaller
   EXPECT_EQ(q.attempt(), 1);
   EXPECT_EQ(q.status(), v1::STEP_STATUS_SUCCEEDED);
   EXPECT_EQ(Seconds(q.duration()), 3);

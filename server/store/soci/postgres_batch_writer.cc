@@ -228,7 +228,7 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
     }
   }
   if (!totals.empty()) {
-    ExecuteRows(sql, sql_text::kAddStepTotals, 6, totals.size(), sql_text::kAddStepTotalsTail,
+    ExecuteRows(sql, sql_text::kAddStepTotals, 7, totals.size(), sql_text::kAddStepTotalsTail,
                 [&](size_t i, soci::statement& st) {
                   st.exchange(soci::use(std::get<0>(*totals[i].first)));
                   st.exchange(soci::use(std::get<1>(*totals[i].first)));
@@ -236,6 +236,7 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                   st.exchange(soci::use(totals[i].second->steps));
                   st.exchange(soci::use(totals[i].second->total_us));
                   st.exchange(soci::use(totals[i].second->retries));
+                  st.exchange(soci::use(totals[i].second->max_us));
                 });
   }
   for (const StepRow& row : rows.dropped_steps) {

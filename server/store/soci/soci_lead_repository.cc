@@ -216,9 +216,13 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
         if (absl::Status s = writer.LoadJob(event.job_id(), job_slot); !s.ok()) return s;
       }
       if (!job_slot->job) job_slot->job.emplace();
-      engine.ApplyToJob(&*job_slot->job, event);
-      job_slot->last_event_at = now;  // written even when the job's state is not
-      job_slot->dirty = true;
+      if (engine.ApplyToJob(&*job_slot->job, event)) job_slot->dirty = true;
+      // When the job last heard from its pipeline, to the second: a busy
+      // job's row is rewritten once a second for it, not once per batch.
+      if (now - job_slot->last_event_at >= 1000000) {
+        job_slot->last_event_at = now;
+        job_slot->dirty = true;
+      }
     }
 
     Rows rows = GatherRows(leads, jobs, result.changes, std::move(visits), engine.board());
@@ -517,41 +521,17 @@ absl::StatusOr<v1::GetAgentStatsResponse> SociLeadRepository::GetAgentStats(
     const bool unfiltered =
         filter.user_id.empty() && filter.job_id.empty() && !filter.since && !filter.until;
     if (unfiltered) {
-      // The running totals, then each agent's longest step: a probe of
-      // the covering index in its highest bucket.
+      // The running totals: a few rows per agent, whatever the steps stored.
       std::string agent;
       int status = 0, bucket = 0;
-      long long steps = 0, total_us = 0, retries = 0;
-      struct Top {
-        std::string agent;
-        int status, bucket;
-      };
-      std::vector<Top> tops;
+      long long steps = 0, total_us = 0, retries = 0, max_us = 0;
       soci::statement st =
-          (sql.prepare << "SELECT agent, status, bucket, steps, total_us, retries FROM "
-                          "agent_step_totals WHERE steps <> 0 ORDER BY agent, status, bucket",
+          (sql.prepare << "SELECT agent, status, bucket, steps, total_us, retries, max_us FROM "
+                          "agent_step_totals WHERE steps <> 0",
            soci::into(agent), soci::into(status), soci::into(bucket), soci::into(steps),
-           soci::into(total_us), soci::into(retries));
+           soci::into(total_us), soci::into(retries), soci::into(max_us));
       st.execute();
-      while (st.fetch()) {
-        builder.Add(agent, status, bucket, steps, -1, total_us, retries);
-        const bool ended = status == v1::STEP_STATUS_SUCCEEDED || status == v1::STEP_STATUS_FAILED;
-        if (!ended || bucket < 0) continue;
-        if (!tops.empty() && tops.back().agent == agent && tops.back().status == status) {
-          tops.back().bucket = bucket;  // ordered: the last is the highest
-        } else {
-          tops.push_back({agent, status, bucket});
-        }
-      }
-      for (const Top& top : tops) {
-        long long max_us = 0;
-        soci::indicator ind = soci::i_null;
-        sql << "SELECT MAX(duration_us) FROM agent_steps WHERE agent = :a AND status = :s AND "
-               "bucket = :b",
-            soci::use(top.agent), soci::use(top.status), soci::use(top.bucket),
-            soci::into(max_us, ind);
-        if (ind == soci::i_ok) builder.NoteMax(top.agent, max_us);
-      }
+      while (st.fetch()) builder.Add(agent, status, bucket, steps, max_us, total_us, retries);
       return builder.Finish();
     }
     // Only the conditions in use, so the planner can pick the index that

@@ -111,6 +111,7 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.number = delta.steps;
     lite_.duration_us = delta.total_us;
     lite_.run_key = delta.retries;
+    lite_.started_at = delta.max_us;
     lite_.add_step_totals.execute(true);
   }
   for (size_t i = 0; i < changes.size(); ++i) {

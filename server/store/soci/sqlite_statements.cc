@@ -54,10 +54,10 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                    use(attempt))),
       add_step_totals((sql.prepare << absl::StrCat(sql_text::kAddStepTotals,
                                                    "(:agent, :status, :bucket, :steps, :total, "
-                                                   ":retries)",
+                                                   ":retries, :max)",
                                                    sql_text::kAddStepTotalsTail),
                        use(stage), use(status), use(bucket), use(number), use(duration_us),
-                       use(run_key))),
+                       use(run_key), use(started_at))),
       insert_change((sql.prepare << absl::StrCat(sql_text::kInsertChange,
                                                  "(:rev, :lead, :user, :job, :now, :payload)"),
                      use(number), use(lead), use(user), use(job), use(now), use(payload))),

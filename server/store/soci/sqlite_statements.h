@@ -51,7 +51,7 @@ struct SqliteStatements {
                                     // started_at, status, duration_us, bucket
   soci::statement delete_step;      // lead, run_key, stage (agent), attempt
   soci::statement add_step_totals;  // stage (agent), status, bucket, number (steps),
-                                    // duration_us (total), run_key (retries)
+                                    // duration_us (total), run_key (retries), started_at (max)
   soci::statement insert_change;    // number, lead, user, job, now, payload
   soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note
 };

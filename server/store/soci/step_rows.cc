@@ -64,6 +64,7 @@ void DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>
     delta.steps += sign;
     delta.total_us += sign * std::max(row.duration_us, 0LL);
     delta.retries += sign * (row.attempt > 1 ? 1 : 0);
+    if (sign > 0) delta.max_us = std::max(delta.max_us, row.duration_us);
   };
   absl::flat_hash_map<Key, const StepRow*> old;
   for (const StepRow& row : before) old[Key(row.Key())] = &row;
@@ -120,11 +121,6 @@ void AgentStatsBuilder::Add(const std::string& agent, int status, int bucket, lo
     a.max_us = std::max(a.max_us, max_duration_us);
     a.total_us += total_duration_us;
   }
-}
-
-void AgentStatsBuilder::NoteMax(const std::string& agent, long long max_duration_us) {
-  PerAgent& a = agents_[agent];
-  a.max_us = std::max(a.max_us, max_duration_us);
 }
 
 v1::GetAgentStatsResponse AgentStatsBuilder::Finish() const {

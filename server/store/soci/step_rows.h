@@ -46,6 +46,7 @@ struct StepTotalsDelta {
   long long steps = 0;
   long long total_us = 0;  // ended steps' durations
   long long retries = 0;
+  long long max_us = -1;   // the longest step added (totals keep the greatest seen)
 };
 using StepTotals = std::map<std::tuple<std::string, int, int>, StepTotalsDelta>;
 
@@ -68,9 +69,6 @@ class AgentStatsBuilder {
  public:
   void Add(const std::string& agent, int status, int bucket, long long count,
            long long max_duration_us, long long total_duration_us, long long retries);
-  // The exact longest ended step of `agent`, when Add's rows did not carry
-  // it (totals).
-  void NoteMax(const std::string& agent, long long max_duration_us);
   v1::GetAgentStatsResponse Finish() const;
 
  private:

@@ -38,11 +38,13 @@ inline constexpr absl::string_view kUpsertStepTail =
     "job_id = excluded.job_id, started_at = excluded.started_at, status = excluded.status, "
     "duration_us = excluded.duration_us, bucket = excluded.bucket";
 inline constexpr absl::string_view kAddStepTotals =
-    "INSERT INTO agent_step_totals (agent, status, bucket, steps, total_us, retries) VALUES ";
+    "INSERT INTO agent_step_totals (agent, status, bucket, steps, total_us, retries, max_us) "
+    "VALUES ";
 inline constexpr absl::string_view kAddStepTotalsTail =
     " ON CONFLICT (agent, status, bucket) DO UPDATE SET steps = agent_step_totals.steps + "
     "excluded.steps, total_us = agent_step_totals.total_us + excluded.total_us, retries = "
-    "agent_step_totals.retries + excluded.retries";
+    "agent_step_totals.retries + excluded.retries, max_us = CASE WHEN excluded.max_us > "
+    "agent_step_totals.max_us THEN excluded.max_us ELSE agent_step_totals.max_us END";
 inline constexpr absl::string_view kDeleteStep =
     "DELETE FROM agent_steps WHERE lead_id = :lead AND run_key = :run AND agent = :agent AND "
     "attempt = :attempt";
