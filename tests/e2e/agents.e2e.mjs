@@ -1,7 +1,8 @@
 // Agents at work, against a real server started with a short
 // --stall_after=2s: the lead dialog's Timeline draws one bar per agent step
 // GetLead reports (a failed step and a retry marked, a step that never
-// ended, a running step growing live); the Agents view shows a row per agent
+// ended, a running step growing live, a selector for an earlier run); the
+// Agents view shows a row per agent
 // with GetAgentStats's figures and follows new events without a reload; a
 // lead whose run goes silent gets a stalled badge, its column counts it,
 // the Stalled filter shows it, and its next event clears it.
@@ -258,6 +259,30 @@ export async function run(results, browser) {
       check("a running step grows live while its run runs", after > before && textAfter !== textBefore,
         `width ${before} -> ${after}, "${textBefore}" -> "${textAfter}"`);
       await page.screenshot({ path: join(out, "timeline-running.png") });
+    }
+
+    // A second run: the selector shows the earlier one.
+    const again = Date.now();
+    const lead2 = { lead_id: kTimelineLead, job_id: kJob };
+    stack.ingest([
+      event("LEAD_ENRICHMENT_START", again, { ...lead2, lead: profile("Timeline Analytics") }),
+      event("AGENT_START", again + 100, { ...lead2, agent_name: "LeadIntakeAgent" }),
+      event("AGENT_END", again + 1100, { ...lead2, agent_name: "LeadIntakeAgent", success: true }),
+    ]);
+    const twoRuns = await until(() => (stack.grpcurl("GetLead", { lead_id: kTimelineLead }).runs ?? []).length === 2, 5000);
+    if (!twoRuns) {
+      results.skip("a selector shows earlier runs", "GetLead does not report a second run");
+    } else {
+      await page.goto(stack.url(`&lead=${kTimelineLead}`));
+      await waitLive(page);
+      await page.getByRole("tab", { name: "Timeline" }).click();
+      const picker = page.getByTestId("timeline-run");
+      const current = await until(async () => (await picker.locator("option:checked").textContent()).startsWith("Run 2 of 2 (current)"), 5000);
+      check("a lead with two runs shows the current one, with a run selector", !!current
+        && (await page.getByTestId("timeline-bar").count()) === 1);
+      await picker.selectOption("0");
+      check("choosing the earlier run draws its steps", !!(await until(async () => (await page.getByTestId("timeline-bar").count()) === steps.length, 3000)),
+        `${await page.getByTestId("timeline-bar").count()} bars`);
     }
     check("no script error on the page", page.errors.length === 0, page.errors.join("; "));
     await page.context().close();
