@@ -2,10 +2,10 @@
 // --stall_after=2s: the lead dialog's Timeline draws one bar per agent step
 // GetLead reports (a failed step and a retry marked, a step that never
 // ended, a running step growing live, a selector for an earlier run); the
-// Agents view shows a row per agent
-// with GetAgentStats's figures and follows new events without a reload; a
-// lead whose run goes silent gets a stalled badge, its column counts it,
-// the Stalled filter shows it, and its next event clears it.
+// Agents view shows a row per agent with GetAgentStats's figures and
+// follows new events without a reload; a lead whose run goes silent gets a
+// stalled badge, its column counts it, the Stalled filter shows it, and its
+// next event clears it.
 // Events are sent with grpcurl's IngestEvents (a client stream), so every
 // step and its time are known.
 import { join } from "node:path";
