@@ -50,6 +50,9 @@ bool MarkerLess(const StepMarker& a, const StepMarker& b) {
 // the smallest spelling of each agent.
 int AgentIndex(const std::string& name, stored::TimelineLog* log, bool* changed) {
   if (name.empty()) return 0;
+  for (int i = 0; i < log->agents_size(); ++i) {
+    if (log->agents(i) == name) return i + 1;  // the usual case: a spelling seen before
+  }
   const std::string key = NormalizeAgentName(name);
   for (int i = 0; i < log->agents_size(); ++i) {
     if (NormalizeAgentName(log->agents(i)) == key) {

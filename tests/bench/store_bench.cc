@@ -196,8 +196,9 @@ void BM_StorageCeiling(benchmark::State& state, testing::Backend backend) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
-// GetAgentStats over many stored steps: a database of `n` agent-step rows
-// (6 agents, 200 jobs, 20 users, starts spread over 30 days, durations
+// GetAgentStats over many stored steps: a database of `n` agent steps of
+// n/6 leads (6 agents, 200 jobs, 20 users, starts spread over
+// 30 days, durations
 // 0.5-10.5 s, 2 % failed), filled once per size, then one query per
 // iteration: range(1) picks the filter (0 none, 1 a job, 2 a user's last
 // day, 3 everybody's last day).
@@ -224,61 +225,80 @@ StepsDatabase* StepsOrSkip(benchmark::State& state, testing::Backend backend, in
                                   "competitoranalysis", "buyingtriggers", "valueproposition"};
   const long long start = absl::ToUnixMicros(absl::Now() - absl::Hours(24 * 30));
   const long long spread = absl::ToInt64Microseconds(absl::Hours(24 * 30)) / n;
-  auto step = [&](int i, std::string* lead, std::string* job, std::string* user, int* status,
-                  long long* started, long long* duration) {
-    const int l = i / 6;
-    *lead = absl::StrCat("lead-", l);
-    *job = absl::StrCat("job-", l % 200);
-    *user = absl::StrCat("user-", l % 20);
-    *status = i % 997 == 0 ? v1::STEP_STATUS_RUNNING
-              : i % 50 == 0 ? v1::STEP_STATUS_FAILED
-                            : v1::STEP_STATUS_SUCCEEDED;
-    *started = start + static_cast<long long>(i) * spread;
-    *duration = *status == v1::STEP_STATUS_RUNNING
-                    ? -1
-                    : 500000 + static_cast<long long>((i * 2654435761u) % 10000) * 1000;
+  // Lead l has steps 6l .. 6l+5, stored as the writer stores them: one
+  // timeline row per lead with its steps' summary, and the running totals.
+  struct LeadRows {
+    std::string lead, user, job, steps;
+    long long last_at = 0;
   };
+  store::StepTotals totals;
+  std::vector<LeadRows> leads;
+  for (int l = 0; l * 6 < n; ++l) {
+    LeadRows& rows = leads.emplace_back();
+    rows.lead = absl::StrCat("lead-", l);
+    rows.user = absl::StrCat("user-", l % 20);
+    rows.job = absl::StrCat("job-", l % 200);
+    std::vector<store::StepRow> steps;
+    for (int i = 6 * l; i < std::min(n, 6 * l + 6); ++i) {
+      store::StepRow& step = steps.emplace_back();
+      step.agent = kAgents[i % 6];
+      step.job_id = rows.job;
+      step.status = i % 997 == 0 ? v1::STEP_STATUS_RUNNING
+                    : i % 50 == 0 ? v1::STEP_STATUS_FAILED
+                                  : v1::STEP_STATUS_SUCCEEDED;
+      step.started_at = start + static_cast<long long>(i) * spread;
+      step.duration_us = step.status == v1::STEP_STATUS_RUNNING
+                             ? -1
+                             : 500000 + static_cast<long long>((i * 2654435761u) % 10000) * 1000;
+      step.bucket = step.duration_us < 0 ? -1 : store::DurationBucket(step.duration_us);
+      rows.last_at = std::max(rows.last_at, step.started_at + std::max(step.duration_us, 0LL));
+    }
+    store::DiffStepRows({}, steps, &totals);
+    rows.steps = store::EncodeSteps(steps);
+  }
   soci::session sql;
-  std::string lead, job, user;
-  int status = 0, bucket = 0, attempt = 1;
-  long long started = 0, duration = 0, run = 0;
-  std::string agent;
-  if (backend == testing::Backend::kSqlite) {
+  const bool sqlite = backend == testing::Backend::kSqlite;
+  if (sqlite) {
     sql.open(soci::sqlite3, absl::StrCat("db=\"", url.sqlite_path, "\""));
     sql << "BEGIN IMMEDIATE";
-    soci::statement insert =
-        (sql.prepare << "INSERT INTO agent_steps (lead_id, run_key, agent, attempt, user_id, "
-                        "job_id, started_at, status, duration_us, bucket) VALUES (:l, :r, :a, "
-                        ":t, :u, :j, :s, :st, :d, :b)",
-         soci::use(lead), soci::use(run), soci::use(agent), soci::use(attempt), soci::use(user),
-         soci::use(job), soci::use(started), soci::use(status), soci::use(duration),
-         soci::use(bucket));
-    for (int i = 0; i < n; ++i) {
-      step(i, &lead, &job, &user, &status, &started, &duration);
-      agent = kAgents[i % 6];
-      bucket = duration < 0 ? -1 : store::DurationBucket(duration);
-      insert.execute(true);
+    LeadRows row;
+    soci::statement insert_lead =
+        (sql.prepare << "INSERT INTO leads (lead_id, user_id, job_id, stage, revision, state) "
+                        "VALUES (:l, :u, :j, 'enriched', 1, '')",
+         soci::use(row.lead), soci::use(row.user), soci::use(row.job));
+    soci::statement insert_timeline =
+        (sql.prepare << "INSERT INTO lead_timelines (lead_id, log, steps, last_at) VALUES "
+                        "(:l, '', :s, :t)",
+         soci::use(row.lead), soci::use(row.steps), soci::use(row.last_at));
+    for (LeadRows& lead : leads) {
+      row = std::move(lead);
+      insert_lead.execute(true);
+      insert_timeline.execute(true);
     }
-    sql << "COMMIT";
   } else {
     sql.open(soci::postgresql, url.postgres_conninfo);
     PGconn* conn = static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
-    std::string data;
-    for (int i = 0; i < n; ++i) {
-      step(i, &lead, &job, &user, &status, &started, &duration);
-      absl::StrAppend(&data, lead, "\t0\t", kAgents[i % 6], "\t1\t", user, "\t", job, "\t",
-                      started, "\t", status, "\t", duration, "\t",
-                      duration < 0 ? -1 : store::DurationBucket(duration), "\n");
+    std::string lead_data, timeline_data;
+    for (const LeadRows& row : leads) {
+      absl::StrAppend(&lead_data, row.lead, "\t", row.user, "\t", row.job, "\tenriched\t1\t\n");
+      absl::StrAppend(&timeline_data, row.lead, "\t\t", row.steps, "\t", row.last_at, "\n");
     }
     sql << "BEGIN";
-    Copy(conn, "COPY agent_steps (lead_id, run_key, agent, attempt, user_id, job_id, started_at, "
-               "status, duration_us, bucket) FROM STDIN", data);
-    sql << "COMMIT";
+    Copy(conn, "COPY leads (lead_id, user_id, job_id, stage, revision, state) FROM STDIN",
+         lead_data);
+    Copy(conn, "COPY lead_timelines (lead_id, log, steps, last_at) FROM STDIN", timeline_data);
   }
-  // The running totals the writer keeps, as it would have kept them.
-  sql << "INSERT INTO agent_step_totals SELECT agent, status, bucket, COUNT(*), SUM(CASE WHEN "
-         "duration_us > 0 THEN duration_us ELSE 0 END), SUM(CASE WHEN attempt > 1 THEN 1 ELSE 0 "
-         "END), MAX(duration_us) FROM agent_steps GROUP BY agent, status, bucket";
+  for (const auto& [key, delta] : totals) {
+    std::string agent = std::get<0>(key);
+    int status = std::get<1>(key), bucket = std::get<2>(key);
+    long long steps = delta.steps, total_us = delta.total_us, retries = delta.retries,
+              max_us = delta.max_us;
+    sql << "INSERT INTO agent_step_totals (agent, status, bucket, steps, total_us, retries, "
+           "max_us) VALUES (:a, :s, :b, :n, :t, :r, :m)",
+        soci::use(agent), soci::use(status), soci::use(bucket), soci::use(steps),
+        soci::use(total_us), soci::use(retries), soci::use(max_us);
+  }
+  sql << "COMMIT";
   sql << "ANALYZE";
   slot = std::make_unique<StepsDatabase>();
   slot->db = std::move(db);

@@ -193,7 +193,6 @@ TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
     sql << "DROP TABLE stage_history";
     sql << "ALTER TABLE leads DROP COLUMN pipeline_stage";
     sql << "DROP TABLE lead_timelines";
-    sql << "DROP TABLE agent_steps";
     sql << "DROP TABLE agent_step_totals";
     for (const char* index : {"leads_stall_at", "leads_stalled", "jobs_stall_at"}) {
       sql << absl::StrCat("DROP INDEX ", index);

@@ -69,12 +69,20 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
                                     slot.last_event_at, stall_at,
                                     lead.has_stalled_since() ? Micros(lead.stalled_since()) : 0});
     if (slot.enrichment_dirty) rows.enrichments.emplace_back(Encode(slot.lead->enrichment()), &id);
-    if (slot.timeline_dirty) rows.timelines.emplace_back(&id, Encode(slot.timeline));
     if (slot.timeline_before) {
-      DiffStepRows(slot.lead_before ? StepRowsOf(board, *slot.timeline_before, *slot.lead_before)
-                                    : std::vector<StepRow>{},
-                   StepRowsOf(board, slot.timeline, lead), &rows.steps, &rows.dropped_steps,
-                   &rows.step_totals);
+      // A run that ends changes its steps (running -> never ended) but not
+      // the log: either one rewrites the row.
+      std::vector<StepRow> steps = StepRowsOf(board, slot.timeline, lead);
+      const bool steps_changed = DiffStepRows(
+          slot.lead_before ? StepRowsOf(board, *slot.timeline_before, *slot.lead_before)
+                           : std::vector<StepRow>{},
+          steps, &rows.step_totals);
+      if (slot.timeline_dirty || steps_changed) {
+        const auto& markers = slot.timeline.markers();
+        rows.timelines.push_back(Rows::Timeline{
+            &id, Encode(slot.timeline), EncodeSteps(steps),
+            markers.empty() ? 0 : markers.rbegin()->at_micros()});
+      }
     }
   }
   for (const auto& [id, slot] : jobs) {

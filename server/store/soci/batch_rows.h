@@ -90,11 +90,15 @@ struct Rows {
     std::string note;
   };
   std::vector<Visit> visits;
-  // Agent timelines: (lead id, encoded log) for each log the batch changed.
-  std::vector<std::pair<const std::string*, std::string>> timelines;
-  // Agent-step rows to upsert, and to delete (only their keys matter).
-  std::vector<StepRow> steps;
-  std::vector<StepRow> dropped_steps;
+  // Agent timelines the batch changed: the log, the steps it makes, and
+  // the time of its latest event (what a time window's lookup reads).
+  struct Timeline {
+    const std::string* id;
+    std::string log;
+    std::string steps;
+    long long last_at;
+  };
+  std::vector<Timeline> timelines;
   StepTotals step_totals;  // what the batch adds to agent_step_totals
 };
 

@@ -196,29 +196,24 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                   st.exchange(soci::use(row.stall_at));
                 });
   }
-  if (!rows.timelines.empty()) {
-    ExecuteRows(sql, sql_text::kUpsertTimeline, 2, rows.timelines.size(),
+  if (rows.timelines.size() >= kCopyFrom) {
+    CopyRows copy;
+    for (const Rows::Timeline& t : rows.timelines) {
+      copy.Add(*t.id).Add(t.log).Add(t.steps).Add(t.last_at).EndRow();
+    }
+    CopyIn(sql, "COPY incoming_timelines (lead_id, log, steps, last_at) FROM STDIN", copy);
+    sql << absl::StrCat(
+        sql_text::kUpsertTimeline.substr(0, sql_text::kUpsertTimeline.find(" VALUES")),
+        " SELECT lead_id, log, steps, last_at FROM incoming_timelines",
+        sql_text::kUpsertTimelineTail);
+  } else if (!rows.timelines.empty()) {
+    ExecuteRows(sql, sql_text::kUpsertTimeline, 4, rows.timelines.size(),
                 sql_text::kUpsertTimelineTail, [&](size_t i, soci::statement& st) {
-                  st.exchange(soci::use(*rows.timelines[i].first));
-                  st.exchange(soci::use(rows.timelines[i].second));
-                });
-  }
-  // A step's row changes at most once per batch, so no two rows of one
-  // statement share a key (ON CONFLICT would refuse them).
-  if (!rows.steps.empty()) {
-    ExecuteRows(sql, sql_text::kUpsertStep, 10, rows.steps.size(), sql_text::kUpsertStepTail,
-                [&](size_t i, soci::statement& st) {
-                  const StepRow& row = rows.steps[i];
-                  st.exchange(soci::use(row.lead_id));
-                  st.exchange(soci::use(row.run_key));
-                  st.exchange(soci::use(row.agent));
-                  st.exchange(soci::use(row.attempt));
-                  st.exchange(soci::use(row.user_id));
-                  st.exchange(soci::use(row.job_id));
-                  st.exchange(soci::use(row.started_at));
-                  st.exchange(soci::use(row.status));
-                  st.exchange(soci::use(row.duration_us));
-                  st.exchange(soci::use(row.bucket));
+                  const Rows::Timeline& t = rows.timelines[i];
+                  st.exchange(soci::use(*t.id));
+                  st.exchange(soci::use(t.log));
+                  st.exchange(soci::use(t.steps));
+                  st.exchange(soci::use(t.last_at));
                 });
   }
   std::vector<std::pair<const std::tuple<std::string, int, int>*, const StepTotalsDelta*>> totals;
@@ -238,10 +233,6 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                   st.exchange(soci::use(totals[i].second->retries));
                   st.exchange(soci::use(totals[i].second->max_us));
                 });
-  }
-  for (const StepRow& row : rows.dropped_steps) {
-    sql << sql_text::kDeleteStep, soci::use(row.lead_id), soci::use(row.run_key),
-        soci::use(row.agent), soci::use(row.attempt);
   }
   if (changes.size() >= kCopyFrom) {
     CopyRows copy;

@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 
 namespace leadboard::store {
 namespace {
 
-// Statements per version; portable between SQLite and PostgreSQL.
+// Statements per version; portable between SQLite and PostgreSQL ({WITHOUT_ROWID}
+// is SQLite's alone).
 const std::vector<std::vector<std::string>>& Migrations() {
   static const auto* migrations = new std::vector<std::vector<std::string>>{
       // Version 1: the initial schema.
@@ -56,32 +58,24 @@ const std::vector<std::vector<std::string>>& Migrations() {
           "UPDATE leads SET pipeline_stage = stage",
       },
       // Version 4: agent timelines and stalls. Each lead's agent and tool
-      // events (lead_timelines, read only by GetLead and the batches that
-      // add to it); one row per agent step for statistics, with its
-      // duration's histogram bucket so percentiles are a GROUP BY; and when
+      // events and the steps they make (lead_timelines: one row per lead,
+      // read by GetLead, the batches that add to it and filtered
+      // GetAgentStats); running totals for unfiltered statistics; and when
       // each lead and job last heard from its pipeline, with the deadline
       // of a stall (0: none) in a partial index that holds only the leads
       // mid-run, so a sweep costs an index probe whatever the leads stored.
       {
-          "CREATE TABLE lead_timelines (lead_id TEXT PRIMARY KEY, log TEXT NOT NULL)",
-          "CREATE TABLE agent_steps (lead_id TEXT NOT NULL, run_key BIGINT NOT NULL, "
-          "agent TEXT NOT NULL, attempt INTEGER NOT NULL, user_id TEXT NOT NULL, "
-          "job_id TEXT NOT NULL, started_at BIGINT NOT NULL, status INTEGER NOT NULL, "
-          "duration_us BIGINT NOT NULL, bucket INTEGER NOT NULL, "
-          "PRIMARY KEY (lead_id, run_key, agent, attempt))",
-          // One index per kind of filter, on columns a step's row keeps for
-          // its life: when its end arrives only the row is rewritten, no
-          // index (covering indexes made filtered queries ~1.7x faster but
-          // cost every step's end four index updates on the ingest path).
-          "CREATE INDEX agent_steps_started ON agent_steps (started_at)",
-          "CREATE INDEX agent_steps_job ON agent_steps (job_id)",
-          "CREATE INDEX agent_steps_user ON agent_steps (user_id, started_at)",
+          "CREATE TABLE lead_timelines (lead_id TEXT PRIMARY KEY, log TEXT NOT NULL, "
+          "steps TEXT NOT NULL, last_at BIGINT NOT NULL) {WITHOUT_ROWID}",
+          // A time window's leads: those with an event since its start.
+          "CREATE INDEX lead_timelines_last ON lead_timelines (last_at)",
           // Running totals per (agent, status, bucket), kept with the rows:
           // an unfiltered GetAgentStats reads these few rows, not millions.
           // max_us only grows: the longest step ever counted there.
           "CREATE TABLE agent_step_totals (agent TEXT NOT NULL, status INTEGER NOT NULL, "
           "bucket INTEGER NOT NULL, steps BIGINT NOT NULL, total_us BIGINT NOT NULL, "
-          "retries BIGINT NOT NULL, max_us BIGINT NOT NULL, PRIMARY KEY (agent, status, bucket))",
+          "retries BIGINT NOT NULL, max_us BIGINT NOT NULL, PRIMARY KEY (agent, status, bucket)) "
+          "{WITHOUT_ROWID}",
           "ALTER TABLE leads ADD COLUMN last_event_at BIGINT NOT NULL DEFAULT 0",
           "ALTER TABLE leads ADD COLUMN stall_at BIGINT NOT NULL DEFAULT 0",
           "ALTER TABLE leads ADD COLUMN stalled_since BIGINT NOT NULL DEFAULT 0",
@@ -115,7 +109,13 @@ absl::Status ApplyMigrations(soci::session& sql, bool postgres, absl::Time now) 
     }
     const long long applied_at = absl::ToUnixMicros(now);
     for (long long version = current + 1; version <= kSchemaVersion; ++version) {
-      for (const std::string& statement : Migrations()[version - 1]) sql << statement;
+      for (const std::string& statement : Migrations()[version - 1]) {
+        // SQLite keeps a keyed table as one B-tree WITHOUT ROWID (else a
+        // rowid table plus a key index: two inserts per row);
+        // PostgreSQL has no such choice to make.
+        sql << absl::StrReplaceAll(statement,
+                                   {{"{WITHOUT_ROWID}", postgres ? "" : "WITHOUT ROWID"}});
+      }
       sql << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)", soci::use(version),
           soci::use(applied_at);
     }

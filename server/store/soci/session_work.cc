@@ -40,6 +40,8 @@ void CreateStagingTables(soci::session& session, const DatabaseUrl& url) {
              "ON COMMIT DELETE ROWS";
   session << "CREATE TEMP TABLE IF NOT EXISTS incoming_leads (LIKE leads) "
              "ON COMMIT DELETE ROWS";
+  session << "CREATE TEMP TABLE IF NOT EXISTS incoming_timelines (LIKE lead_timelines) "
+             "ON COMMIT DELETE ROWS";
 }
 
 absl::Status FromException(const std::exception& e, absl::string_view what) {

@@ -86,32 +86,20 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.stall_at = row.stall_at;
     lite_.upsert_job.execute(true);
   }
-  for (auto& [id, log] : rows->timelines) {
-    lite_.id = *id;
-    lite_.state.swap(log);
+  for (Rows::Timeline& t : rows->timelines) {
+    lite_.id = *t.id;
+    lite_.state.swap(t.log);
+    lite_.payload.swap(t.steps);
+    lite_.number = t.last_at;
     lite_.upsert_timeline.execute(true);
-  }
-  for (StepRow& step : rows->steps) {
-    BindStepKey(step);
-    lite_.user.swap(step.user_id);
-    lite_.job.swap(step.job_id);
-    lite_.started_at = step.started_at;
-    lite_.status = step.status;
-    lite_.duration_us = step.duration_us;
-    lite_.bucket = step.bucket;
-    lite_.upsert_step.execute(true);
-  }
-  for (StepRow& step : rows->dropped_steps) {
-    BindStepKey(step);
-    lite_.delete_step.execute(true);
   }
   for (const auto& [key, delta] : rows->step_totals) {
     if (delta.steps == 0 && delta.total_us == 0 && delta.retries == 0) continue;
     std::tie(lite_.stage, lite_.status, lite_.bucket) = key;
-    lite_.number = delta.steps;
-    lite_.duration_us = delta.total_us;
-    lite_.run_key = delta.retries;
-    lite_.started_at = delta.max_us;
+    lite_.steps = delta.steps;
+    lite_.total_us = delta.total_us;
+    lite_.retries = delta.retries;
+    lite_.max_us = delta.max_us;
     lite_.add_step_totals.execute(true);
   }
   for (size_t i = 0; i < changes.size(); ++i) {
@@ -143,13 +131,6 @@ class SqliteBatchWriter final : public BatchWriter {
   }
 
  private:
-  void BindStepKey(StepRow& step) {
-    lite_.lead.swap(step.lead_id);
-    lite_.run_key = step.run_key;
-    lite_.stage.swap(step.agent);
-    lite_.attempt = step.attempt;
-  }
-
   template <typename Message>
   absl::Status Load(soci::statement& select, const std::string& id,
                     std::optional<Message>* into, absl::string_view what) {

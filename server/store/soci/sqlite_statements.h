@@ -30,9 +30,9 @@ struct SqliteStatements {
   std::string id, lead, job, user, stage, pipeline_stage, state, payload;
   soci::indicator state_indicator = soci::i_null;
   long long last_event_at = 0, stall_at = 0, stalled_since = 0;  // a lead's or job's
-  // An agent step's row (upsert_step, delete_step).
-  long long run_key = 0, started_at = 0, duration_us = 0;
-  int attempt = 0, status = 0, bucket = 0;
+  // A line of the agent-step totals (add_step_totals).
+  long long steps = 0, total_us = 0, retries = 0, max_us = 0;
+  int status = 0, bucket = 0;
 
   soci::statement begin;            // BEGIN IMMEDIATE
   soci::statement read_revision;    // -> revision
@@ -46,12 +46,9 @@ struct SqliteStatements {
   soci::statement upsert_lead;      // id, user, job, stage, pipeline_stage, number, state,
                                     // last_event_at, stall_at, stalled_since
   soci::statement upsert_job;       // id, user, number, state, last_event_at, stall_at
-  soci::statement upsert_timeline;  // id, state (the log)
-  soci::statement upsert_step;      // lead, run_key, stage (agent), attempt, user, job,
-                                    // started_at, status, duration_us, bucket
-  soci::statement delete_step;      // lead, run_key, stage (agent), attempt
-  soci::statement add_step_totals;  // stage (agent), status, bucket, number (steps),
-                                    // duration_us (total), run_key (retries), started_at (max)
+  soci::statement upsert_timeline;  // id, state (the log), payload (its steps), number (last_at)
+  soci::statement add_step_totals;  // stage (agent), status, bucket, steps, total_us, retries,
+                                    // max_us
   soci::statement insert_change;    // number, lead, user, job, now, payload
   soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note
 };

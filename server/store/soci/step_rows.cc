@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "engine/agent_timeline.h"
+#include "store/soci/batch_rows.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace leadboard::store {
@@ -35,11 +36,9 @@ std::vector<StepRow> StepRowsOf(const engine::BoardConfig& board,
     const long long key = engine::RunKey(run);
     for (const v1::AgentStep& step : run.steps()) {
       StepRow row;
-      row.lead_id = lead.id();
       row.run_key = key;
       row.agent = step.agent();
       row.attempt = step.attempt();
-      row.user_id = lead.user_id();
       row.job_id = job;
       row.started_at = step.has_started_at() ? MicrosOf(step.started_at())
                        : step.has_ended_at() ? MicrosOf(step.ended_at())
@@ -55,11 +54,12 @@ std::vector<StepRow> StepRowsOf(const engine::BoardConfig& board,
   return rows;
 }
 
-void DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
-                  std::vector<StepRow>* upserts, std::vector<StepRow>* deletes,
+bool DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
                   StepTotals* totals) {
-  using Key = std::tuple<std::string, long long, std::string, int>;
-  auto count = [totals](const StepRow& row, int sign) {
+  using Key = std::tuple<long long, std::string, int>;
+  bool changed = false;
+  auto count = [totals, &changed](const StepRow& row, int sign) {
+    changed = true;
     StepTotalsDelta& delta = (*totals)[{row.agent, row.status, row.bucket}];
     delta.steps += sign;
     delta.total_us += sign * std::max(row.duration_us, 0LL);
@@ -70,18 +70,62 @@ void DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>
   for (const StepRow& row : before) old[Key(row.Key())] = &row;
   for (const StepRow& row : after) {
     auto it = old.find(Key(row.Key()));
-    const bool changed = it == old.end() || !(*it->second == row);
-    if (changed) {
-      upserts->push_back(row);
+    if (it == old.end() || !(*it->second == row)) {
       count(row, +1);
       if (it != old.end()) count(*it->second, -1);
     }
     if (it != old.end()) old.erase(it);
   }
-  for (const auto& [key, row] : old) {
-    deletes->push_back(*row);
-    count(*row, -1);
+  for (const auto& [key, row] : old) count(*row, -1);
+  return changed;
+}
+
+std::string EncodeSteps(const std::vector<StepRow>& steps) {
+  engine::stored::StepSummary summary;
+  absl::flat_hash_map<std::string, int> agents, jobs;
+  auto index = [](const std::string& name, absl::flat_hash_map<std::string, int>* names,
+                  google::protobuf::RepeatedPtrField<std::string>* list) {
+    auto [it, added] = names->try_emplace(name, list->size());
+    if (added) *list->Add() = name;
+    return it->second;
+  };
+  for (const StepRow& row : steps) {
+    summary.add_agent(index(row.agent, &agents, summary.mutable_agents()));
+    summary.add_job(index(row.job_id, &jobs, summary.mutable_jobs()));
+    summary.add_attempt(row.attempt);
+    summary.add_status(row.status);
+    summary.add_started_at(row.started_at);
+    summary.add_duration_us(row.duration_us);
+    summary.add_run_key(row.run_key);
   }
+  return Encode(summary);
+}
+
+absl::Status DecodeSteps(const std::string& text, std::vector<StepRow>* steps) {
+  engine::stored::StepSummary summary;
+  if (absl::Status s = Decode(text, &summary, "agent steps"); !s.ok()) return s;
+  const int n = summary.agent_size();
+  if (summary.job_size() != n || summary.attempt_size() != n || summary.status_size() != n ||
+      summary.started_at_size() != n || summary.duration_us_size() != n ||
+      summary.run_key_size() != n) {
+    return absl::InternalError("store: corrupt agent steps row");
+  }
+  for (int i = 0; i < n; ++i) {
+    if (summary.agent(i) < 0 || summary.agent(i) >= summary.agents_size() ||
+        summary.job(i) < 0 || summary.job(i) >= summary.jobs_size()) {
+      return absl::InternalError("store: corrupt agent steps row");
+    }
+    StepRow& row = steps->emplace_back();
+    row.agent = summary.agents(summary.agent(i));
+    row.job_id = summary.jobs(summary.job(i));
+    row.attempt = summary.attempt(i);
+    row.status = summary.status(i);
+    row.started_at = summary.started_at(i);
+    row.duration_us = summary.duration_us(i);
+    row.bucket = row.duration_us < 0 ? -1 : DurationBucket(row.duration_us);
+    row.run_key = summary.run_key(i);
+  }
+  return absl::OkStatus();
 }
 
 int DurationBucket(long long micros) {

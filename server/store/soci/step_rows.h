@@ -1,7 +1,7 @@
-// Agent steps as the store keeps them for statistics: one row per step
-// (lead, run, agent, attempt) with what GetAgentStats groups by, and the
-// duration histogram that keeps percentiles cheap over millions of steps
-// (the database returns counts per agent and bucket, not every step).
+// Agent steps as the store keeps them for statistics: each lead's steps in
+// one StepSummary beside its timeline log, running totals per (agent,
+// status, duration bucket) for the unfiltered question, and the duration
+// histogram that keeps percentiles cheap over millions of steps.
 #ifndef LEADBOARD_SERVER_STORE_SOCI_STEP_ROWS_H_
 #define LEADBOARD_SERVER_STORE_SOCI_STEP_ROWS_H_
 
@@ -9,6 +9,8 @@
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "absl/status/status.h"
 
 #include "engine/board_config.h"
 #include "engine/timeline_log.pb.h"
@@ -18,21 +20,19 @@
 namespace leadboard::store {
 
 struct StepRow {
-  std::string lead_id;
   long long run_key = 0;  // the run's start (micros), 0 if unknown
   std::string agent;      // normalized
   int attempt = 1;
-  std::string user_id;
   std::string job_id;
   long long started_at = 0;   // the step's start, else its end, else its run's
   int status = 0;             // v1::StepStatus
   long long duration_us = -1; // -1: not ended, or no start to measure from
   int bucket = -1;            // DurationBucket(duration_us); -1 with it
 
-  auto Key() const { return std::tie(lead_id, run_key, agent, attempt); }
+  auto Key() const { return std::tie(run_key, agent, attempt); }
   bool operator==(const StepRow& o) const {
-    return Key() == o.Key() && user_id == o.user_id && job_id == o.job_id &&
-           started_at == o.started_at && status == o.status && duration_us == o.duration_us;
+    return Key() == o.Key() && job_id == o.job_id && started_at == o.started_at &&
+           status == o.status && duration_us == o.duration_us;
   }
 };
 
@@ -50,11 +50,14 @@ struct StepTotalsDelta {
 };
 using StepTotals = std::map<std::tuple<std::string, int, int>, StepTotalsDelta>;
 
-// What turns `before` into `after`: rows to upsert (new or changed) and to
-// delete (gone), appended, and the totals' change, added to `totals`.
-void DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
-                  std::vector<StepRow>* upserts, std::vector<StepRow>* deletes,
+// Adds to `totals` what turns a lead's steps `before` into `after`;
+// returns false when they are the same.
+bool DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
                   StepTotals* totals);
+
+// A lead's steps as stored (a StepSummary, base64), and back.
+std::string EncodeSteps(const std::vector<StepRow>& steps);
+absl::Status DecodeSteps(const std::string& text, std::vector<StepRow>* steps);
 
 // Durations are counted in buckets 2 % wide: bucket b holds durations in
 // [1.02^b, 1.02^(b+1)) microseconds (bucket 0 also holds 0).

@@ -27,16 +27,10 @@ inline constexpr absl::string_view kUpsertJobTail =
     "excluded.started_at, state = excluded.state, last_event_at = excluded.last_event_at, "
     "stall_at = excluded.stall_at";
 inline constexpr absl::string_view kUpsertTimeline =
-    "INSERT INTO lead_timelines (lead_id, log) VALUES ";
+    "INSERT INTO lead_timelines (lead_id, log, steps, last_at) VALUES ";
 inline constexpr absl::string_view kUpsertTimelineTail =
-    " ON CONFLICT (lead_id) DO UPDATE SET log = excluded.log";
-inline constexpr absl::string_view kUpsertStep =
-    "INSERT INTO agent_steps (lead_id, run_key, agent, attempt, user_id, job_id, started_at, "
-    "status, duration_us, bucket) VALUES ";
-inline constexpr absl::string_view kUpsertStepTail =
-    " ON CONFLICT (lead_id, run_key, agent, attempt) DO UPDATE SET user_id = excluded.user_id, "
-    "job_id = excluded.job_id, started_at = excluded.started_at, status = excluded.status, "
-    "duration_us = excluded.duration_us, bucket = excluded.bucket";
+    " ON CONFLICT (lead_id) DO UPDATE SET log = excluded.log, steps = excluded.steps, "
+    "last_at = excluded.last_at";
 inline constexpr absl::string_view kAddStepTotals =
     "INSERT INTO agent_step_totals (agent, status, bucket, steps, total_us, retries, max_us) "
     "VALUES ";
@@ -45,9 +39,6 @@ inline constexpr absl::string_view kAddStepTotalsTail =
     "excluded.steps, total_us = agent_step_totals.total_us + excluded.total_us, retries = "
     "agent_step_totals.retries + excluded.retries, max_us = CASE WHEN excluded.max_us > "
     "agent_step_totals.max_us THEN excluded.max_us ELSE agent_step_totals.max_us END";
-inline constexpr absl::string_view kDeleteStep =
-    "DELETE FROM agent_steps WHERE lead_id = :lead AND run_key = :run AND agent = :agent AND "
-    "attempt = :attempt";
 inline constexpr absl::string_view kInsertChange =
     "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
 
