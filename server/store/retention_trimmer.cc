@@ -9,24 +9,16 @@ RetentionTrimmer::RetentionTrimmer(LeadRepository* repository, const Clock* cloc
     : repository_(repository),
       clock_(clock),
       retention_(retention),
-      interval_(interval),
-      thread_([this] { Run(); }) {}
+      periodic_(interval, Periodic::Start::kAtOnce, [this] { Trim(); }) {}
 
-RetentionTrimmer::~RetentionTrimmer() {
-  stop_.Notify();
-  thread_.join();
-}
-
-void RetentionTrimmer::Run() {
-  do {
-    absl::StatusOr<int64_t> trimmed = repository_->TrimChanges(clock_->Now() - retention_);
-    if (!trimmed.ok()) {
-      spdlog::warn("retention: cannot trim the change log: {}", trimmed.status().ToString());
-    } else if (*trimmed > 0) {
-      spdlog::info("retention: trimmed {} changes older than {}", *trimmed,
-                   absl::FormatDuration(retention_));
-    }
-  } while (!stop_.WaitForNotificationWithTimeout(interval_));
+void RetentionTrimmer::Trim() {
+  absl::StatusOr<int64_t> trimmed = repository_->TrimChanges(clock_->Now() - retention_);
+  if (!trimmed.ok()) {
+    spdlog::warn("retention: cannot trim the change log: {}", trimmed.status().ToString());
+  } else if (*trimmed > 0) {
+    spdlog::info("retention: trimmed {} changes older than {}", *trimmed,
+                 absl::FormatDuration(retention_));
+  }
 }
 
 }  // namespace leadboard::store

@@ -4,12 +4,10 @@
 #ifndef LEADBOARD_SERVER_STORE_RETENTION_TRIMMER_H_
 #define LEADBOARD_SERVER_STORE_RETENTION_TRIMMER_H_
 
-#include <thread>
-
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "store/clock.h"
 #include "store/lead_repository.h"
+#include "store/periodic.h"
 
 namespace leadboard::store {
 
@@ -17,17 +15,14 @@ class RetentionTrimmer {
  public:
   RetentionTrimmer(LeadRepository* repository, const Clock* clock, absl::Duration retention,
                    absl::Duration interval = absl::Minutes(1));
-  ~RetentionTrimmer();
 
  private:
-  void Run();
+  void Trim();
 
   LeadRepository* const repository_;
   const Clock* const clock_;
   const absl::Duration retention_;
-  const absl::Duration interval_;
-  absl::Notification stop_;
-  std::thread thread_;
+  Periodic periodic_;  // last: runs Trim, which reads the rest
 };
 
 }  // namespace leadboard::store

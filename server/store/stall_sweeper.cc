@@ -20,27 +20,19 @@ StallSweeper::StallSweeper(LeadRepository* repository, const engine::StageEngine
     : repository_(repository),
       engine_(engine),
       publish_(std::move(publish)),
-      interval_(interval),
-      thread_([this] { Run(); }) {}
+      periodic_(interval, Periodic::Start::kAfterInterval, [this] { Sweep(); }) {}
 
-StallSweeper::~StallSweeper() {
-  stop_.Notify();
-  thread_.join();
-}
-
-void StallSweeper::Run() {
-  while (!stop_.WaitForNotificationWithTimeout(interval_)) {
-    absl::StatusOr<SweepResult> swept = repository_->SweepStalls(*engine_);
-    if (!swept.ok()) {
-      spdlog::warn("stalls: cannot sweep: {}", swept.status().ToString());
-      continue;
-    }
-    if (!swept->changes.empty() || swept->stalled_jobs > 0) {
-      spdlog::info("stalls: flagged {} leads and {} jobs", swept->changes.size(),
-                   swept->stalled_jobs);
-    }
-    if (!swept->changes.empty()) publish_(std::move(swept->changes));
+void StallSweeper::Sweep() {
+  absl::StatusOr<SweepResult> swept = repository_->SweepStalls(*engine_);
+  if (!swept.ok()) {
+    spdlog::warn("stalls: cannot sweep: {}", swept.status().ToString());
+    return;
   }
+  if (!swept->changes.empty() || swept->stalled_jobs > 0) {
+    spdlog::info("stalls: flagged {} leads and {} jobs", swept->changes.size(),
+                 swept->stalled_jobs);
+  }
+  if (!swept->changes.empty()) publish_(std::move(swept->changes));
 }
 
 }  // namespace leadboard::store

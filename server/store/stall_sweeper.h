@@ -7,13 +7,12 @@
 #define LEADBOARD_SERVER_STORE_STALL_SWEEPER_H_
 
 #include <functional>
-#include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "engine/stage_engine.h"
 #include "store/lead_repository.h"
+#include "store/periodic.h"
 
 namespace leadboard::store {
 
@@ -27,17 +26,14 @@ class StallSweeper {
 
   StallSweeper(LeadRepository* repository, const engine::StageEngine* engine, Publish publish,
                absl::Duration interval);
-  ~StallSweeper();
 
  private:
-  void Run();
+  void Sweep();
 
   LeadRepository* const repository_;
   const engine::StageEngine* const engine_;
   const Publish publish_;
-  const absl::Duration interval_;
-  absl::Notification stop_;
-  std::thread thread_;
+  Periodic periodic_;  // last: runs Sweep, which reads the rest
 };
 
 }  // namespace leadboard::store

@@ -7,7 +7,6 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "engine/agent_timeline.h"
 #include "store/soci/batch_writer.h"
 #include "store/soci/pg_copy.h"
 #include "store/soci/write_sql.h"
@@ -15,28 +14,46 @@
 namespace leadboard::store {
 namespace {
 
-// One statement for many rows, one round trip instead of one per row:
-// `head` (ROW), (ROW), ... `tail`, where ROW is `columns` placeholders.
-// `bind(i, st)` exchanges row i's values in order (they must outlive the
-// call).
-void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
-                 absl::string_view tail,
-                 const std::function<void(size_t, soci::statement&)>& bind) {
-  std::string query(head);
-  for (size_t i = 0; i < rows; ++i) {
-    query += i == 0 ? "(" : ", (";
-    for (size_t c = 0; c < columns; ++c) {
-      absl::StrAppend(&query, c == 0 ? ":p" : ", :p", i * columns + c);
+// Part of a statement: `head` (ROW), (ROW), ... `tail`, where ROW is
+// `columns` placeholders; `bind(i, st)` exchanges row i's values in order
+// (they must outlive the call). With no rows, just head and tail.
+struct RowsPart {
+  std::string head;
+  size_t columns = 0;
+  size_t rows = 0;
+  std::string tail;
+  std::function<void(size_t, soci::statement&)> bind;
+};
+
+// The parts as one statement, one round trip, placeholders numbered across
+// them (a data-modifying WITH puts two writes in one statement).
+void ExecuteParts(soci::session& sql, const std::vector<RowsPart>& parts) {
+  std::string query;
+  size_t next = 0;
+  for (const RowsPart& part : parts) {
+    query += part.head;
+    for (size_t i = 0; i < part.rows; ++i) {
+      query += i == 0 ? "(" : ", (";
+      for (size_t c = 0; c < part.columns; ++c) absl::StrAppend(&query, c == 0 ? ":p" : ", :p", next++);
+      query += ")";
     }
-    query += ")";
+    query += part.tail;
   }
-  absl::StrAppend(&query, tail);
   soci::statement st(sql);
-  for (size_t i = 0; i < rows; ++i) bind(i, st);
+  for (const RowsPart& part : parts) {
+    for (size_t i = 0; i < part.rows; ++i) part.bind(i, st);
+  }
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
   st.execute(true);
+}
+
+// One statement for many rows, one round trip instead of one per row.
+void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
+                 absl::string_view tail,
+                 const std::function<void(size_t, soci::statement&)>& bind) {
+  ExecuteParts(sql, {RowsPart{std::string(head), columns, rows, std::string(tail), bind}});
 }
 
 void WriteVisits(soci::session& sql, const std::vector<Rows::Visit>& visits) {
@@ -97,36 +114,27 @@ absl::Status StagePostgresBatch(soci::session& sql,
     }
     return absl::OkStatus();
   };
-  absl::Status loaded = prefetch(
-      "SELECT lead_id, state, last_event_at FROM leads WHERE lead_id IN "
-      "(SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
-      [&](const std::string& id, const std::string& text, long long last) {
-        LeadSlot& slot = (*leads)[id];
-        slot.last_event_at = last;
-        return Decode(text, &slot.lead.emplace(), "lead");
-      });
-  if (!loaded.ok()) return loaded;
-  // The timelines of the leads whose events affect them; the others' are
-  // not read at all.
-  std::string types;
-  for (int type = v1::EventType_MIN; type <= v1::EventType_MAX; ++type) {
-    if (engine::AffectsTimeline(static_cast<v1::EventType>(type))) {
-      absl::StrAppend(&types, types.empty() ? "" : ", ", type);
+  // The batch's leads with their timelines, in one round trip: a lead
+  // without a row has no timeline either.
+  {
+    std::vector<std::string> ids(events.size()), states(events.size()), logs(events.size());
+    std::vector<long long> last(events.size());
+    soci::statement select =
+        (sql.prepare << "SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM "
+                        "leads l LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE "
+                        "l.lead_id IN (SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
+         soci::into(ids), soci::into(states), soci::into(last), soci::into(logs));
+    if (!select.execute(true)) ids.clear();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      LeadSlot& slot = (*leads)[ids[i]];
+      slot.last_event_at = last[i];
+      if (absl::Status s = Decode(states[i], &slot.lead.emplace(), "lead"); !s.ok()) return s;
+      if (absl::Status s = Decode(logs[i], &slot.timeline, "timeline"); !s.ok()) return s;
+    }
+    for (const v1::PipelineEvent* event : events) {
+      if (!event->lead_id().empty()) (*leads)[event->lead_id()].timeline_loaded = true;
     }
   }
-  for (const v1::PipelineEvent* event : events) {
-    if (!event->lead_id().empty() && engine::AffectsTimeline(event->type())) {
-      (*leads)[event->lead_id()].timeline_loaded = true;  // none stored: empty
-    }
-  }
-  loaded = prefetch(absl::StrCat("SELECT lead_id, log, 0 FROM lead_timelines WHERE lead_id IN "
-                                 "(SELECT lead_id FROM incoming_events WHERE type IN (",
-                                 types, "))")
-                        .c_str(),
-                    [&](const std::string& id, const std::string& text, long long) {
-                      return Decode(text, &(*leads)[id].timeline, "timeline");
-                    });
-  if (!loaded.ok()) return loaded;
   return prefetch(
       "SELECT job_id, state, last_event_at FROM jobs WHERE job_id IN "
       "(SELECT job_id FROM incoming_events)",
@@ -196,44 +204,53 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                   st.exchange(soci::use(row.stall_at));
                 });
   }
-  if (rows.timelines.size() >= kCopyFrom) {
-    CopyRows copy;
-    for (const Rows::Timeline& t : rows.timelines) {
-      copy.Add(*t.id).Add(t.log).Add(t.steps).Add(t.last_at).EndRow();
-    }
-    CopyIn(sql, "COPY incoming_timelines (lead_id, log, steps, last_at) FROM STDIN", copy);
-    sql << absl::StrCat(
-        sql_text::kUpsertTimeline.substr(0, sql_text::kUpsertTimeline.find(" VALUES")),
-        " SELECT lead_id, log, steps, last_at FROM incoming_timelines",
-        sql_text::kUpsertTimelineTail);
-  } else if (!rows.timelines.empty()) {
-    ExecuteRows(sql, sql_text::kUpsertTimeline, 4, rows.timelines.size(),
-                sql_text::kUpsertTimelineTail, [&](size_t i, soci::statement& st) {
-                  const Rows::Timeline& t = rows.timelines[i];
-                  st.exchange(soci::use(*t.id));
-                  st.exchange(soci::use(t.log));
-                  st.exchange(soci::use(t.steps));
-                  st.exchange(soci::use(t.last_at));
-                });
-  }
+  // Timelines, and the step totals they change, in one statement: the
+  // totals ride in a data-modifying WITH (a round trip saved per batch).
   std::vector<std::pair<const std::tuple<std::string, int, int>*, const StepTotalsDelta*>> totals;
   for (const auto& [key, delta] : rows.step_totals) {
     if (delta.steps != 0 || delta.total_us != 0 || delta.retries != 0) {
       totals.emplace_back(&key, &delta);
     }
   }
+  std::vector<RowsPart> parts;
   if (!totals.empty()) {
-    ExecuteRows(sql, sql_text::kAddStepTotals, 7, totals.size(), sql_text::kAddStepTotalsTail,
-                [&](size_t i, soci::statement& st) {
-                  st.exchange(soci::use(std::get<0>(*totals[i].first)));
-                  st.exchange(soci::use(std::get<1>(*totals[i].first)));
-                  st.exchange(soci::use(std::get<2>(*totals[i].first)));
-                  st.exchange(soci::use(totals[i].second->steps));
-                  st.exchange(soci::use(totals[i].second->total_us));
-                  st.exchange(soci::use(totals[i].second->retries));
-                  st.exchange(soci::use(totals[i].second->max_us));
-                });
+    parts.push_back(RowsPart{
+        absl::StrCat("WITH totals AS (", sql_text::kAddStepTotals), 7, totals.size(),
+        absl::StrCat(sql_text::kAddStepTotalsTail, " RETURNING 1) "),
+        [&](size_t i, soci::statement& st) {
+          st.exchange(soci::use(std::get<0>(*totals[i].first)));
+          st.exchange(soci::use(std::get<1>(*totals[i].first)));
+          st.exchange(soci::use(std::get<2>(*totals[i].first)));
+          st.exchange(soci::use(totals[i].second->steps));
+          st.exchange(soci::use(totals[i].second->total_us));
+          st.exchange(soci::use(totals[i].second->retries));
+          st.exchange(soci::use(totals[i].second->max_us));
+        }});
   }
+  if (rows.timelines.size() >= kCopyFrom) {
+    CopyRows copy;
+    for (const Rows::Timeline& t : rows.timelines) {
+      copy.Add(*t.id).Add(t.log).Add(t.steps).Add(t.last_at).EndRow();
+    }
+    CopyIn(sql, "COPY incoming_timelines (lead_id, log, steps, last_at) FROM STDIN", copy);
+    parts.push_back(RowsPart{
+        absl::StrCat(sql_text::kUpsertTimeline.substr(0, sql_text::kUpsertTimeline.find(" VALUES")),
+                     " SELECT lead_id, log, steps, last_at FROM incoming_timelines",
+                     sql_text::kUpsertTimelineTail)});
+  } else if (!rows.timelines.empty()) {
+    parts.push_back(RowsPart{std::string(sql_text::kUpsertTimeline), 4, rows.timelines.size(),
+                             std::string(sql_text::kUpsertTimelineTail),
+                             [&](size_t i, soci::statement& st) {
+                               const Rows::Timeline& t = rows.timelines[i];
+                               st.exchange(soci::use(*t.id));
+                               st.exchange(soci::use(t.log));
+                               st.exchange(soci::use(t.steps));
+                               st.exchange(soci::use(t.last_at));
+                             }});
+  } else if (!parts.empty()) {
+    parts.push_back(RowsPart{"SELECT 1"});  // totals alone (not expected: they come with steps)
+  }
+  if (!parts.empty()) ExecuteParts(sql, parts);
   if (changes.size() >= kCopyFrom) {
     CopyRows copy;
     for (size_t i = 0; i < changes.size(); ++i) {
@@ -288,7 +305,7 @@ class PostgresBatchWriter final : public BatchWriter {
   // Every lead and job of the batch was read up front: a fresh slot is new.
   absl::Status LoadLead(const std::string&, LeadSlot*) override { return absl::OkStatus(); }
   absl::Status LoadJob(const std::string&, JobSlot*) override { return absl::OkStatus(); }
-  // Read up front too, for every lead with an event that affects it.
+  // Read up front too, with the batch's leads.
   absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) override {
     if (slot->timeline_loaded) return absl::OkStatus();
     std::string text;

@@ -615,48 +615,51 @@ absl::StatusOr<SweepResult> SociLeadRepository::SweepStalls(const engine::StageE
     SweepResult result;
     LeadSlots leads;
     JobSlots jobs;
-    {
-      std::vector<std::string> ids(1000), states(1000);
-      std::vector<long long> last(1000);
+    // The rows of a table whose deadline has passed, at most 1,000 a sweep
+    // (the rest go to the next one): their ids, states and last events.
+    struct Due {
+      std::vector<std::string> ids = std::vector<std::string>(1000);
+      std::vector<std::string> states = std::vector<std::string>(1000);
+      std::vector<long long> last = std::vector<long long>(1000);
+    };
+    auto read_due = [&](absl::string_view table, absl::string_view id_column) {
+      Due due;
       soci::statement select =
-          (sql.prepare << "SELECT lead_id, state, last_event_at FROM leads WHERE stall_at > 0 AND "
-                          "stall_at <= :now ORDER BY stall_at LIMIT 1000",
-           soci::use(now), soci::into(ids), soci::into(states), soci::into(last));
-      if (!select.execute(true)) ids.clear();
-      for (size_t i = 0; i < ids.size(); ++i) {
-        LeadSlot& slot = leads[ids[i]];
-        if (absl::Status s = Decode(states[i], &slot.lead.emplace(), "lead"); !s.ok()) return s;
-        slot.last_event_at = last[i];
-        slot.touched = true;
-        v1::Lead& lead = *slot.lead;
-        *lead.mutable_stalled_since() =
-            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(last[i]);
-        lead.set_revision(++revision);
-        result.changes.push_back(Change{
-            revision, lead.id(), lead.user_id(), lead.job_id(),
-            std::make_shared<const std::string>(SerializeChange(
-                revision, v1::CHANGE_KIND_STALLED, lead.stage(), lead.current_agent(), &lead,
-                /*with_package=*/false))});
-      }
+          (sql.prepare << absl::StrCat("SELECT ", id_column, ", state, last_event_at FROM ", table,
+                                       " WHERE stall_at > 0 AND stall_at <= :now ORDER BY "
+                                       "stall_at LIMIT 1000"),
+           soci::use(now), soci::into(due.ids), soci::into(due.states), soci::into(due.last));
+      if (!select.execute(true)) due.ids.clear();
+      return due;
+    };
+    const Due due_leads = read_due("leads", "lead_id");
+    for (size_t i = 0; i < due_leads.ids.size(); ++i) {
+      LeadSlot& slot = leads[due_leads.ids[i]];
+      v1::Lead& lead = slot.lead.emplace();
+      if (absl::Status s = Decode(due_leads.states[i], &lead, "lead"); !s.ok()) return s;
+      slot.last_event_at = due_leads.last[i];
+      slot.touched = true;
+      *lead.mutable_stalled_since() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(slot.last_event_at);
+      lead.set_revision(++revision);
+      result.changes.push_back(Change{
+          revision, lead.id(), lead.user_id(), lead.job_id(),
+          std::make_shared<const std::string>(SerializeChange(
+              revision, v1::CHANGE_KIND_STALLED, lead.stage(), lead.current_agent(), &lead,
+              /*with_package=*/false))});
     }
-    {
-      std::vector<std::string> ids(1000), states(1000);
-      std::vector<long long> last(1000);
-      soci::statement select =
-          (sql.prepare << "SELECT job_id, state, last_event_at FROM jobs WHERE stall_at > 0 AND "
-                          "stall_at <= :now LIMIT 1000",
-           soci::use(now), soci::into(ids), soci::into(states), soci::into(last));
-      if (!select.execute(true)) ids.clear();
-      for (size_t i = 0; i < ids.size(); ++i) {
-        JobSlot& slot = jobs[ids[i]];
-        if (absl::Status s = Decode(states[i], &slot.job.emplace(), "job"); !s.ok()) return s;
-        slot.last_event_at = last[i];
-        slot.dirty = true;
-        *slot.job->mutable_stalled_since() =
-            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(last[i]);
+    const Due due_jobs = read_due("jobs", "job_id");
+    for (size_t i = 0; i < due_jobs.ids.size(); ++i) {
+      JobSlot& slot = jobs[due_jobs.ids[i]];
+      if (absl::Status s = Decode(due_jobs.states[i], &slot.job.emplace(), "job"); !s.ok()) {
+        return s;
       }
-      result.stalled_jobs = static_cast<int64_t>(ids.size());
+      slot.last_event_at = due_jobs.last[i];
+      slot.dirty = true;
+      *slot.job->mutable_stalled_since() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(slot.last_event_at);
     }
+    result.stalled_jobs = static_cast<int64_t>(due_jobs.ids.size());
     Rows rows = GatherRows(leads, jobs, result.changes, {}, engine.board());
     writer.WriteRows(&rows, result.changes, now);
     writer.Commit(start_revision, revision);
