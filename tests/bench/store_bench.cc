@@ -253,6 +253,7 @@ StepsDatabase* StepsOrSkip(benchmark::State& state, testing::Backend backend, in
       step.bucket = step.duration_us < 0 ? -1 : store::DurationBucket(step.duration_us);
       rows.last_at = std::max(rows.last_at, step.started_at + std::max(step.duration_us, 0LL));
     }
+    rows.last_at = store::LastAtHour(rows.last_at);
     store::DiffStepRows({}, steps, &totals);
     rows.steps = store::EncodeSteps(steps);
   }

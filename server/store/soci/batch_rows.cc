@@ -81,7 +81,7 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
         const auto& markers = slot.timeline.markers();
         rows.timelines.push_back(Rows::Timeline{
             &id, Encode(slot.timeline), EncodeSteps(steps),
-            markers.empty() ? 0 : markers.rbegin()->at_micros()});
+            markers.empty() ? 0 : LastAtHour(markers.rbegin()->at_micros())});
       }
     }
   }

@@ -91,7 +91,7 @@ struct Rows {
   };
   std::vector<Visit> visits;
   // Agent timelines the batch changed: the log, the steps it makes, and
-  // the time of its latest event (what a time window's lookup reads).
+  // the hour of its latest event (what a time window's lookup reads).
   struct Timeline {
     const std::string* id;
     std::string log;

@@ -7,12 +7,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 
 namespace leadboard::store {
 namespace {
 
-// Statements per version; portable between SQLite and PostgreSQL ({WITHOUT_ROWID}
-// is SQLite's alone).
+// Statements per version; portable between SQLite and PostgreSQL but for
+// {WITHOUT_ROWID} (SQLite's alone) and statements marked {POSTGRES}.
 const std::vector<std::vector<std::string>>& Migrations() {
   static const auto* migrations = new std::vector<std::vector<std::string>>{
       // Version 1: the initial schema.
@@ -67,8 +68,15 @@ const std::vector<std::vector<std::string>>& Migrations() {
       {
           "CREATE TABLE lead_timelines (lead_id TEXT PRIMARY KEY, log TEXT NOT NULL, "
           "steps TEXT NOT NULL, last_at BIGINT NOT NULL) {WITHOUT_ROWID}",
-          // A time window's leads: those with an event since its start.
+          // A time window's leads: those with an event in or after the hour
+          // it starts in (last_at is that hour).
           "CREATE INDEX lead_timelines_last ON lead_timelines (last_at)",
+          // PostgreSQL compresses and moves out of line any row over 2 KB,
+          // which a timeline of one run with its steps already is: keep
+          // rows up to a page inline and uncompressed, and leave room on
+          // each page so that a row's rewrite (with every batch that adds
+          // to it) can stay there without touching an index.
+          "{POSTGRES}ALTER TABLE lead_timelines SET (toast_tuple_target = 8160, fillfactor = 70)",
           // Running totals per (agent, status, bucket), kept with the rows:
           // an unfiltered GetAgentStats reads these few rows, not millions.
           // max_us only grows: the longest step ever counted there.
@@ -109,10 +117,11 @@ absl::Status ApplyMigrations(soci::session& sql, bool postgres, absl::Time now) 
     }
     const long long applied_at = absl::ToUnixMicros(now);
     for (long long version = current + 1; version <= kSchemaVersion; ++version) {
-      for (const std::string& statement : Migrations()[version - 1]) {
-        // SQLite keeps a keyed table as one B-tree WITHOUT ROWID (else a
-        // rowid table plus a key index: two inserts per row);
-        // PostgreSQL has no such choice to make.
+      for (absl::string_view statement : Migrations()[version - 1]) {
+        // {POSTGRES} marks a statement for PostgreSQL alone. SQLite keeps a
+        // keyed table as one B-tree WITHOUT ROWID (else a rowid table plus
+        // a key index: two inserts per row); PostgreSQL has no such choice.
+        if (absl::ConsumePrefix(&statement, "{POSTGRES}") && !postgres) continue;
         sql << absl::StrReplaceAll(statement,
                                    {{"{WITHOUT_ROWID}", postgres ? "" : "WITHOUT ROWID"}});
       }

@@ -555,13 +555,14 @@ absl::StatusOr<v1::GetAgentStatsResponse> SociLeadRepository::GetAgentStats(
     }
     if (filter.since) add("t.last_at >= :since");
     const long long since = filter.since ? absl::ToUnixMicros(*filter.since) : 0;
+    const long long since_hour = LastAtHour(since);
     const long long until = filter.until ? absl::ToUnixMicros(*filter.until) : 0;
     constexpr int kChunk = 1000;
     std::vector<std::string> texts(kChunk);
     soci::statement st(sql);
     if (!filter.user_id.empty()) st.exchange(soci::use(filter.user_id, "user"));
     if (!filter.job_id.empty()) st.exchange(soci::use(filter.job_id, "job"));
-    if (filter.since) st.exchange(soci::use(since, "since"));
+    if (filter.since) st.exchange(soci::use(since_hour, "since"));
     st.exchange(soci::into(texts));
     st.alloc();
     st.prepare(query + where);

@@ -55,6 +55,15 @@ using StepTotals = std::map<std::tuple<std::string, int, int>, StepTotalsDelta>;
 bool DiffStepRows(const std::vector<StepRow>& before, const std::vector<StepRow>& after,
                   StepTotals* totals);
 
+// The hour a lead's latest event fell in (micros, floored): what the
+// timelines' time index holds. Coarse on purpose: a row rewritten with
+// every batch changes its index entry only once an hour (on PostgreSQL the
+// update can then stay on its page, with no index write at all).
+inline long long LastAtHour(long long micros) {
+  constexpr long long kHour = 3600LL * 1000000;
+  return micros - ((micros % kHour) + kHour) % kHour;
+}
+
 // A lead's steps as stored (a StepSummary, base64), and back.
 std::string EncodeSteps(const std::vector<StepRow>& steps);
 absl::Status DecodeSteps(const std::string& text, std::vector<StepRow>* steps);
