@@ -37,7 +37,10 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-build/server/leadboard-server --listen="127.0.0.1:$port" --metrics_listen=127.0.0.1:9464 &
+# A demo stalls sooner than production (10 min): a hung agent shows within
+# half a minute.
+build/server/leadboard-server --listen="127.0.0.1:$port" --metrics_listen=127.0.0.1:9464 \
+  --stall_after=30s &
 pids+=($!)
 for _ in $(seq 50); do
   build/client/cpp/leadboard --target "127.0.0.1:$port" board >/dev/null 2>&1 && break
@@ -55,9 +58,10 @@ if ((board)); then
 fi
 
 # Agents enrich leads; two salespeople move the enriched ones through the
-# sales columns (sometimes both at once on one card: one wins, one is told).
+# sales columns (sometimes both at once on one card: one wins, one is told);
+# now and then an agent hangs, and its lead is flagged stalled.
 "$venv/bin/leadboard-simulate" --target "127.0.0.1:$port" --loop --speed 5 --leads 6 \
-  --salespeople 2 &
+  --salespeople 2 --hang-rate 0.05 &
 pids+=($!)
 
 echo
