@@ -16,7 +16,7 @@ fi
 dir=$(mktemp -d)
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$root/build/server/leadboard-server" --listen=127.0.0.1:0 --data_dir="$dir" \
-  --port_file="$dir/port" --metrics_listen="127.0.0.1:$metrics_port" --stall_after=1s >"$dir/server.log" 2>&1 &
+  --port_file="$dir/port" --metrics_listen="127.0.0.1:$metrics_port" --stall_after=30s >"$dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done

@@ -169,7 +169,9 @@ void AgentStatsBuilder::Add(const std::string& agent, int status, int bucket, lo
 
 v1::GetAgentStatsResponse AgentStatsBuilder::Finish() const {
   v1::GetAgentStatsResponse out;
-  for (const auto& [name, a] : agents_) {
+  for (const auto& entry : agents_) {
+    const std::string& name = entry.first;
+    const PerAgent& a = entry.second;  // not a structured binding: the lambda below uses it
     v1::AgentStats* stats = out.add_agents();
     stats->set_agent(name);
     stats->set_steps(a.steps);
