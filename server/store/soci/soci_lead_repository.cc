@@ -416,49 +416,47 @@ absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::GetLead(
 
 absl::StatusOr<std::optional<v1::Lead>> SociLeadRepository::ReadLead(
     soci::session& sql, const std::string& lead_id, engine::stored::TimelineLog* timeline) {
-  {
-    std::string state, enrichment;
-    soci::indicator state_ind = soci::i_null, enrichment_ind = soci::i_null;
-    sql << "SELECT state, enrichment FROM leads WHERE lead_id = :id", soci::use(lead_id),
-        soci::into(state, state_ind), soci::into(enrichment, enrichment_ind);
-    if (!sql.got_data() || state_ind != soci::i_ok) return std::nullopt;
-    v1::Lead lead;
-    absl::Status s = Decode(state, &lead, "lead");
-    if (s.ok() && enrichment_ind == soci::i_ok && !enrichment.empty()) {
-      s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
-    }
-    if (s.ok() && timeline != nullptr) {
-      std::string log;
-      soci::indicator log_ind = soci::i_null;
-      sql << "SELECT log FROM lead_timelines WHERE lead_id = :id", soci::use(lead_id),
-          soci::into(log, log_ind);
-      if (sql.got_data() && log_ind == soci::i_ok) s = Decode(log, timeline, "timeline");
-    }
-    if (!s.ok()) return s;
-    // The stage history, oldest first.
-    long long revision = 0, entered_at = 0;
-    int actor_kind = 0;
-    std::string stage, actor, note;
-    soci::statement visits =
-        (sql.prepare << "SELECT revision, stage, entered_at, actor_kind, actor, note FROM "
-                        "stage_history WHERE lead_id = :id ORDER BY revision",
-         soci::use(lead_id), soci::into(revision), soci::into(stage), soci::into(entered_at),
-         soci::into(actor_kind), soci::into(actor), soci::into(note));
-    visits.execute();
-    while (visits.fetch()) {
-      v1::StageVisit* visit = lead.add_history();
-      visit->set_revision(revision);
-      visit->set_stage(stage);
-      if (entered_at != 0) {
-        *visit->mutable_entered_at() =
-            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(entered_at);
-      }
-      visit->mutable_entered_by()->set_kind(static_cast<v1::ActorKind>(actor_kind));
-      visit->mutable_entered_by()->set_name(actor);
-      visit->set_note(note);
-    }
-    return lead;
+  std::string state, enrichment;
+  soci::indicator state_ind = soci::i_null, enrichment_ind = soci::i_null;
+  sql << "SELECT state, enrichment FROM leads WHERE lead_id = :id", soci::use(lead_id),
+      soci::into(state, state_ind), soci::into(enrichment, enrichment_ind);
+  if (!sql.got_data() || state_ind != soci::i_ok) return std::nullopt;
+  v1::Lead lead;
+  absl::Status s = Decode(state, &lead, "lead");
+  if (s.ok() && enrichment_ind == soci::i_ok && !enrichment.empty()) {
+    s = Decode(enrichment, lead.mutable_enrichment(), "enrichment");
   }
+  if (s.ok() && timeline != nullptr) {
+    std::string log;
+    soci::indicator log_ind = soci::i_null;
+    sql << "SELECT log FROM lead_timelines WHERE lead_id = :id", soci::use(lead_id),
+        soci::into(log, log_ind);
+    if (sql.got_data() && log_ind == soci::i_ok) s = Decode(log, timeline, "timeline");
+  }
+  if (!s.ok()) return s;
+  // The stage history, oldest first.
+  long long revision = 0, entered_at = 0;
+  int actor_kind = 0;
+  std::string stage, actor, note;
+  soci::statement visits =
+      (sql.prepare << "SELECT revision, stage, entered_at, actor_kind, actor, note FROM "
+                      "stage_history WHERE lead_id = :id ORDER BY revision",
+       soci::use(lead_id), soci::into(revision), soci::into(stage), soci::into(entered_at),
+       soci::into(actor_kind), soci::into(actor), soci::into(note));
+  visits.execute();
+  while (visits.fetch()) {
+    v1::StageVisit* visit = lead.add_history();
+    visit->set_revision(revision);
+    visit->set_stage(stage);
+    if (entered_at != 0) {
+      *visit->mutable_entered_at() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(entered_at);
+    }
+    visit->mutable_entered_by()->set_kind(static_cast<v1::ActorKind>(actor_kind));
+    visit->mutable_entered_by()->set_name(actor);
+    visit->set_note(note);
+  }
+  return lead;
 }
 
 absl::StatusOr<LeadPage> SociLeadRepository::ListLeads(const LeadFilter& filter,
