@@ -112,13 +112,15 @@ def test_the_job_line_and_json_name_the_stalled_leads() -> None:
     (["--hang-rate", "0.5", "--hang-agent", "nobody"], "no enrichment agent"),
     (["--hang-rate", "1.5"], "between 0 and 1"),
 ])
-def test_the_cli_refuses_bad_hang_options(args, message) -> None:
+def test_the_cli_refuses_bad_hang_options(args, message, tmp_path) -> None:
+    # Run from elsewhere: from client/python, `-m` would import the source
+    # tree (without its generated protos) instead of the installed package.
     proc = subprocess.run([sys.executable, "-m", "leadboard.sim", *args], capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+                          timeout=60, stdin=subprocess.DEVNULL, cwd=tmp_path)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
 
 
-def test_the_cli_documents_the_hang_options() -> None:
+def test_the_cli_documents_the_hang_options(tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-m", "leadboard.sim", "--help"], capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+                          timeout=60, stdin=subprocess.DEVNULL, cwd=tmp_path)
     assert proc.returncode == 0 and "--hang-rate" in proc.stdout and "--hang-agent" in proc.stdout
