@@ -46,8 +46,8 @@ bool MarkerLess(const StepMarker& a, const StepMarker& b) {
          std::make_tuple(b.at_micros(), static_cast<int>(b.kind()), b.agent(), b.success());
 }
 
-// The agent's 1-based index in the log's dictionary, added if new; keeps
-// the smallest spelling of each agent.
+// The agent's 1-based index in the log's dictionary, added if new (-1 when
+// the dictionary is full); keeps the smallest spelling of each agent.
 int AgentIndex(const std::string& name, stored::TimelineLog* log, bool* changed) {
   if (name.empty()) return 0;
   for (int i = 0; i < log->agents_size(); ++i) {
@@ -63,6 +63,9 @@ int AgentIndex(const std::string& name, stored::TimelineLog* log, bool* changed)
       return i + 1;
     }
   }
+  // Names are never dropped (older runs' markers refer to them): bounded
+  // like the markers, whatever names a pipeline makes up.
+  if (log->agents_size() >= kMaxTimelineMarkers) return -1;
   log->add_agents(name);
   *changed = true;
   return log->agents_size();
@@ -261,7 +264,13 @@ bool RecordMarker(const v1::PipelineEvent& event, stored::TimelineLog* log) {
   // A new spelling of a known agent changes the dictionary even when the
   // marker itself is a repeat.
   bool dictionary_changed = false;
-  marker.set_agent(AgentIndex(event.agent_name(), log, &dictionary_changed));
+  const int agent = AgentIndex(event.agent_name(), log, &dictionary_changed);
+  if (agent < 0) {
+    const bool changed = !log->current_truncated();
+    log->set_current_truncated(true);
+    return changed;
+  }
+  marker.set_agent(agent);
 
   auto* markers = log->mutable_markers();
   auto at = std::lower_bound(markers->begin(), markers->end(), marker, MarkerLess);

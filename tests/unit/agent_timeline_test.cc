@@ -244,6 +244,18 @@ TEST_F(AgentTimelineTest, TheLogIsBoundedAndSaysSo) {
   EXPECT_TRUE(runs.back().truncated());
 }
 
+TEST_F(AgentTimelineTest, MadeUpAgentNamesAreBoundedToo) {
+  stored::TimelineLog log;
+  for (int i = 0; i < kMaxTimelineMarkers + 20; ++i) {
+    RecordMarker(MakeEvent("a" + std::to_string(i), v1::EVENT_TYPE_AGENT_START, i,
+                           "agent_" + std::to_string(i)),
+                 &log);
+  }
+  EXPECT_LE(log.agents_size(), kMaxTimelineMarkers);
+  EXPECT_LE(log.markers_size(), kMaxTimelineMarkers);
+  EXPECT_TRUE(log.current_truncated());
+}
+
 TEST_F(AgentTimelineTest, OnlyAgentAndToolStartsAreMarkers) {
   stored::TimelineLog log;
   EXPECT_FALSE(RecordMarker(MakeEvent("x", v1::EVENT_TYPE_STATUS_UPDATE, 1, "a"), &log));
