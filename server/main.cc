@@ -48,10 +48,13 @@ ABSL_FLAG(absl::Duration, trim_interval, absl::Minutes(1),
 ABSL_FLAG(absl::Duration, stall_after, absl::Minutes(10),
           "A lead mid-run (or a running job) with no event for this long is flagged stalled; "
           "a board column's stall_after overrides it (at least 1s).");
-ABSL_FLAG(absl::Duration, progress_interval, absl::Seconds(5),
-          "How often watchers get a progress heartbeat.");
+ABSL_FLAG(absl::Duration, progress_interval, absl::Seconds(30),
+          "A watch stream that has sent nothing for this long gets a progress heartbeat "
+          "(under the idle timeouts of proxies, typically 60 s).");
 ABSL_FLAG(int, watch_queue_limit, 10000,
           "Live changes queued per watcher before it is cut off as too slow.");
+ABSL_FLAG(int, watch_queues, 8,
+          "Completion queues, one thread each, that watch streams are spread over (1 to 256).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long shutdown waits for open calls before cancelling them.");
 ABSL_FLAG(std::string, port_file, "", "If set, the chosen port is written to this file.");
@@ -83,7 +86,7 @@ using leadboard::engine::BoardConfig;
 // LEADBOARD_<FLAG> environment variables set flags; the command line wins.
 void ApplyEnvironment() {
   for (const char* name : {"listen", "data_dir", "database", "board_config", "retention", "trim_interval",
-                           "stall_after", "progress_interval", "watch_queue_limit", "shutdown_grace",
+                           "stall_after", "progress_interval", "watch_queue_limit", "watch_queues", "shutdown_grace",
                            "port_file", "metrics_listen", "tokens_file", "insecure", "tls_cert",
                            "tls_key", "tls_client_ca", "log_level"}) {
     const std::string env = absl::StrCat("LEADBOARD_", absl::AsciiStrToUpper(name));
@@ -164,6 +167,10 @@ ServerConfig ConfigFromFlags() {
     Die(1, "leadboard-server: --watch_queue_limit must be at least 1");
   }
   config.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);
+  config.watch_queues = absl::GetFlag(FLAGS_watch_queues);
+  if (config.watch_queues < 1 || config.watch_queues > 256) {
+    Die(1, "leadboard-server: --watch_queues must be 1 to 256");
+  }
   config.progress_interval = absl::GetFlag(FLAGS_progress_interval);
   config.retention = absl::GetFlag(FLAGS_retention);
   config.trim_interval = absl::GetFlag(FLAGS_trim_interval);

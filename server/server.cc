@@ -10,6 +10,7 @@
 #include "api/ingest_reactor.h"
 #include "api/lead_board_service.h"
 #include "api/metrics.h"
+#include "api/watch_queues.h"
 #include "engine/stage_engine.h"
 #include "grpc/health/v1/health.pb.h"
 #include "hub/hub.h"
@@ -36,6 +37,7 @@ struct Server::Parts {
   std::unique_ptr<store::StallSweeper> sweeper;
   api::IngestStreams ingest_streams;
   std::unique_ptr<api::LeadBoardService> service;
+  std::unique_ptr<api::WatchQueues> watch_queues;  // outlives the server's calls
   std::unique_ptr<grpc::Server> grpc;
   std::unique_ptr<store::PgListener> listener;
 };
@@ -119,6 +121,8 @@ absl::Status Server::Run() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config_.listen, config_.credentials, &port_);
   builder.RegisterService(p.service.get());
+  p.watch_queues = std::make_unique<api::WatchQueues>(p.service.get(), &builder,
+                                                      config_.watch_queues);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   // Long streams behind proxies: ping idle connections, accept clients'
   // keepalive pings every 10 s even without calls.
@@ -131,6 +135,7 @@ absl::Status Server::Run() {
   if (p.grpc == nullptr || port_ == 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", config_.listen));
   }
+  p.watch_queues->Start();
   p.grpc->GetHealthCheckService()->SetServingStatus(true);
   // Several replicas share one PostgreSQL: learn of their commits by LISTEN,
   // and report NOT_SERVING while the database is unreachable.
@@ -159,6 +164,10 @@ std::string Server::Describe() const {
       ")");
 }
 
+std::vector<int> Server::watch_queue_streams() const {
+  return parts_->watch_queues ? parts_->watch_queues->open_streams() : std::vector<int>();
+}
+
 void Server::Shutdown() {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
@@ -172,6 +181,7 @@ void Server::Shutdown() {
     p.ingest_streams.DrainAll();
     p.grpc->Shutdown(std::chrono::system_clock::now() +
                      absl::ToChronoMilliseconds(config_.shutdown_grace));
+    p.watch_queues->Shutdown();
     p.grpc->Wait();
   }
   p.sweeper.reset();

@@ -32,8 +32,11 @@ struct ServerConfig {
   engine::BoardConfig board = engine::BoardConfig::Default();
   absl::Duration retention = absl::Hours(24 * 7);
   absl::Duration trim_interval = absl::Minutes(1);
-  absl::Duration progress_interval = absl::Seconds(5);
+  // A watch stream silent this long gets a progress heartbeat.
+  absl::Duration progress_interval = absl::Seconds(30);
   size_t watch_queue_limit = 10000;
+  // Completion queues (one thread each) the watch streams are spread over.
+  int watch_queues = 8;
   // How long Shutdown waits for unary calls still running; streams end at
   // once (watches with a resume revision, ingest streams with what was
   // processed).
@@ -70,6 +73,9 @@ class Server {
   // The port listened on, and host:port with it.
   int port() const { return port_; }
   const std::string& address() const { return address_; }
+  // Watch streams (and calls requested for new ones) on each of the watch
+  // completion queues.
+  std::vector<int> watch_queue_streams() const;
   // A description for the start-up log line (no passwords).
   std::string Describe() const;
 

@@ -78,7 +78,7 @@ absl::StatusOr<Authenticator> Authenticator::FromText(absl::string_view text) {
 }
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
-    const grpc::CallbackServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   if (!enabled_) return Principal{};
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");

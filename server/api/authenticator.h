@@ -49,7 +49,7 @@ class Authenticator {
 
   // The principal of a call from its `authorization: Bearer TOKEN` metadata.
   // UNAUTHENTICATED if missing or unknown. Thread-safe.
-  absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& context) const;
+  absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
 
   // Hex SHA-256 of a token, as the token file wants it.
   static std::string HashToken(absl::string_view token);

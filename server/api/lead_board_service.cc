@@ -11,7 +11,6 @@
 #include "api/grpc_status.h"
 #include "api/ingest_reactor.h"
 #include "api/raw_message.h"
-#include "api/watch_reactor.h"
 #include "engine/event_validator.h"
 #include "engine/agent_timeline.h"
 #include "engine/stage_history.h"
@@ -125,9 +124,9 @@ class Refused final : public Base {
 
 }  // namespace
 
-absl::StatusOr<Principal> LeadBoardService::Authorize(grpc::CallbackServerContext* ctx,
+absl::StatusOr<Principal> LeadBoardService::Authorize(const grpc::ServerContextBase& ctx,
                                                       Access access) const {
-  absl::StatusOr<Principal> who = context_.auth->Authenticate(*ctx);
+  absl::StatusOr<Principal> who = context_.auth->Authenticate(ctx);
   if (!who.ok()) return who.status();
   switch (access) {
     case Access::kIngest:
@@ -152,7 +151,7 @@ absl::StatusOr<Principal> LeadBoardService::Authorize(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* LeadBoardService::Unary(grpc::CallbackServerContext* ctx,
                                                   Access access, const Prepare& prepare) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Principal> principal = Authorize(ctx, access);
+  absl::StatusOr<Principal> principal = Authorize(*ctx, access);
   absl::StatusOr<Work> work = principal.ok() ? prepare(*principal) : principal.status();
   if (!work.ok()) {
     reactor->Finish(ToGrpcStatus(work.status()));
@@ -165,19 +164,19 @@ grpc::ServerUnaryReactor* LeadBoardService::Unary(grpc::CallbackServerContext* c
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* LeadBoardService::IngestEvents(
     grpc::CallbackServerContext* ctx, grpc::ByteBuffer* summary) {
-  absl::StatusOr<Principal> principal = Authorize(ctx, Access::kIngest);
+  absl::StatusOr<Principal> principal = Authorize(*ctx, Access::kIngest);
   if (!principal.ok()) {
     return new Refused<grpc::ServerReadReactor<grpc::ByteBuffer>>(principal.status());
   }
   return new IngestReactor(context_, *std::move(principal), summary);
 }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* LeadBoardService::WatchLeads(
-    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* raw) {
+absl::StatusOr<v1::WatchLeadsRequest> LeadBoardService::AcceptWatch(
+    const grpc::ServerContextBase& ctx, const grpc::ByteBuffer& raw) const {
   v1::WatchLeadsRequest request;
   absl::StatusOr<Principal> principal = Authorize(ctx, Access::kRead);
   absl::Status invalid = principal.status();
-  if (invalid.ok() && !ParseMessage(*raw, &request)) {
+  if (invalid.ok() && !ParseMessage(raw, &request)) {
     invalid = absl::InvalidArgumentError("request: not a valid WatchLeadsRequest");
   }
   if (invalid.ok()) {
@@ -187,8 +186,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* LeadBoardService::WatchLeads(
     invalid = InvalidFieldError("since_revision", "must not be negative");
   }
   if (invalid.ok()) invalid = ScopeUser(*principal, request.mutable_user_id());
-  if (!invalid.ok()) return new Refused<grpc::ServerWriteReactor<grpc::ByteBuffer>>(invalid);
-  return new WatchReactor(context_, request);
+  if (!invalid.ok()) return invalid;
+  return request;
 }
 
 grpc::ServerUnaryReactor* LeadBoardService::GetLead(grpc::CallbackServerContext* ctx,

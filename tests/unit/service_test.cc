@@ -43,13 +43,14 @@ std::string ViolatedField(const grpc::Status& status) {
 
 class ServiceTest : public ::testing::Test {
  protected:
-  void Start(api::Authenticator auth = api::Authenticator()) {
+  void Start(api::Authenticator auth = api::Authenticator(), int watch_queues = 8) {
     std::string skip;
     db_ = testing::TestDatabase::Create(testing::Backend::kSqlite, &skip);
     ServerConfig config;
     config.database = *store::ParseDatabaseUrl(db_->url());
     config.auth = std::move(auth);
     config.shutdown_grace = absl::Seconds(30);
+    config.watch_queues = watch_queues;
     absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(std::move(config), &clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -215,6 +216,42 @@ TEST_F(ServiceTest, ShutdownEndsAnOpenIngestStreamWithWhatWasProcessed) {
   EXPECT_EQ(info.metadata().at("last_revision"), "2");
   // New streams after the drain are refused at once.
   EXPECT_NE(Ingest({Event("3", v1::EVENT_TYPE_STATUS_UPDATE, 2)}).error_code(), grpc::StatusCode::OK);
+}
+
+// Watch streams are spread over the watch completion queues (so that no
+// queue's completions scan every open stream), evenly even when they all
+// come over one connection, and a cancelled stream leaves its queue.
+TEST_F(ServiceTest, WatchStreamsSpreadEvenlyOverTheQueuesAndLeaveThemWhenCancelled) {
+  Start(api::Authenticator(), /*watch_queues=*/4);
+  auto total = [&] {
+    int sum = 0;
+    for (int open : server_->watch_queue_streams()) sum += open;
+    return sum;
+  };
+  ASSERT_EQ(server_->watch_queue_streams().size(), 4u);
+  const int idle = total();  // calls requested, waiting for streams
+  EXPECT_EQ(idle, 4);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::WatchLeadsResponse>>> readers;
+  for (int i = 0; i < 40; ++i) {
+    contexts.push_back(Context());
+    readers.push_back(stub_->WatchLeads(contexts.back().get(), v1::WatchLeadsRequest()));
+    v1::WatchLeadsResponse synced;
+    ASSERT_TRUE(readers.back()->Read(&synced));
+    ASSERT_TRUE(synced.has_synced()) << synced.DebugString();
+  }
+  const std::vector<int> open = server_->watch_queue_streams();
+  EXPECT_EQ(total(), 40 + idle);
+  EXPECT_LE(*std::max_element(open.begin(), open.end()) -
+                *std::min_element(open.begin(), open.end()),
+            1)
+      << ::testing::PrintToString(open);
+  for (auto& context : contexts) context->TryCancel();
+  for (auto& reader : readers) {
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  for (int i = 0; i < 500 && total() != idle; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(total(), idle) << ::testing::PrintToString(server_->watch_queue_streams());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// WatchLeads: one watch stream.
+// WatchStream: what one WatchLeads stream sends, and when.
 //
 // The stream registers a Watcher with the hub first (live changes queue up
 // from that revision on), then reads the snapshot or replay on the executor,
@@ -6,10 +6,11 @@
 // as the hub delivers them. One write in flight; Finish exactly once, only
 // when no write is in flight. Messages go out pre-serialized (the method is
 // registered raw): a live change is serialized once for all its watchers.
-// The stream's state (WatchStream) is shared with the hub and the executor,
-// so neither can outlive it.
-#ifndef LEADBOARD_SERVER_API_WATCH_REACTOR_H_
-#define LEADBOARD_SERVER_API_WATCH_REACTOR_H_
+// The stream is shared with the hub and the executor, so neither can outlive
+// it; it sends through a WatchSink (the gRPC call, see watch_queues.h) until
+// the call detaches it.
+#ifndef LEADBOARD_SERVER_API_WATCH_STREAM_H_
+#define LEADBOARD_SERVER_API_WATCH_STREAM_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -25,13 +26,21 @@
 
 namespace leadboard::api {
 
+// Where a stream's messages go: a gRPC call with at most one write in
+// flight. The stream calls it under its own lock; the call reports back with
+// OnWriteDone and OnCancel, and Detach before it goes away.
+class WatchSink {
+ public:
+  virtual ~WatchSink() = default;
+  virtual void StartWrite(const grpc::ByteBuffer* message) = 0;
+  virtual void Finish(const grpc::Status& status) = 0;
+};
+
 class WatchStream final : public hub::WatcherListener,
                           public std::enable_shared_from_this<WatchStream> {
  public:
-  using Reactor = grpc::ServerWriteReactor<grpc::ByteBuffer>;
-
   WatchStream(const ServiceContext& context, const v1::WatchLeadsRequest& request,
-              Reactor* reactor);
+              WatchSink* sink);
 
   // Registers with the hub and schedules the catch-up. Call once.
   void Start();
@@ -39,7 +48,7 @@ class WatchStream final : public hub::WatcherListener,
   void OnWatcherReady() override;
   void OnWriteDone(bool ok);
   void OnCancel();
-  // The reactor is done: forget it and leave the hub.
+  // The call is done: forget its sink and leave the hub.
   void Detach();
 
  private:
@@ -63,7 +72,7 @@ class WatchStream final : public hub::WatcherListener,
   std::shared_ptr<hub::Watcher> watcher_;
 
   absl::Mutex mu_;
-  Reactor* reactor_ ABSL_GUARDED_BY(mu_);
+  WatchSink* sink_ ABSL_GUARDED_BY(mu_);
   std::deque<Message> backlog_ ABSL_GUARDED_BY(mu_);  // snapshot or replay, then synced
   bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
   int64_t skip_through_ ABSL_GUARDED_BY(mu_) = 0;  // live changes at or below: already sent
@@ -74,18 +83,6 @@ class WatchStream final : public hub::WatcherListener,
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
- public:
-  WatchReactor(const ServiceContext& context, const v1::WatchLeadsRequest& request);
-
-  void OnWriteDone(bool ok) override { stream_->OnWriteDone(ok); }
-  void OnCancel() override { stream_->OnCancel(); }
-  void OnDone() override;
-
- private:
-  std::shared_ptr<WatchStream> stream_;
-};
-
 }  // namespace leadboard::api
 
-#endif  // LEADBOARD_SERVER_API_WATCH_REACTOR_H_
+#endif  // LEADBOARD_SERVER_API_WATCH_STREAM_H_

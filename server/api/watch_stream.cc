@@ -1,4 +1,4 @@
-#include "api/watch_reactor.h"
+#include "api/watch_stream.h"
 
 #include <algorithm>
 #include <utility>
@@ -54,8 +54,8 @@ store::LeadFilter FilterOf(const v1::WatchLeadsRequest& request) {
 }  // namespace
 
 WatchStream::WatchStream(const ServiceContext& context, const v1::WatchLeadsRequest& request,
-                         Reactor* reactor)
-    : context_(context), request_(request), reactor_(reactor) {}
+                         WatchSink* sink)
+    : context_(context), request_(request), sink_(sink) {}
 
 void WatchStream::Start() {
   watcher_ = std::make_shared<hub::Watcher>(FilterOf(request_), context_.options.watch_queue_limit,
@@ -68,7 +68,7 @@ void WatchStream::Start() {
 void WatchStream::CatchUp(int64_t registered_at) {
   {
     absl::MutexLock lock(&mu_);
-    if (reactor_ == nullptr || finish_) return;
+    if (sink_ == nullptr || finish_) return;
   }
   const store::LeadFilter filter = FilterOf(request_);
   std::deque<Message> backlog;
@@ -210,7 +210,7 @@ void WatchStream::OnCancel() {
 void WatchStream::Detach() {
   {
     absl::MutexLock lock(&mu_);
-    reactor_ = nullptr;
+    sink_ = nullptr;
   }
   context_.hub->Unregister(watcher_);
 }
@@ -225,20 +225,21 @@ void WatchStream::WriteLocked(Message message) {
   in_flight_ = SharedBuffer(std::move(message.wire));
   writing_ = true;
   // No buffer hint: a hinted write does not complete until a later write
-  // flushes it, and a reactor has only one write in flight.
-  reactor_->StartWrite(&in_flight_);
+  // flushes it, and a call has only one write in flight.
+  sink_->StartWrite(&in_flight_);
 }
 
 void WatchStream::MaybeWriteLocked() {
-  if (reactor_ == nullptr || finished_ || writing_) return;
+  if (sink_ == nullptr || finished_ || writing_) return;
   if (finish_) {
     finished_ = true;
-    reactor_->Finish(*finish_);
+    sink_->Finish(*finish_);
     return;
   }
   if (!backlog_.empty()) {
     Message next = std::move(backlog_.front());
     backlog_.pop_front();
+    watcher_->MarkActive(absl::Now());  // (the hub marks what it queued when popped)
     WriteLocked(std::move(next));
     return;
   }
@@ -277,16 +278,6 @@ void WatchStream::MaybeWriteLocked() {
         return;
     }
   }
-}
-
-WatchReactor::WatchReactor(const ServiceContext& context, const v1::WatchLeadsRequest& request)
-    : stream_(std::make_shared<WatchStream>(context, request, this)) {
-  stream_->Start();
-}
-
-void WatchReactor::OnDone() {
-  stream_->Detach();
-  delete this;
 }
 
 }  // namespace leadboard::api
