@@ -1,5 +1,6 @@
 #include "hub/hub.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "spdlog/spdlog.h"
@@ -43,6 +44,7 @@ void Hub::NotifyRevision(int64_t revision) {
 
 int64_t Hub::Register(std::shared_ptr<Watcher> watcher) {
   absl::MutexLock lock(&watchers_mu_);
+  watcher->MarkActive(absl::Now() - absl::Uniform(jitter_, 0.0, 1.0) * options_.progress_interval);
   by_user_[watcher->filter().user_id].insert(watcher);
   watchers_.insert(std::move(watcher));
   return revision_;
@@ -74,7 +76,7 @@ size_t Hub::total_queue_depth() const {
 }
 
 void Hub::Run() {
-  absl::Time next_heartbeat = absl::Now() + options_.progress_interval;
+  absl::Time next_heartbeat = absl::Now() + HeartbeatTick();
   bool retry = false;
   for (;;) {
     std::deque<std::vector<store::Change>> batches;
@@ -112,7 +114,7 @@ void Hub::Run() {
     }
     if (absl::Now() >= next_heartbeat) {
       Heartbeat();
-      next_heartbeat = absl::Now() + options_.progress_interval;
+      next_heartbeat = absl::Now() + HeartbeatTick();
     }
   }
 }
@@ -206,12 +208,18 @@ void Hub::CloseAll() {
   for (const auto& watcher : to_notify) watcher->NotifyListener();
 }
 
+absl::Duration Hub::HeartbeatTick() const {
+  return std::clamp(options_.progress_interval / 8, absl::Milliseconds(1), absl::Seconds(1));
+}
+
 void Hub::Heartbeat() {
   std::vector<std::shared_ptr<Watcher>> to_notify;
   {
+    const absl::Time now = absl::Now();
+    const absl::Time silent_since = now - options_.progress_interval;
     absl::MutexLock lock(&watchers_mu_);
     for (const auto& watcher : watchers_) {
-      if (watcher->OfferProgress(revision_)) to_notify.push_back(watcher);
+      if (watcher->OfferProgress(revision_, silent_since, now)) to_notify.push_back(watcher);
     }
   }
   for (const auto& watcher : to_notify) watcher->NotifyListener();

@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -30,7 +31,8 @@ namespace leadboard::hub {
 class Hub {
  public:
   struct Options {
-    absl::Duration progress_interval = absl::Seconds(5);
+    // A watcher that has sent nothing for this long is offered a heartbeat.
+    absl::Duration progress_interval = absl::Seconds(30);
     int read_page = 1000;  // changes per read when filling a gap
   };
   // Observes deliveries (for metrics): changes fanned out, messages queued.
@@ -73,7 +75,10 @@ class Hub {
   bool Deliver(std::vector<store::Change> changes);
   bool CatchUpTo(int64_t target);
   void FanOut(const std::vector<store::Change>& changes);
+  // Offers a heartbeat to every watcher silent for progress_interval.
   void Heartbeat();
+  // How often Heartbeat looks: an eighth of the interval, at most 1 s.
+  absl::Duration HeartbeatTick() const;
 
   store::ChangeLogReader* const repository_;
   const Options options_;
@@ -91,6 +96,9 @@ class Hub {
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<Watcher>>> by_user_
       ABSL_GUARDED_BY(watchers_mu_);
   int64_t revision_ ABSL_GUARDED_BY(watchers_mu_) = 0;
+  // Spreads new watchers' first heartbeats over an interval, so streams
+  // that connected together (a restart) are not heartbeaten together.
+  absl::BitGen jitter_ ABSL_GUARDED_BY(watchers_mu_);
 
   std::thread thread_;
 };

@@ -31,7 +31,9 @@ bool Watcher::Push(Queued message, absl::string_view lead_id) {
   return notify;
 }
 
-bool Watcher::OfferProgress(int64_t revision) {
+bool Watcher::OfferProgress(int64_t revision, absl::Time silent_since, absl::Time now) {
+  if (last_active() > silent_since) return false;
+  MarkActive(now);  // not offered again before this one has been sent
   absl::MutexLock lock(&mu_);
   if (overflowed_) return false;
   progress_ = revision;
@@ -53,6 +55,12 @@ void Watcher::NotifyListener() {
 }
 
 Watcher::Next Watcher::Pop(Queued* message, int64_t* progress_revision) {
+  const Next next = TakeNext(message, progress_revision);
+  if (next == Next::kMessage || next == Next::kProgress) MarkActive(absl::Now());
+  return next;
+}
+
+Watcher::Next Watcher::TakeNext(Queued* message, int64_t* progress_revision) {
   absl::MutexLock lock(&mu_);
   if (overflowed_) return Next::kOverflowed;
   if (closed_) return Next::kClosed;

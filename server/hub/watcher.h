@@ -9,6 +9,7 @@
 #ifndef LEADBOARD_SERVER_HUB_WATCHER_H_
 #define LEADBOARD_SERVER_HUB_WATCHER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <list>
@@ -18,6 +19,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "store/lead_repository.h"
 
 namespace leadboard::hub {
@@ -55,9 +58,19 @@ class Watcher {
   // hub lock). Thread-safe.
   bool Push(Queued message, absl::string_view lead_id);
 
-  // Hub side: offer a heartbeat at `revision`; replaces an unsent one.
-  // Returns true if the listener must be told.
-  bool OfferProgress(int64_t revision);
+  // Hub side: offer a heartbeat at `revision` if nothing went to the stream
+  // since `silent_since` (it then counts as active now); replaces an unsent
+  // one. Returns true if the listener must be told.
+  bool OfferProgress(int64_t revision, absl::Time silent_since, absl::Time now);
+
+  // The stream sent something at `at` (Pop marks what it returns; a stream
+  // marks what it sends from elsewhere, like its snapshot). Lock-free.
+  void MarkActive(absl::Time at) {
+    last_active_ns_.store(absl::ToUnixNanos(at), std::memory_order_relaxed);
+  }
+  absl::Time last_active() const {
+    return absl::FromUnixNanos(last_active_ns_.load(std::memory_order_relaxed));
+  }
 
   void NotifyListener();
 
@@ -76,6 +89,8 @@ class Watcher {
   const store::LeadFilter& filter() const { return filter_; }
 
  private:
+  Next TakeNext(Queued* message, int64_t* progress_revision);
+
   const store::LeadFilter filter_;
   const size_t queue_limit_;
   const std::weak_ptr<WatcherListener> listener_;
@@ -92,6 +107,7 @@ class Watcher {
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool armed_ ABSL_GUARDED_BY(mu_) = true;  // the reader waits for a push
+  std::atomic<int64_t> last_active_ns_{absl::ToUnixNanos(absl::Now())};
 };
 
 }  // namespace leadboard::hub

@@ -199,6 +199,36 @@ TEST(HubTest, SendsHeartbeatsWithTheCurrentRevision) {
   EXPECT_GT(watcher->wakeups, 0);
 }
 
+
+// Heartbeats are for streams that have been silent (so proxies do not time
+// them out), not a tick to every stream: a watcher that keeps receiving
+// changes gets none, one that receives nothing gets them at about the
+// interval, not at every look.
+TEST(HubTest, HeartbeatsGoOnlyToWatchersSilentForTheInterval) {
+  FakeRepository repo;
+  const absl::Duration interval = absl::Milliseconds(400);
+  Hub hub(&repo, {interval, 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto busy = Watch(hub, {"busy", "", ""});
+  auto silent = Watch(hub, {"silent", "", ""});
+  const absl::Time start = absl::Now();
+  while (absl::Now() - start < absl::Seconds(3)) {
+    hub.Publish({repo.Append("busy", "j")});
+    absl::SleepFor(absl::Milliseconds(20));
+    busy->Drain();
+    silent->Drain();
+  }
+  busy->Drain();
+  silent->Drain();
+  absl::MutexLock busy_lock(&busy->mu);
+  absl::MutexLock silent_lock(&silent->mu);
+  EXPECT_GT(busy->revisions.size(), 20u);
+  EXPECT_TRUE(busy->heartbeats.empty()) << busy->heartbeats.size() << " heartbeats";
+  // 3 s at one per 400 ms of silence, the first early (new watchers are
+  // spread over the first interval), looks 50 ms apart: about 8, not 60.
+  EXPECT_GE(silent->heartbeats.size(), 4u);
+  EXPECT_LE(silent->heartbeats.size(), 10u);
+}
 TEST(HubTest, CloseAllEndsEveryWatcherAndUnregisterStopsDeliveries) {
   FakeRepository repo;
   Hub hub(&repo, {absl::Hours(1), 1000});
