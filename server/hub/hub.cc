@@ -78,13 +78,18 @@ size_t Hub::total_queue_depth() const {
 void Hub::Run() {
   absl::Time next_heartbeat = absl::Now() + HeartbeatTick();
   bool retry = false;
+  // Watchers offered a heartbeat whose streams are yet to be told: told a
+  // few at a time between deliveries, so that live changes never wait
+  // behind thousands of heartbeat writes.
+  std::deque<std::shared_ptr<Watcher>> heartbeats_due;
   for (;;) {
     std::deque<std::vector<store::Change>> batches;
     int64_t announced = 0;
     {
       absl::MutexLock lock(&inbox_mu_);
-      const absl::Time deadline =
+      absl::Time deadline =
           retry ? std::min(next_heartbeat, absl::Now() + absl::Milliseconds(500)) : next_heartbeat;
+      if (!heartbeats_due.empty()) deadline = absl::InfinitePast();  // only look
       auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
         return stopping_ || !inbox_.empty() || announced_ > 0;
       };
@@ -113,8 +118,12 @@ void Hub::Run() {
       if (announced > announced_) announced_ = announced;
     }
     if (absl::Now() >= next_heartbeat) {
-      Heartbeat();
+      Heartbeat(&heartbeats_due);
       next_heartbeat = absl::Now() + HeartbeatTick();
+    }
+    for (int told = 0; told < kHeartbeatsBetweenLooks && !heartbeats_due.empty(); ++told) {
+      heartbeats_due.front()->NotifyListener();
+      heartbeats_due.pop_front();
     }
   }
 }
@@ -212,17 +221,15 @@ absl::Duration Hub::HeartbeatTick() const {
   return std::clamp(options_.progress_interval / 8, absl::Milliseconds(1), absl::Seconds(1));
 }
 
-void Hub::Heartbeat() {
-  std::vector<std::shared_ptr<Watcher>> to_notify;
+void Hub::Heartbeat(std::deque<std::shared_ptr<Watcher>>* to_notify) {
   {
     const absl::Time now = absl::Now();
     const absl::Time silent_since = now - options_.progress_interval;
     absl::MutexLock lock(&watchers_mu_);
     for (const auto& watcher : watchers_) {
-      if (watcher->OfferProgress(revision_, silent_since, now)) to_notify.push_back(watcher);
+      if (watcher->OfferProgress(revision_, silent_since, now)) to_notify->push_back(watcher);
     }
   }
-  for (const auto& watcher : to_notify) watcher->NotifyListener();
 }
 
 }  // namespace leadboard::hub

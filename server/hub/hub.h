@@ -75,8 +75,11 @@ class Hub {
   bool Deliver(std::vector<store::Change> changes);
   bool CatchUpTo(int64_t target);
   void FanOut(const std::vector<store::Change>& changes);
-  // Offers a heartbeat to every watcher silent for progress_interval.
-  void Heartbeat();
+  // Offers a heartbeat to every watcher silent for progress_interval;
+  // adds those whose streams must be told to `to_notify`.
+  void Heartbeat(std::deque<std::shared_ptr<Watcher>>* to_notify);
+  // Streams told of their heartbeat before the hub looks for changes again.
+  static constexpr int kHeartbeatsBetweenLooks = 32;
   // How often Heartbeat looks: an eighth of the interval, at most 1 s.
   absl::Duration HeartbeatTick() const;
 
