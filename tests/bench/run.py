@@ -24,6 +24,10 @@ Parts:
               lead's final revision), and how many changes were conflated.
   catch-up    100,000 stored leads, 1 % changed while a watcher was away
               and the log trimmed: a full snapshot against a catch-up.
+  many-watchers 100,000 idle watchers (1,000 connections, a client process
+              of their own) held open: what they cost the server over a
+              heartbeat interval, then one active watcher at 200 events/s
+              beside them: its latency and the server's CPU.
 
 --compare BUILD_DIR runs the ingest part (and fan-out's fixed-load case)
 with BUILD_DIR's server and this build's, alternating, in one run: the
@@ -234,12 +238,15 @@ def fan_out(quick, dbs):
         with Server(sqlite()) as server:
             full = server.bench(streams=2, events=events, watchers=w, batch=1000)
         # Fixed offered load, well under saturation: 20k deliveries/s (at
-        # most 1,000 events/s), for about five seconds. Every change goes
+        # most 1,000 events/s), for about ten seconds. Every change goes
         # to every watcher at once, so the last of them receives it after
-        # the whole burst: latency grows with the watcher count.
+        # the whole burst: latency grows with the watcher count. The
+        # server's CPU per delivery here is the fair comparison between
+        # watcher counts: at full speed the load generator, on the same
+        # cores, falls behind 10,000 streams first.
         rate = max(1, min(1000, 20000 // w))
         with Server(sqlite()) as server:
-            fixed = server.bench(streams=min(2, rate), events=max(10, rate * (1 if quick else 5)),
+            fixed = server.bench(streams=min(2, rate), events=max(10, rate * (1 if quick else 10)),
                                  watchers=w, rate=rate, batch=1000)
         log(f"  {w} watchers: {k(full.get('deliveries_per_second'))} deliveries/s; "
             f"at {rate} events/s p99 {ms(fixed.get('latency_ms_p99'))} ms; "
@@ -304,6 +311,64 @@ def catch_up(quick, dbs):
             f"{r.get('catch_up_bytes', 0) / 1024:.0f} KiB in {r.get('catch_up_seconds', 0):.3f} s")
         rows.append((name, r))
     return rows
+
+
+def cpu_seconds(pid):
+    """A process's user + system CPU seconds so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid):
+    """A process's resident set in KiB (Linux /proc)."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def many_watchers(quick, dbs, binary=None, extra=()):
+    """Idle watchers held open by a client process of their own (so the
+    active watcher's client is not slowed by them), the server's CPU while
+    they are idle, then one watcher receiving 200 events/s beside them."""
+    idle = 2000 if quick else 100000
+    window = 5 if quick else 35   # a heartbeat interval (30 s) and some
+    active_seconds = 2 if quick else 10
+    log(f"== many watchers ({idle:,} idle, SQLite)")
+    with Server(dbs[0][1](), binary=binary, extra=extra) as server:
+        rss_before = rss_kib(server.proc.pid)
+        holder = subprocess.Popen(
+            [str(CLI), "--target", server.target, "bench", "--json", "--server_pid",
+             str(server.proc.pid), "--watchers", "0", "--idle_watchers", str(idle),
+             "--watchers_per_connection", "100", "--events", "0", "--streams", "1",
+             "--hold", str(window + active_seconds + 30)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started = time.time()
+        line = holder.stderr.readline()  # "bench: N watchers synced; holding ..."
+        synced_seconds = time.time() - started
+        if "synced" not in line:
+            holder.kill()
+            log("  idle watchers did not sync:", line.strip())
+            return {"ok": False}
+        time.sleep(1)
+        rss = (rss_kib(server.proc.pid) - rss_before) / idle
+        cpu_before = cpu_seconds(server.proc.pid)
+        time.sleep(window)
+        idle_cpu = cpu_seconds(server.proc.pid) - cpu_before
+        active = server.bench(streams=1, events=200 * active_seconds, rate=200, watchers=1,
+                              batch=100)
+        holder.kill()
+        holder.communicate(timeout=120)
+    r = dict(active)
+    r.update(idle=idle, synced_seconds=synced_seconds, idle_window=window, idle_cpu=idle_cpu,
+             rss_kib_per_watcher_idle=rss)
+    log(f"  {idle:,} idle watchers synced in {synced_seconds:.1f} s, "
+        f"{rss or 0:.1f} KiB each; idle for {window} s: server CPU {idle_cpu:.2f} s "
+        f"({1000 * idle_cpu / window:.0f} ms/s)")
+    log(f"  beside them, 1 watcher at 200 events/s: p50 {ms(active.get('latency_ms_p50'))} ms, "
+        f"p99 {ms(active.get('latency_ms_p99'))} ms; server CPU "
+        f"{active.get('server_cpu_seconds', 0):.2f} s in {active_seconds} s")
+    return r
 
 
 def compare(quick, dbs, other_build, rounds):
@@ -376,7 +441,7 @@ def machine():
 
 
 def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
-           conflation_rows=(), catch_up_rows=()):
+           conflation_rows=(), catch_up_rows=(), many=None):
     lines = ["# leadboard benchmarks", "",
              f"Machine: {machine()}. The load generator (`leadboard bench`) runs on the "
              "same cores as the server." + (" **Quick run: figures are not meaningful.**"
@@ -414,12 +479,16 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
                      f"{ratio(eps, storage.get(name))} | {k(per_core)} |")
     lines += ["", "## Fan-out (SQLite, realistic lead runs, every watcher sees every change)", "",
               "| watchers | deliveries/s | server deliveries/s per core | RSS per idle watcher | "
-              "offered events/s | p50 ms | p99 ms | p99.9 ms |", "|---|---|---|---|---|---|---|---|"]
+              "offered events/s | server deliveries/s per core at that load | p50 ms | p99 ms | "
+              "p99.9 ms |", "|---|---|---|---|---|---|---|---|---|"]
     for w, rate, full, fixed in fan_rows:
         cpu = full.get("server_cpu_seconds")
         per_core = full.get("delivered", 0) / cpu if cpu else None
+        fixed_cpu = fixed.get("server_cpu_seconds")
+        fixed_per_core = fixed.get("delivered", 0) / fixed_cpu if fixed_cpu else None
         lines.append(f"| {w:,}{mark(full)}{mark(fixed)} | {k(full.get('deliveries_per_second'))} | "
                      f"{k(per_core)} | {full.get('rss_kib_per_watcher', 0):.1f} KiB | {rate:,} | "
+                     f"{k(fixed_per_core)} | "
                      f"{ms(fixed.get('latency_ms_p50'))} | {ms(fixed.get('latency_ms_p99'))} | "
                      f"{ms(fixed.get('latency_ms_p999'))} |")
     w, rate, t = tenant
@@ -454,6 +523,18 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
         lines += [f"| {name} | {r.get('leads')} | {r.get('snapshot_bytes', 0) / 1048576:.1f} | "
                   f"{r.get('snapshot_seconds', 0):.3f} | {r.get('catch_up_bytes', 0) / 1024:.0f} | "
                   f"{r.get('catch_up_seconds', 0):.3f} |" for name, r in catch_up_rows]
+    if many and many.get("idle"):
+        lines += ["", f"## Many watchers ({many['idle']:,} idle, {many['idle'] // 100:,} "
+                  "connections, SQLite)", "",
+                  f"- Synced in {many['synced_seconds']:.1f} s; "
+                  f"{many.get('rss_kib_per_watcher_idle') or 0:.1f} KiB of server RSS each.",
+                  f"- Idle for {many['idle_window']} s (heartbeats included): server CPU "
+                  f"{many['idle_cpu']:.2f} s, {1000 * many['idle_cpu'] / many['idle_window']:.0f} "
+                  "ms per second.",
+                  f"- Beside them, one watcher receiving 200 events/s: p50 "
+                  f"{ms(many.get('latency_ms_p50'))} ms, p99 {ms(many.get('latency_ms_p99'))} ms, "
+                  f"p99.9 {ms(many.get('latency_ms_p999'))} ms; server CPU "
+                  f"{many.get('server_cpu_seconds', 0):.2f} s for the run{mark(many)}."]
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     with open(OUT / "growth.csv", "w") as csv:
         csv.write("database,stored_leads,events_per_second,latency_ms_p50,latency_ms_p99\n")
@@ -480,7 +561,7 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="brief runs: prove it works")
     parser.add_argument("--only", choices=["in-process", "ingest", "fan-out", "growth", "moves",
-                                           "conflation", "catch-up"],
+                                           "conflation", "catch-up", "many-watchers"],
                         action="append", help="run only these parts (repeatable)")
     parser.add_argument("--compare", metavar="BUILD_DIR",
                         help="before/after: another build's server against this one")
@@ -488,7 +569,7 @@ def main():
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     parts = set(args.only or ["in-process", "ingest", "fan-out", "growth", "moves", "conflation",
-                              "catch-up"])
+                              "catch-up", "many-watchers"])
     dbs = databases(args.quick)
     if args.compare:
         try:
@@ -504,12 +585,15 @@ def main():
         move_rows = moves(args.quick, dbs) if "moves" in parts else []
         conflation_rows = conflation(args.quick, dbs) if "conflation" in parts else []
         catch_up_rows = catch_up(args.quick, dbs) if "catch-up" in parts else []
+        many = many_watchers(args.quick, dbs) if "many-watchers" in parts else None
     finally:
         clean_up()
     report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows, conflation_rows,
-           catch_up_rows)
+           catch_up_rows, many)
     failed = [r for rows in (ingest_rows, growth_rows, move_rows, conflation_rows, catch_up_rows)
               for *_, r in rows if not r.get("ok")]
+    if many is not None and not many.get("ok"):
+        failed.append(many)
     failed += [r for _, _, a, b in fan_rows for r in (a, b) if not r.get("ok")]
     if failed:
         # Not a speed check: a run that did not complete means the benchmark

@@ -132,6 +132,7 @@ struct WatchTally {
   int finished ABSL_GUARDED_BY(mu) = 0;  // saw their end marker
   int done ABSL_GUARDED_BY(mu) = 0;      // stream over
   int errors ABSL_GUARDED_BY(mu) = 0;
+  int64_t heartbeats ABSL_GUARDED_BY(mu) = 0;
   std::string first_error ABSL_GUARDED_BY(mu);
   Clock::time_point last_delivery ABSL_GUARDED_BY(mu);
 };
@@ -157,6 +158,9 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
     if (response_.has_synced()) {
       absl::MutexLock lock(&tally_->mu);
       ++tally_->synced;
+    } else if (response_.has_progress()) {
+      absl::MutexLock lock(&tally_->mu);
+      ++tally_->heartbeats;
     } else if (response_.has_lead_change()) {
       const v1::Lead& lead = response_.lead_change().lead();
       if (lead.id() == marker_) {
@@ -277,6 +281,21 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
     rss_after = RssKib(options.server_pid);
   }
   if (!synced) std::cerr << "bench: not every watcher synced within 120 s\n";
+  double hold_cpu = 0;
+  int64_t hold_heartbeats = 0;
+  if (options.hold > 0) {
+    std::cerr << "bench: " << all_watchers << " watchers synced; holding them " << options.hold
+              << " s" << std::endl;
+    auto heartbeats = [&tally] {
+      absl::MutexLock lock(&tally.mu);
+      return tally.heartbeats;
+    };
+    const double cpu_start = options.server_pid > 0 ? CpuSeconds(options.server_pid) : 0;
+    const int64_t heartbeats_start = heartbeats();
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.hold));
+    hold_cpu = options.server_pid > 0 ? CpuSeconds(options.server_pid) - cpu_start : 0;
+    hold_heartbeats = heartbeats() - heartbeats_start;
+  }
 
   // Ingest: each stream writes its share over IngestEvents streams of
   // `batch` events, paced to the offered rate.
@@ -405,11 +424,13 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
         "\"changes\":%d,\"delivered\":%d,\"deliveries_per_second\":%.0f,"
         "\"latency_samples\":%d,\"latency_ms_p50\":%.3f,\"latency_ms_p99\":%.3f,"
         "\"latency_ms_p999\":%.3f,\"rss_kib_per_watcher\":%.1f,\"server_cpu_seconds\":%.2f,"
-        "\"conflate\":%s,\"conflated\":%d,\"watchers_exact\":%d,\"errors\":%d}\n",
+        "\"conflate\":%s,\"conflated\":%d,\"watchers_exact\":%d,\"hold_seconds\":%.1f,"
+        "\"hold_server_cpu_seconds\":%.3f,\"hold_heartbeats\":%d,\"errors\":%d}\n",
         options.mix, options.streams, options.watchers, all_watchers - options.watchers, users,
         options.rate, options.events, accepted.load(), ingest_seconds, events_per_s, changes,
         delivered, deliveries_per_s, latencies.size(), p50, p99, p999, rss_per_watcher, server_cpu,
-        options.conflate ? "true" : "false", conflated, exact, errors.load() + watch_errors);
+        options.conflate ? "true" : "false", conflated, exact, options.hold, hold_cpu,
+        hold_heartbeats, errors.load() + watch_errors);
   } else {
     std::cout << absl::StrFormat(
         "mix %s, streams %d, watchers %d over %d user(s) (+%d idle), offered %s events/s\n"
@@ -430,6 +451,11 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
       std::cout << absl::StrFormat(
           "memory      server RSS %d -> %d KiB: %.1f KiB per idle watcher\n", rss_before,
           rss_after, rss_per_watcher);
+    }
+    if (options.hold > 0) {
+      std::cout << absl::StrFormat(
+          "idle        %d watchers held %.0f s: server cpu %.3f s (%.1f ms/s), %d heartbeats\n",
+          all_watchers, options.hold, hold_cpu, 1000 * hold_cpu / options.hold, hold_heartbeats);
     }
   }
   if (watch_errors > 0) {

@@ -37,6 +37,10 @@ struct BenchOptions {
   // Watchers ask for conflation: when behind, each lead's newest change
   // only. The run then checks each ends with every lead's final revision.
   bool conflate = false;
+  // Seconds to keep every watcher open once synced, before any ingest: the
+  // server's CPU over that time is what its idle watchers cost it
+  // (heartbeats included), reported with the heartbeats they received.
+  double hold = 0;
 };
 
 // Runs the benchmark; returns the process exit code.

@@ -231,6 +231,9 @@ int main(int argc, char** argv) {
   bench->add_option("--server_pid", bench_options.server_pid, "Report this (local) server's RSS per idle watcher");
   bench->add_option("--user", bench_options.user, "User id for the bench leads")->capture_default_str();
   bench->add_flag("--json", bench_options.json, "One JSON object");
+  bench->add_option("--hold", bench_options.hold,
+                    "Seconds to keep the synced watchers open before ingest (the server's idle "
+                    "cost, with --server_pid)")->capture_default_str();
   bench->add_flag("--conflate", bench_options.conflate,
                   "Watchers ask for conflation; the run checks each ends with every lead's final revision");
 
