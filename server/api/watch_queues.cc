@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "api/grpc_status.h"
 #include "api/watch_stream.h"
 
@@ -179,6 +180,14 @@ void WatchQueues::Shutdown() {
       }
       return;
     }
+  }
+  // The server has cancelled every call; let them finish (their last
+  // operations still need the queues) before the queues stop taking any.
+  for (int waited_ms = 0; waited_ms < 5000; waited_ms += 10) {
+    int open = 0;
+    for (const auto& queue : queues_) open += queue->open;
+    if (open == 0) break;
+    absl::SleepFor(absl::Milliseconds(10));
   }
   accept_cq_->Shutdown();
   if (accept_thread_.joinable()) accept_thread_.join();
