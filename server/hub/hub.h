@@ -35,6 +35,8 @@ class Hub {
     absl::Duration progress_interval = absl::Seconds(30);
     int read_page = 1000;  // changes per read when filling a gap
   };
+  // Streams told of their heartbeat before the hub looks for changes again.
+  static constexpr int kHeartbeatsBetweenLooks = 32;
   // Observes deliveries (for metrics): changes fanned out, messages queued.
   using ObserveFn = std::function<void(size_t changes, size_t deliveries)>;
 
@@ -78,8 +80,6 @@ class Hub {
   // Offers a heartbeat to every watcher silent for progress_interval;
   // adds those whose streams must be told to `to_notify`.
   void Heartbeat(std::deque<std::shared_ptr<Watcher>>* to_notify);
-  // Streams told of their heartbeat before the hub looks for changes again.
-  static constexpr int kHeartbeatsBetweenLooks = 32;
   // How often Heartbeat looks: an eighth of the interval, at most 1 s.
   absl::Duration HeartbeatTick() const;
 

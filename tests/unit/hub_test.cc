@@ -1,7 +1,11 @@
 #include "hub/hub.h"
 
+#include <algorithm>
+#include <atomic>
+#include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 
@@ -229,6 +233,84 @@ TEST(HubTest, HeartbeatsGoOnlyToWatchersSilentForTheInterval) {
   EXPECT_GE(silent->heartbeats.size(), 4u);
   EXPECT_LE(silent->heartbeats.size(), 10u);
 }
+// Heartbeats never hold up live changes: when thousands of idle streams
+// are due at once, the hub tells them a few at a time and delivers a change
+// that comes in between first. Each idle stream here takes 200 µs to be
+// told (a gRPC write's order of magnitude); the busy watcher's changes are
+// stamped with how many heartbeat tells had happened when they were
+// published, and must overtake all but a chunk of the waiting ones.
+TEST(HubTest, ALiveChangeOvertakesABurstOfDueHeartbeats) {
+  struct Idle : WatcherListener {
+    explicit Idle(std::atomic<int>* told) : told(told) {}
+    void OnWatcherReady() override {
+      absl::SleepFor(absl::Microseconds(200));
+      ++*told;
+    }
+    std::atomic<int>* told;
+  };
+  struct Busy : WatcherListener {
+    explicit Busy(std::atomic<int>* told) : told(told) {}
+    void OnWatcherReady() override {
+      for (;;) {
+        Queued message;
+        int64_t progress = 0;
+        Watcher::Next next = watcher->Pop(&message, &progress);
+        if (next == Watcher::Next::kEmpty) return;
+        if (next != Watcher::Next::kMessage) continue;
+        absl::MutexLock lock(&mu);
+        const int waited = told->load() - told_at_publish.at(message.revision);
+        max_overtaken = std::max(max_overtaken, waited);
+        ++received;
+      }
+    }
+    std::atomic<int>* told;
+    std::shared_ptr<Watcher> watcher;
+    absl::Mutex mu;
+    absl::flat_hash_map<int64_t, int> told_at_publish ABSL_GUARDED_BY(mu);
+    int max_overtaken ABSL_GUARDED_BY(mu) = 0;
+    int received ABSL_GUARDED_BY(mu) = 0;
+  };
+
+  FakeRepository repo;
+  const absl::Duration interval = absl::Milliseconds(400);
+  Hub hub(&repo, {interval, 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  std::atomic<int> told{0};
+  std::vector<std::shared_ptr<Idle>> idle;
+  for (int i = 0; i < 2000; ++i) {
+    idle.push_back(std::make_shared<Idle>(&told));
+    hub.Register(std::make_shared<Watcher>(store::LeadFilter{"idle", "", ""}, 10, idle.back()));
+  }
+  auto busy = std::make_shared<Busy>(&told);
+  busy->watcher = std::make_shared<Watcher>(store::LeadFilter{"busy", "", ""}, 100000, busy);
+  hub.Register(busy->watcher);
+  // Over an interval and a half every idle stream falls due once (their
+  // first heartbeats are spread over the first interval, in bursts of
+  // about 250 at each look); a change is published every millisecond.
+  int published = 0;
+  for (const absl::Time end = absl::Now() + interval * 3 / 2; absl::Now() < end; ++published) {
+    store::Change change = repo.Append("busy", "j");
+    {
+      absl::MutexLock lock(&busy->mu);
+      busy->told_at_publish[change.revision] = told.load();
+    }
+    hub.Publish({change});
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  for (int i = 0; i < 500; ++i) {
+    absl::MutexLock lock(&busy->mu);
+    if (busy->received == published) break;
+    busy->mu.Unlock();
+    absl::SleepFor(absl::Milliseconds(10));
+    busy->mu.Lock();
+  }
+  EXPECT_GE(told.load(), 1000) << "the idle streams' heartbeats did not fall due";
+  absl::MutexLock lock(&busy->mu);
+  EXPECT_EQ(busy->received, published);
+  // One chunk (32) may be under way when a change comes in; two for slack.
+  EXPECT_LE(busy->max_overtaken, 2 * Hub::kHeartbeatsBetweenLooks);
+}
+
 TEST(HubTest, CloseAllEndsEveryWatcherAndUnregisterStopsDeliveries) {
   FakeRepository repo;
   Hub hub(&repo, {absl::Hours(1), 1000});
