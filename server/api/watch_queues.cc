@@ -1,6 +1,7 @@
 #include "api/watch_queues.h"
 
 #include <algorithm>
+#include <numeric>
 #include <utility>
 
 #include "absl/time/clock.h"
@@ -162,38 +163,35 @@ void WatchQueues::Drain(grpc::CompletionQueue* cq) {
 }
 
 void WatchQueues::Shutdown() {
+  bool started;
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_) return;
     shut_down_ = true;
-    if (!started_) {
-      // Never started: nothing requested, nothing to drain.
-      accept_cq_->Shutdown();
-      void* tag;
-      bool ok;
-      while (accept_cq_->Next(&tag, &ok)) {
-      }
-      for (auto& queue : queues_) queue->cq.Shutdown();
-      for (auto& queue : queues_) {
-        while (queue->cq.Next(&tag, &ok)) {
-        }
-      }
-      return;
-    }
+    started = started_;
   }
   // The server has cancelled every call; let them finish (their last
   // operations still need the queues) before the queues stop taking any.
-  for (int waited_ms = 0; waited_ms < 5000; waited_ms += 10) {
-    int open = 0;
-    for (const auto& queue : queues_) open += queue->open;
-    if (open == 0) break;
+  for (int waited_ms = 0; started && waited_ms < 5000; waited_ms += 10) {
+    const std::vector<int> open = open_streams();
+    if (std::accumulate(open.begin(), open.end(), 0) == 0) break;
     absl::SleepFor(absl::Milliseconds(10));
   }
+  // The accepting queue first: a call it accepts last may still start
+  // writing on its own queue. Never started: nothing came, drain here.
   accept_cq_->Shutdown();
-  if (accept_thread_.joinable()) accept_thread_.join();
+  if (started) {
+    accept_thread_.join();
+  } else {
+    Drain(accept_cq_.get());
+  }
   for (auto& queue : queues_) queue->cq.Shutdown();
   for (auto& queue : queues_) {
-    if (queue->thread.joinable()) queue->thread.join();
+    if (started) {
+      queue->thread.join();
+    } else {
+      Drain(&queue->cq);
+    }
   }
 }
 
