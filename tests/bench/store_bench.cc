@@ -14,6 +14,8 @@
 
 #include "absl/strings/str_join.h"
 #include "sample_run.h"
+#include "absl/strings/match.h"
+#include "store/soci/pg_copy.h"
 #include "store/soci/soci_lead_repository.h"
 #include "store/soci/step_rows.h"
 #include "test_database.h"
@@ -306,7 +308,10 @@ void BM_StorageCeiling(benchmark::State& state, testing::Backend backend) {
     for (const Table& table : batch.tables) {
       for (const auto& row : table.rows) {
         for (const Value& v : row) {
-          if (const auto* text = std::get_if<std::string>(&v)) bytes += text->size();
+          const auto* text = std::get_if<std::string>(&v);
+          if (text == nullptr) continue;
+          // PostgreSQL reads bytea as "\\x" and hex: count the bytes.
+          bytes += absl::StartsWith(*text, "\\x") ? (text->size() - 2) / 2 : text->size();
         }
       }
     }
@@ -412,15 +417,17 @@ StepsDatabase* StepsOrSkip(benchmark::State& state, testing::Backend backend, in
   } else {
     sql.open(soci::postgresql, url.postgres_conninfo);
     PGconn* conn = static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
-    std::string lead_data, timeline_data;
+    std::string lead_data;
+    store::CopyRows timeline_data;
     for (const LeadRows& row : leads) {
       absl::StrAppend(&lead_data, row.lead, "\t", row.user, "\t", row.job, "\tenriched\t1\t\n");
-      absl::StrAppend(&timeline_data, row.lead, "\t\t", row.steps, "\t", row.last_at, "\n");
+      timeline_data.Add(row.lead).Add("").AddBytes(row.steps).Add(row.last_at).EndRow();
     }
     sql << "BEGIN";
     Copy(conn, "COPY leads (lead_id, user_id, job_id, stage, revision, state) FROM STDIN",
          lead_data);
-    Copy(conn, "COPY lead_timelines (lead_id, log, steps, last_at) FROM STDIN", timeline_data);
+    Copy(conn, "COPY lead_timelines (lead_id, log, steps, last_at) FROM STDIN",
+         timeline_data.data());
   }
   for (const auto& [key, delta] : totals) {
     std::string agent = std::get<0>(key);

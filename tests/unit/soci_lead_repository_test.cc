@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "event_builder.h"
 #include "gmock/gmock.h"
@@ -24,6 +25,8 @@ using testing::Backend;
 using testing::MakeEvent;
 using testing::TestDatabase;
 using ::testing::HasSubstr;
+
+v1::PipelineEvent AgentEnd(const std::string& id, int second, const std::string& agent, bool ok);
 
 v1::WatchLeadsResponse Parsed(const Change& change) {
   v1::WatchLeadsResponse message;
@@ -161,6 +164,85 @@ TEST_P(SociLeadRepositoryTest, MigrationsAreIdempotent) {
   EXPECT_EQ(*repo_->CurrentRevision(), 1);
 }
 
+// A direct connection to the test database, beside the repository.
+class DirectSession {
+ public:
+  explicit DirectSession(const std::string& url_text, bool pg) : pg_(pg) {
+    absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(url_text);
+    EXPECT_TRUE(url.ok());
+    if (pg) {
+      sql_.open(soci::postgresql, url->postgres_conninfo);
+    } else {
+      sql_.open(soci::sqlite3, absl::StrCat("db=\"", url->sqlite_path, "\""));
+    }
+  }
+  soci::session& sql() { return sql_; }
+
+  // Puts the payload columns back as a version 4 server left them: base64
+  // text (standard alphabet, padded, one line), as absl::Base64Escape wrote it.
+  void PayloadsBackToBase64(bool with_timelines) {
+    struct Column {
+      const char* table;
+      const char* key;
+      const char* column;
+    };
+    std::vector<Column> columns = {{"events", "event_id", "payload"},
+                                   {"changes", "revision", "payload"},
+                                   {"leads", "lead_id", "state"},
+                                   {"leads", "lead_id", "enrichment"},
+                                   {"jobs", "job_id", "state"}};
+    if (with_timelines) {
+      columns.push_back({"lead_timelines", "lead_id", "log"});
+      columns.push_back({"lead_timelines", "lead_id", "steps"});
+    }
+    for (const Column& c : columns) {
+      if (pg_) {
+        sql_ << absl::StrCat("ALTER TABLE ", c.table, " ALTER COLUMN ", c.column,
+                             " TYPE text USING translate(encode(", c.column,
+                             ", 'base64'), E'\\n', '')");
+        continue;
+      }
+      std::vector<std::pair<std::string, std::string>> rows;
+      std::string key, value;
+      soci::indicator ind = soci::i_null;
+      soci::statement read = (sql_.prepare << absl::StrCat("SELECT CAST(", c.key, " AS TEXT), ",
+                                                           c.column, " FROM ", c.table),
+                              soci::into(key), soci::into(value, ind));
+      read.execute();
+      while (read.fetch()) {
+        if (ind == soci::i_ok) rows.emplace_back(key, absl::Base64Escape(value));
+      }
+      for (const auto& [k, text] : rows) {
+        sql_ << absl::StrCat("UPDATE ", c.table, " SET ", c.column, " = :v WHERE ", c.key,
+                             " = :k"),
+            soci::use(text), soci::use(k);
+      }
+    }
+  }
+
+  // How a payload column is stored: its bytes' length and, on PostgreSQL,
+  // its type.
+  long long StoredLength(const std::string& table, const std::string& column,
+                         const std::string& where) {
+    long long length = -1;
+    sql_ << absl::StrCat("SELECT ", pg_ ? "octet_length(" : "length(CAST(", column,
+                         pg_ ? ")" : " AS BLOB))", " FROM ", table, " WHERE ", where),
+        soci::into(length);
+    return length;
+  }
+  std::string ColumnType(const std::string& table, const std::string& column) {
+    std::string type;
+    sql_ << "SELECT data_type FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = :t AND column_name = :c",
+        soci::use(table), soci::use(column), soci::into(type);
+    return type;
+  }
+
+ private:
+  bool pg_;
+  soci::session sql_;
+};
+
 TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
   Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
   repo_.reset();
@@ -176,19 +258,11 @@ TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
     }
     return count;
   };
-  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(db_->url());
-  ASSERT_TRUE(url.ok());
-  auto connect = [&](soci::session& sql) {
-    if (pg) {
-      sql.open(soci::postgresql, url->postgres_conninfo);
-    } else {
-      sql.open(soci::sqlite3, absl::StrCat("db=\"", url->sqlite_path, "\""));
-    }
-  };
   {
     // Back to version 1 as an older server left it.
-    soci::session sql;
-    connect(sql);
+    DirectSession direct(db_->url(), pg);
+    soci::session& sql = direct.sql();
+    direct.PayloadsBackToBase64(/*with_timelines=*/false);
     sql << "CREATE INDEX events_lead ON events (lead_id)";
     sql << "DROP TABLE stage_history";
     sql << "ALTER TABLE leads DROP COLUMN pipeline_stage";
@@ -208,13 +282,103 @@ TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
   }
   repo_ = Open();
   ASSERT_NE(repo_, nullptr);
-  soci::session sql;
-  connect(sql);
-  EXPECT_EQ(index_count(sql), 0);
+  DirectSession direct(db_->url(), pg);
+  EXPECT_EQ(index_count(direct.sql()), 0);
   long long version = 0;
-  sql << "SELECT MAX(version) FROM schema_version", soci::into(version);
+  direct.sql() << "SELECT MAX(version) FROM schema_version", soci::into(version);
   EXPECT_EQ(version, kSchemaVersion);
-  EXPECT_EQ(*repo_->CurrentRevision(), 1);  // data intact
+  // Data intact.
+  EXPECT_EQ(*repo_->CurrentRevision(), 1);
+  absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1");
+  ASSERT_TRUE(lead.ok() && lead->has_value()) << lead.status();
+  EXPECT_EQ((*lead)->revision(), 1);
+  absl::StatusOr<std::vector<Change>> log = repo_->ReadChanges(0, 1, LeadFilter{}, 10);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ(Parsed((*log)[0]).lead_change().lead().id(), "L1");
+}
+
+// Everything a version 4 server stored as base64 reads back the same from
+// version 5's bytes: cards, packages (whose doubles hold zero bytes),
+// timelines, steps, jobs and the change log; and the rows shrink to the
+// payloads' own size.
+TEST_P(SociLeadRepositoryTest, AVersionFourDatabaseKeepsItsPayloadsAsBytes) {
+  const bool pg = GetParam() == Backend::kPostgres;
+  v1::PipelineEvent end = MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 20, "", true);
+  end.mutable_enrichment()->set_confidence_score(0.5);  // 00 00 00 00 00 00 e0 3f
+  end.mutable_enrichment()->add_strategic_questions("Quem aprova a compra?");
+  Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+          MakeEvent("q1", v1::EVENT_TYPE_AGENT_START, 1, "lead_qualification_agent"),
+          AgentEnd("q2", 4, "lead_qualification_agent", true)});
+  Commit({MakeEvent("p1", v1::EVENT_TYPE_AGENT_START, 6, "pain_point_deepening_agent"), end});
+  auto read_all = [&] {
+    engine::stored::TimelineLog timeline;
+    absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1", &timeline);
+    EXPECT_TRUE(lead.ok() && lead->has_value()) << lead.status();
+    absl::StatusOr<std::vector<Change>> log = repo_->ReadChanges(0, 100, LeadFilter{}, 100);
+    EXPECT_TRUE(log.ok()) << log.status();
+    absl::StatusOr<JobPage> jobs = repo_->ListJobs("", "", 10, board_);
+    EXPECT_TRUE(jobs.ok()) << jobs.status();
+    absl::StatusOr<v1::GetAgentStatsResponse> stats =
+        repo_->GetAgentStats({"u1", "", std::nullopt, std::nullopt});  // read from the steps
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    std::string all;
+    if (lead.ok() && lead->has_value()) absl::StrAppend(&all, (*lead)->SerializeAsString());
+    absl::StrAppend(&all, "|", timeline.SerializeAsString());
+    for (const Change& change : log.ok() ? *log : std::vector<Change>{}) {
+      absl::StrAppend(&all, "|", *change.wire);
+    }
+    if (jobs.ok()) absl::StrAppend(&all, "|", jobs->jobs.at(0).SerializeAsString());
+    if (stats.ok()) absl::StrAppend(&all, "|", stats->SerializeAsString());
+    return all;
+  };
+  const std::string before = read_all();
+  absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1");
+  ASSERT_TRUE(lead.ok() && lead->has_value());
+  const std::string package = (*lead)->enrichment().SerializeAsString();
+  ASSERT_NE(package.find('\0'), std::string::npos);  // bytes a C string would cut
+  EXPECT_EQ((*lead)->enrichment().strategic_questions(0), "Quem aprova a compra?");
+  repo_.reset();
+  {
+    DirectSession direct(db_->url(), pg);
+    direct.PayloadsBackToBase64(/*with_timelines=*/true);
+    direct.sql() << "DELETE FROM schema_version WHERE version > 4";
+    EXPECT_EQ(direct.StoredLength("leads", "enrichment", "lead_id = 'L1'"),
+              static_cast<long long>(absl::Base64Escape(package).size()));
+  }
+  repo_ = Open();
+  ASSERT_NE(repo_, nullptr);
+  EXPECT_EQ(read_all(), before);
+  DirectSession direct(db_->url(), pg);
+  EXPECT_EQ(direct.StoredLength("leads", "enrichment", "lead_id = 'L1'"),
+            static_cast<long long>(package.size()));
+  if (pg) {
+    for (const auto& [table, column] : std::vector<std::pair<std::string, std::string>>{
+             {"events", "payload"}, {"changes", "payload"}, {"leads", "state"},
+             {"leads", "enrichment"}, {"jobs", "state"}, {"lead_timelines", "log"},
+             {"lead_timelines", "steps"}}) {
+      EXPECT_EQ(direct.ColumnType(table, column), "bytea") << table << "." << column;
+    }
+  }
+  // And it goes on writing: the next event reads and rewrites every row.
+  Commit({MakeEvent("p2", v1::EVENT_TYPE_AGENT_END, 21, "pain_point_deepening_agent", true)});
+  EXPECT_NE(read_all(), before);
+}
+
+// A payload that is neither its bytes nor bytea's text form is a corrupt
+// row, said so, not a crash or an empty card.
+TEST_P(SociLeadRepositoryTest, ACorruptPayloadIsReportedAsSuch) {
+  const bool pg = GetParam() == Backend::kPostgres;
+  Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
+  {
+    DirectSession direct(db_->url(), pg);
+    // 0xFF 0xFF: a tag with a varint that never ends.
+    direct.sql() << (pg ? "UPDATE leads SET state = '\\xffff'"
+                        : "UPDATE leads SET state = CAST(X'FFFF' AS TEXT)");
+  }
+  absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1");
+  EXPECT_EQ(lead.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(lead.status().message(), HasSubstr("corrupt lead row"));
 }
 
 TEST_P(SociLeadRepositoryTest, TheWriterHoldsNoReadBetweenBatches) {

@@ -1,7 +1,9 @@
 #include "store/soci/batch_rows.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "engine/stage_history.h"
 #include "store/soci/change_wire.h"
 
@@ -14,16 +16,38 @@ long long Micros(const Timestamp& t) {
   return static_cast<long long>(t.seconds()) * 1000000 + t.nanos() / 1000;
 }
 
-std::string Encode(const Message& message) {
-  return absl::Base64Escape(message.SerializeAsString());
+std::string Encode(const Message& message) { return message.SerializeAsString(); }
+
+namespace {
+
+// bytea's hex text form after its "\x": an even count of hex digits.
+bool IsHex(absl::string_view hex) {
+  if (hex.size() % 2 != 0) return false;
+  for (char c : hex) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
 }
 
-absl::Status Decode(const std::string& text, Message* message, absl::string_view what,
+}  // namespace
+
+absl::Status Decode(absl::string_view stored, Message* message, absl::string_view what,
                     std::string* bytes) {
-  std::string local;
-  std::string& raw = bytes != nullptr ? *bytes : local;
-  if (!absl::Base64Unescape(text, &raw) || !message->ParseFromString(raw)) {
-    return absl::InternalError(absl::StrCat("store: corrupt ", what, " row"));
+  auto corrupt = [&] { return absl::InternalError(absl::StrCat("store: corrupt ", what, " row")); };
+  std::string decoded;
+  const bool hex = absl::ConsumePrefix(&stored, "\\x");
+  if (hex) {
+    if (!IsHex(stored)) return corrupt();
+    decoded = absl::HexStringToBytes(stored);
+  }
+  const absl::string_view raw = hex ? absl::string_view(decoded) : stored;
+  if (!message->ParseFromArray(raw.data(), static_cast<int>(raw.size()))) return corrupt();
+  if (bytes != nullptr) {
+    if (hex) {
+      *bytes = std::move(decoded);
+    } else {
+      bytes->assign(raw.data(), raw.size());
+    }
   }
   return absl::OkStatus();
 }
@@ -65,7 +89,7 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
                                    ? Deadline(slot.last_event_at, board.StallAfter(pipeline_stage))
                                    : 0;
     rows.leads.push_back(Rows::Lead{&id, &lead, lead.revision(),
-                                    absl::Base64Escape(SerializeCard(&*slot.lead)),
+                                    SerializeCard(&*slot.lead),
                                     slot.last_event_at, stall_at,
                                     lead.has_stalled_since() ? Micros(lead.stalled_since()) : 0});
     if (slot.enrichment_dirty) rows.enrichments.emplace_back(Encode(slot.lead->enrichment()), &id);
@@ -97,7 +121,6 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
   }
   for (const Change& change : changes) {
     rows.change_revisions.push_back(change.revision);
-    rows.change_payloads.push_back(absl::Base64Escape(*change.wire));
   }
   return rows;
 }

@@ -1,7 +1,8 @@
 // What a batch commit works on and writes, shared by the per-event logic
 // (soci_lead_repository.cc) and the backends' batch writers: the slots of
 // the leads and jobs a batch touches, the rows it writes, and the payload
-// codec (protobuf as base64 text, so one schema serves both databases).
+// codec (protobuf bytes, stored as they are: SQLite keeps any bytes bound
+// to a column, PostgreSQL's columns are bytea).
 #ifndef LEADBOARD_SERVER_STORE_SOCI_BATCH_ROWS_H_
 #define LEADBOARD_SERVER_STORE_SOCI_BATCH_ROWS_H_
 
@@ -23,12 +24,15 @@ namespace leadboard::store {
 
 long long Micros(const google::protobuf::Timestamp& t);
 
-// A stored payload: the message's bytes, base64.
+// A stored payload: the message's bytes.
 std::string Encode(const google::protobuf::Message& message);
 
-// Parses a stored payload; the decoded bytes are left in `bytes` if given.
-// Internal (naming `what`) for a corrupt row.
-absl::Status Decode(const std::string& text, google::protobuf::Message* message,
+// Parses a stored payload as a column read returns it: the bytes
+// themselves (SQLite), or bytea's text form, "\x" and hex (PostgreSQL).
+// The two cannot be confused: no message's bytes start with '\' (0x5C
+// would be an end-group tag, which cannot open a message). The bytes are
+// left in `bytes` if given. Internal (naming `what`) for a corrupt row.
+absl::Status Decode(absl::string_view stored, google::protobuf::Message* message,
                     absl::string_view what, std::string* bytes = nullptr);
 
 // A batch's view of a lead: its state (none: new), whether the batch
@@ -77,8 +81,7 @@ struct Rows {
   std::vector<Lead> leads;
   std::vector<Job> jobs;
   std::vector<std::pair<std::string, const std::string*>> enrichments;  // (package, lead id)
-  std::vector<long long> change_revisions;
-  std::vector<std::string> change_payloads;
+  std::vector<long long> change_revisions;  // the changes' rows hold their `wire`
   // Stage history: one row per change that put a lead in a new column.
   struct Visit {
     std::string lead_id;
@@ -105,8 +108,8 @@ struct Rows {
 // The visit (stage history row) a lead's current stage starts.
 Rows::Visit VisitRow(const v1::Lead& lead);
 
-// Encodes the touched leads and jobs and the changes (each change's row is
-// its `wire`, the bytes every watcher gets), with each one's stall deadline
+// Encodes the touched leads and jobs (the changes' rows are their `wire`,
+// the bytes every watcher gets), with each one's stall deadline
 // from `board`'s limits; diffs the changed timelines' step rows. Takes the
 // batch's visits.
 Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change>& changes,

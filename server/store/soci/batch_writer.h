@@ -52,8 +52,8 @@ class BatchWriter {
   // Removes a stored event the engine rejected.
   virtual void DeleteEvent(const std::string& event_id) = 0;
 
-  // Writes the batch's leads, jobs, changes and visits (may move out of
-  // `rows`); `now` is the commit time.
+  // Writes the batch's leads, jobs, changes, visits and then enrichment
+  // packages (may move out of `rows`); `now` is the commit time.
   virtual void WriteRows(Rows* rows, const std::vector<Change>& changes, long long now) = 0;
 
   // Stores `revision` as the last one when it moved past `start`, tells

@@ -38,6 +38,33 @@ CopyRows& CopyRows::Add(absl::string_view text) {
   return *this;
 }
 
+namespace {
+
+void AppendHex(absl::string_view bytes, std::string* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  size_t at = out->size();
+  out->resize(at + 2 * bytes.size());
+  for (unsigned char c : bytes) {
+    (*out)[at++] = kDigits[c >> 4];
+    (*out)[at++] = kDigits[c & 0xF];
+  }
+}
+
+}  // namespace
+
+CopyRows& CopyRows::AddBytes(absl::string_view bytes) {
+  Separate();
+  data_ += "\\\\x";  // "\\x": COPY's text format doubles the backslash
+  AppendHex(bytes, &data_);
+  return *this;
+}
+
+std::string ByteaText(absl::string_view bytes) {
+  std::string text = "\\x";
+  AppendHex(bytes, &text);
+  return text;
+}
+
 CopyRows& CopyRows::Add(int64_t number) {
   Separate();
   absl::StrAppend(&data_, number);

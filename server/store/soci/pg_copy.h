@@ -20,6 +20,8 @@ class CopyRows {
  public:
   CopyRows& Add(absl::string_view text);
   CopyRows& Add(int64_t number);
+  // A bytea field: `bytes` in bytea's hex form.
+  CopyRows& AddBytes(absl::string_view bytes);
   void EndRow();
 
   const std::string& data() const { return data_; }
@@ -32,6 +34,10 @@ class CopyRows {
   size_t rows_ = 0;
   bool row_started_ = false;
 };
+
+// `bytes` as bytea's text input: "\x" and two hex digits a byte (what a
+// text parameter bound to a bytea column must hold).
+std::string ByteaText(absl::string_view bytes);
 
 // Runs `copy_command` (COPY ... FROM STDIN) on the session's PostgreSQL
 // connection with `rows`. Throws std::runtime_error with the server's

@@ -88,7 +88,7 @@ absl::Status StagePostgresBatch(soci::session& sql,
         .Add(static_cast<int64_t>(event->type()))
         .Add(Micros(event->occurred_at()))
         .Add(now)
-        .Add(Encode(*event))
+        .AddBytes(Encode(*event))
         .EndRow();
   }
   CopyIn(sql,
@@ -166,7 +166,7 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
           .Add(row.lead->stage())
           .Add(row.lead->pipeline_stage())
           .Add(row.revision)
-          .Add(row.state)
+          .AddBytes(row.state)
           .Add(row.last_event_at)
           .Add(row.stall_at)
           .Add(row.stalled_since)
@@ -177,6 +177,8 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
     sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")), " SELECT ",
                         sql_text::kLeadColumns, " FROM incoming_leads", kUpsertLeadTail);
   } else if (!rows.leads.empty()) {
+    std::vector<std::string> states;
+    for (const Rows::Lead& row : rows.leads) states.push_back(ByteaText(row.state));
     ExecuteRows(sql, kUpsertLead, sql_text::kLeadColumnCount, rows.leads.size(),
                 kUpsertLeadTail, [&](size_t i, soci::statement& st) {
                   const Rows::Lead& row = rows.leads[i];
@@ -186,20 +188,22 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                   st.exchange(soci::use(row.lead->stage()));
                   st.exchange(soci::use(row.lead->pipeline_stage()));
                   st.exchange(soci::use(row.revision));
-                  st.exchange(soci::use(row.state));
+                  st.exchange(soci::use(states[i]));
                   st.exchange(soci::use(row.last_event_at));
                   st.exchange(soci::use(row.stall_at));
                   st.exchange(soci::use(row.stalled_since));
                 });
   }
   if (!rows.jobs.empty()) {
+    std::vector<std::string> states;
+    for (const Rows::Job& row : rows.jobs) states.push_back(ByteaText(row.state));
     ExecuteRows(sql, kUpsertJob, 6, rows.jobs.size(), kUpsertJobTail,
                 [&](size_t i, soci::statement& st) {
                   const Rows::Job& row = rows.jobs[i];
                   st.exchange(soci::use(*row.id));
                   st.exchange(soci::use(row.job->user_id()));
                   st.exchange(soci::use(row.started_at));
-                  st.exchange(soci::use(row.state));
+                  st.exchange(soci::use(states[i]));
                   st.exchange(soci::use(row.last_event_at));
                   st.exchange(soci::use(row.stall_at));
                 });
@@ -213,6 +217,7 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
     }
   }
   std::vector<RowsPart> parts;
+  std::vector<std::string> timeline_texts;  // each timeline's log and steps as bytea text
   if (!totals.empty()) {
     parts.push_back(RowsPart{
         absl::StrCat("WITH totals AS (", sql_text::kAddStepTotals), 7, totals.size(),
@@ -230,7 +235,7 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
   if (rows.timelines.size() >= kCopyFrom) {
     CopyRows copy;
     for (const Rows::Timeline& t : rows.timelines) {
-      copy.Add(*t.id).Add(t.log).Add(t.steps).Add(t.last_at).EndRow();
+      copy.Add(*t.id).AddBytes(t.log).AddBytes(t.steps).Add(t.last_at).EndRow();
     }
     CopyIn(sql, "COPY incoming_timelines (lead_id, log, steps, last_at) FROM STDIN", copy);
     parts.push_back(RowsPart{
@@ -238,13 +243,17 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                      " SELECT lead_id, log, steps, last_at FROM incoming_timelines",
                      sql_text::kUpsertTimelineTail)});
   } else if (!rows.timelines.empty()) {
+    for (const Rows::Timeline& t : rows.timelines) {
+      timeline_texts.push_back(ByteaText(t.log));
+      timeline_texts.push_back(ByteaText(t.steps));
+    }
     parts.push_back(RowsPart{std::string(sql_text::kUpsertTimeline), 4, rows.timelines.size(),
                              std::string(sql_text::kUpsertTimelineTail),
                              [&](size_t i, soci::statement& st) {
                                const Rows::Timeline& t = rows.timelines[i];
                                st.exchange(soci::use(*t.id));
-                               st.exchange(soci::use(t.log));
-                               st.exchange(soci::use(t.steps));
+                               st.exchange(soci::use(timeline_texts[2 * i]));
+                               st.exchange(soci::use(timeline_texts[2 * i + 1]));
                                st.exchange(soci::use(t.last_at));
                              }});
   } else if (!parts.empty()) {
@@ -259,23 +268,31 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
           .Add(changes[i].user_id)
           .Add(changes[i].job_id)
           .Add(now)
-          .Add(rows.change_payloads[i])
+          .AddBytes(*changes[i].wire)
           .EndRow();
     }
     CopyIn(sql,
            "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
            copy);
   } else if (!changes.empty()) {
+    std::vector<std::string> payloads;
+    for (const Change& change : changes) payloads.push_back(ByteaText(*change.wire));
     ExecuteRows(sql, kInsertChange, 6, changes.size(), "", [&](size_t i, soci::statement& st) {
       st.exchange(soci::use(rows.change_revisions[i]));
       st.exchange(soci::use(changes[i].lead_id));
       st.exchange(soci::use(changes[i].user_id));
       st.exchange(soci::use(changes[i].job_id));
       st.exchange(soci::use(now));
-      st.exchange(soci::use(rows.change_payloads[i]));
+      st.exchange(soci::use(payloads[i]));
     });
   }
   WriteVisits(sql, rows.visits);
+  // Enrichment packages: one per enriched lead, after its row exists.
+  for (const auto& [package, id] : rows.enrichments) {
+    const std::string text = ByteaText(package);  // bound by reference: must outlive the call
+    sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(text),
+        soci::use(*id);
+  }
 }
 
 

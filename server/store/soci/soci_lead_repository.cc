@@ -229,11 +229,6 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
 
     Rows rows = GatherRows(leads, jobs, result.changes, std::move(visits), engine.board());
     writer.WriteRows(&rows, result.changes, now);
-    // Enrichment packages: one per enriched lead, after its row exists.
-    for (auto& [package, id] : rows.enrichments) {
-      sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(package),
-          soci::use(*id);
-    }
     writer.Commit(start_revision, revision);
     result.last_revision = revision;
     return result;

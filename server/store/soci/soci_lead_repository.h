@@ -4,8 +4,8 @@
 // last revision; locked by every writing transaction so revisions are dense
 // and commit in order, across processes too), events (raw events, unique
 // event_id), leads (current card + enrichment), changes (revision-ordered
-// change log), jobs, schema_version. Protobuf payloads are stored as base64
-// text so that one schema serves both backends.
+// change log), jobs, schema_version. Protobuf payloads are stored as their
+// bytes (bytea on PostgreSQL; see batch_rows.h).
 #ifndef LEADBOARD_SERVER_STORE_SOCI_SOCI_LEAD_REPOSITORY_H_
 #define LEADBOARD_SERVER_STORE_SOCI_SOCI_LEAD_REPOSITORY_H_
 

@@ -107,7 +107,7 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.lead = changes[i].lead_id;
     lite_.user = changes[i].user_id;
     lite_.job = changes[i].job_id;
-    lite_.payload.swap(rows->change_payloads[i]);
+    lite_.payload = *changes[i].wire;
     lite_.insert_change.execute(true);
   }
   for (Rows::Visit& visit : rows->visits) {
@@ -119,6 +119,12 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.actor.swap(visit.actor);
     lite_.note.swap(visit.note);
     lite_.insert_visit.execute(true);
+  }
+  // Enrichment packages: one per enriched lead, after its row exists.
+  for (auto& [package, id] : rows->enrichments) {
+    lite_.id = *id;
+    lite_.payload.swap(package);
+    lite_.update_enrichment.execute(true);
   }
   }
 

@@ -57,7 +57,9 @@ SqliteStatements::SqliteStatements(soci::session& sql)
       insert_visit((sql.prepare << absl::StrCat(sql_text::kInsertVisit,
                                                 "(:lead, :rev, :stage, :at, :kind, :actor, :note)"),
                     use(lead), use(number), use(stage), use(visit_at), use(kind), use(actor),
-                    use(note))) {}
+                    use(note))),
+      update_enrichment((sql.prepare << "UPDATE leads SET enrichment = :payload WHERE lead_id = :id",
+                         use(payload), use(id))) {}
 
 bool SqliteStatements::ReadOne(soci::statement& statement) {
   const bool found = statement.execute(true);

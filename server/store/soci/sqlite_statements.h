@@ -51,6 +51,7 @@ struct SqliteStatements {
                                     // max_us
   soci::statement insert_change;    // number, lead, user, job, now, payload
   soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note
+  soci::statement update_enrichment;  // id, payload (the package)
 };
 
 }  // namespace leadboard::store
