@@ -64,68 +64,68 @@ class SqliteBatchWriter final : public BatchWriter {
 
   void WriteRows(Rows* rows, const std::vector<Change>& changes, long long now) override {
     lite_.now = now;  // the changes' committed_at
-  for (Rows::Lead& row : rows->leads) {
-    lite_.id = *row.id;
-    lite_.user = row.lead->user_id();
-    lite_.job = row.lead->job_id();
-    lite_.stage = row.lead->stage();
-    lite_.pipeline_stage = row.lead->pipeline_stage();
-    lite_.number = row.revision;
-    lite_.state.swap(row.state);
-    lite_.last_event_at = row.last_event_at;
-    lite_.stall_at = row.stall_at;
-    lite_.stalled_since = row.stalled_since;
-    lite_.upsert_lead.execute(true);
-  }
-  for (Rows::Job& row : rows->jobs) {
-    lite_.id = *row.id;
-    lite_.user = row.job->user_id();
-    lite_.number = row.started_at;
-    lite_.state.swap(row.state);
-    lite_.last_event_at = row.last_event_at;
-    lite_.stall_at = row.stall_at;
-    lite_.upsert_job.execute(true);
-  }
-  for (Rows::Timeline& t : rows->timelines) {
-    lite_.id = *t.id;
-    lite_.state.swap(t.log);
-    lite_.payload.swap(t.steps);
-    lite_.number = t.last_at;
-    lite_.upsert_timeline.execute(true);
-  }
-  for (const auto& [key, delta] : rows->step_totals) {
-    if (delta.steps == 0 && delta.total_us == 0 && delta.retries == 0) continue;
-    std::tie(lite_.stage, lite_.status, lite_.bucket) = key;
-    lite_.steps = delta.steps;
-    lite_.total_us = delta.total_us;
-    lite_.retries = delta.retries;
-    lite_.max_us = delta.max_us;
-    lite_.add_step_totals.execute(true);
-  }
-  for (size_t i = 0; i < changes.size(); ++i) {
-    lite_.number = rows->change_revisions[i];
-    lite_.lead = changes[i].lead_id;
-    lite_.user = changes[i].user_id;
-    lite_.job = changes[i].job_id;
-    lite_.payload = *changes[i].wire;
-    lite_.insert_change.execute(true);
-  }
-  for (Rows::Visit& visit : rows->visits) {
-    lite_.lead.swap(visit.lead_id);
-    lite_.number = visit.revision;
-    lite_.stage.swap(visit.stage);
-    lite_.visit_at = visit.entered_at;
-    lite_.kind = visit.actor_kind;
-    lite_.actor.swap(visit.actor);
-    lite_.note.swap(visit.note);
-    lite_.insert_visit.execute(true);
-  }
-  // Enrichment packages: one per enriched lead, after its row exists.
-  for (auto& [package, id] : rows->enrichments) {
-    lite_.id = *id;
-    lite_.payload.swap(package);
-    lite_.update_enrichment.execute(true);
-  }
+    for (Rows::Lead& row : rows->leads) {
+      lite_.id = *row.id;
+      lite_.user = row.lead->user_id();
+      lite_.job = row.lead->job_id();
+      lite_.stage = row.lead->stage();
+      lite_.pipeline_stage = row.lead->pipeline_stage();
+      lite_.number = row.revision;
+      lite_.state.swap(row.state);
+      lite_.last_event_at = row.last_event_at;
+      lite_.stall_at = row.stall_at;
+      lite_.stalled_since = row.stalled_since;
+      lite_.upsert_lead.execute(true);
+    }
+    for (Rows::Job& row : rows->jobs) {
+      lite_.id = *row.id;
+      lite_.user = row.job->user_id();
+      lite_.number = row.started_at;
+      lite_.state.swap(row.state);
+      lite_.last_event_at = row.last_event_at;
+      lite_.stall_at = row.stall_at;
+      lite_.upsert_job.execute(true);
+    }
+    for (Rows::Timeline& t : rows->timelines) {
+      lite_.id = *t.id;
+      lite_.state.swap(t.log);
+      lite_.payload.swap(t.steps);
+      lite_.number = t.last_at;
+      lite_.upsert_timeline.execute(true);
+    }
+    for (const auto& [key, delta] : rows->step_totals) {
+      if (delta.steps == 0 && delta.total_us == 0 && delta.retries == 0) continue;
+      std::tie(lite_.stage, lite_.status, lite_.bucket) = key;
+      lite_.steps = delta.steps;
+      lite_.total_us = delta.total_us;
+      lite_.retries = delta.retries;
+      lite_.max_us = delta.max_us;
+      lite_.add_step_totals.execute(true);
+    }
+    for (size_t i = 0; i < changes.size(); ++i) {
+      lite_.number = rows->change_revisions[i];
+      lite_.lead = changes[i].lead_id;
+      lite_.user = changes[i].user_id;
+      lite_.job = changes[i].job_id;
+      lite_.payload = *changes[i].wire;
+      lite_.insert_change.execute(true);
+    }
+    for (Rows::Visit& visit : rows->visits) {
+      lite_.lead.swap(visit.lead_id);
+      lite_.number = visit.revision;
+      lite_.stage.swap(visit.stage);
+      lite_.visit_at = visit.entered_at;
+      lite_.kind = visit.actor_kind;
+      lite_.actor.swap(visit.actor);
+      lite_.note.swap(visit.note);
+      lite_.insert_visit.execute(true);
+    }
+    // Enrichment packages: one per enriched lead, after its row exists.
+    for (auto& [package, id] : rows->enrichments) {
+      lite_.id = *id;
+      lite_.payload.swap(package);
+      lite_.update_enrichment.execute(true);
+    }
   }
 
   void Commit(long long start, long long revision) override {
