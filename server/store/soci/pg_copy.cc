@@ -77,9 +77,31 @@ void CopyRows::EndRow() {
   ++rows_;
 }
 
+namespace {
+
+PGconn* Connection(soci::session& sql) {
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+}
+
+}  // namespace
+
+std::string ExecScript(soci::session& sql, const std::string& script) {
+  PGconn* conn = Connection(sql);
+  PGresult* result = PQexec(conn, script.c_str());
+  const ExecStatusType status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    std::string message = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn);
+    PQclear(result);
+    throw std::runtime_error(absl::StrCat("statement failed: ", message));
+  }
+  std::string first =
+      status == PGRES_TUPLES_OK && PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
+  PQclear(result);
+  return first;
+}
+
 void CopyIn(soci::session& sql, const std::string& copy_command, const CopyRows& rows) {
-  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
-  PGconn* conn = backend->conn_;
+  PGconn* conn = Connection(sql);
   auto fail = [&](absl::string_view what) {
     throw std::runtime_error(absl::StrCat(what, ": ", PQerrorMessage(conn)));
   };

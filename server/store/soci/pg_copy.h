@@ -1,6 +1,7 @@
-// Bulk writes to PostgreSQL with COPY ... FROM STDIN (libpq; SOCI has no
-// COPY): cheaper for the server than multi-row INSERTs, which it must parse
-// and plan each time (1,000-event batches: 33k -> 50k events/s measured).
+// libpq directly, where SOCI cannot: bulk writes with COPY ... FROM STDIN
+// (cheaper for the server than multi-row INSERTs, which it must parse and
+// plan each time: 1,000-event batches 33k -> 50k events/s measured), and
+// several statements in one round trip.
 #ifndef LEADBOARD_SERVER_STORE_SOCI_PG_COPY_H_
 #define LEADBOARD_SERVER_STORE_SOCI_PG_COPY_H_
 
@@ -38,6 +39,13 @@ class CopyRows {
 // `bytes` as bytea's text input: "\x" and two hex digits a byte (what a
 // text parameter bound to a bytea column must hold).
 std::string ByteaText(absl::string_view bytes);
+
+// Runs `script`, statements without parameters separated by ';', in one
+// round trip on the session's PostgreSQL connection (the first failing
+// statement ends it). Returns the first field of the last statement's first
+// row ("" when it returns none). Throws std::runtime_error with the
+// server's message on failure.
+std::string ExecScript(soci::session& sql, const std::string& script);
 
 // Runs `copy_command` (COPY ... FROM STDIN) on the session's PostgreSQL
 // connection with `rows`. Throws std::runtime_error with the server's

@@ -4,8 +4,11 @@
 #include <soci/soci.h>
 
 #include <functional>
+#include <stdexcept>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "store/soci/batch_writer.h"
 #include "store/soci/pg_copy.h"
@@ -14,7 +17,22 @@
 namespace leadboard::store {
 namespace {
 
-// Part of a statement: `head` (ROW), (ROW), ... `tail`, where ROW is
+// Runs `query` with its exchanges (soci::into, soci::use) as one round
+// trip. A SOCI statement is otherwise a named prepared statement: parse,
+// execute and DEALLOCATE, three round trips, and each round trip is a pair
+// of context switches that on two busy cores costs more than the statement
+// itself. Returns whether rows came back.
+template <typename... Exchanges>
+bool ExecuteOnce(soci::session& sql, const std::string& query, Exchanges&&... exchanges) {
+  soci::statement st(sql);
+  (st.exchange(std::forward<Exchanges>(exchanges)), ...);
+  st.alloc();
+  st.prepare(query, soci::details::st_one_time_query);
+  st.define_and_bind();
+  return st.execute(true);
+}
+
+// One write of a batch: `head` (ROW), (ROW), ... `tail`, where ROW is
 // `columns` placeholders; `bind(i, st)` exchanges row i's values in order
 // (they must outlive the call). With no rows, just head and tail.
 struct RowsPart {
@@ -25,12 +43,18 @@ struct RowsPart {
   std::function<void(size_t, soci::statement&)> bind;
 };
 
-// The parts as one statement, one round trip, placeholders numbered across
-// them (a data-modifying WITH puts two writes in one statement).
+// The writes as one statement, one round trip (as ExecuteOnce): every write
+// but the last becomes a data-modifying WITH (they touch different tables,
+// so none needs to see another's rows), placeholders numbered across them.
 void ExecuteParts(soci::session& sql, const std::vector<RowsPart>& parts) {
+  if (parts.empty()) return;
   std::string query;
   size_t next = 0;
-  for (const RowsPart& part : parts) {
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const RowsPart& part = parts[p];
+    const bool last = p + 1 == parts.size();
+    if (!last) absl::StrAppend(&query, p == 0 ? "WITH " : ", ", "w", p, " AS (");
+    if (last && p > 0) query += " ";
     query += part.head;
     for (size_t i = 0; i < part.rows; ++i) {
       query += i == 0 ? "(" : ", (";
@@ -38,39 +62,31 @@ void ExecuteParts(soci::session& sql, const std::vector<RowsPart>& parts) {
       query += ")";
     }
     query += part.tail;
+    if (!last) query += " RETURNING 1)";
   }
   soci::statement st(sql);
   for (const RowsPart& part : parts) {
     for (size_t i = 0; i < part.rows; ++i) part.bind(i, st);
   }
   st.alloc();
-  st.prepare(query);
+  st.prepare(query, soci::details::st_one_time_query);
   st.define_and_bind();
   st.execute(true);
 }
 
-// One statement for many rows, one round trip instead of one per row.
-void ExecuteRows(soci::session& sql, absl::string_view head, size_t columns, size_t rows,
-                 absl::string_view tail,
-                 const std::function<void(size_t, soci::statement&)>& bind) {
-  ExecuteParts(sql, {RowsPart{std::string(head), columns, rows, std::string(tail), bind}});
+RowsPart VisitsPart(const std::vector<Rows::Visit>& visits) {
+  return RowsPart{std::string(sql_text::kInsertVisit), 7, visits.size(), "",
+                  [&visits](size_t i, soci::statement& st) {
+                    const Rows::Visit& row = visits[i];
+                    st.exchange(soci::use(row.lead_id));
+                    st.exchange(soci::use(row.revision));
+                    st.exchange(soci::use(row.stage));
+                    st.exchange(soci::use(row.entered_at));
+                    st.exchange(soci::use(row.actor_kind));
+                    st.exchange(soci::use(row.actor));
+                    st.exchange(soci::use(row.note));
+                  }};
 }
-
-void WriteVisits(soci::session& sql, const std::vector<Rows::Visit>& visits) {
-  if (visits.empty()) return;
-  ExecuteRows(sql, sql_text::kInsertVisit, 7, visits.size(), "",
-              [&](size_t i, soci::statement& st) {
-                const Rows::Visit& row = visits[i];
-                st.exchange(soci::use(row.lead_id));
-                st.exchange(soci::use(row.revision));
-                st.exchange(soci::use(row.stage));
-                st.exchange(soci::use(row.entered_at));
-                st.exchange(soci::use(row.actor_kind));
-                st.exchange(soci::use(row.actor));
-                st.exchange(soci::use(row.note));
-              });
-}
-
 
 // PostgreSQL: every event goes into a session-local staging table with
 // COPY, then into events in one statement that says which were new; the
@@ -96,18 +112,19 @@ absl::Status StagePostgresBatch(soci::session& sql,
          "received_at, payload) FROM STDIN",
          rows);
   std::vector<std::string> returned(events.size());
-  soci::statement insert_events =
-      (sql.prepare << "INSERT INTO events SELECT * FROM incoming_events "
-                      "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-       soci::into(returned));
-  if (!insert_events.execute(true)) returned.clear();
+  if (!ExecuteOnce(sql,
+                   "INSERT INTO events SELECT * FROM incoming_events "
+                   "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                   soci::into(returned))) {
+    returned.clear();
+  }
   inserted->insert(returned.begin(), returned.end());
-  auto prefetch = [&](const char* query, auto&& store) -> absl::Status {
+  auto prefetch = [&](const std::string& query, auto&& store) -> absl::Status {
     std::vector<std::string> ids(events.size()), states(events.size());
     std::vector<long long> last(events.size());
-    soci::statement select =
-        (sql.prepare << query, soci::into(ids), soci::into(states), soci::into(last));
-    if (!select.execute(true)) return absl::OkStatus();
+    if (!ExecuteOnce(sql, query, soci::into(ids), soci::into(states), soci::into(last))) {
+      return absl::OkStatus();
+    }
     for (size_t i = 0; i < ids.size(); ++i) {
       absl::Status status = store(ids[i], states[i], last[i]);
       if (!status.ok()) return status;
@@ -119,12 +136,13 @@ absl::Status StagePostgresBatch(soci::session& sql,
   {
     std::vector<std::string> ids(events.size()), states(events.size()), logs(events.size());
     std::vector<long long> last(events.size());
-    soci::statement select =
-        (sql.prepare << "SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM "
-                        "leads l LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE "
-                        "l.lead_id IN (SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
-         soci::into(ids), soci::into(states), soci::into(last), soci::into(logs));
-    if (!select.execute(true)) ids.clear();
+    if (!ExecuteOnce(sql,
+                     "SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM "
+                     "leads l LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE "
+                     "l.lead_id IN (SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
+                     soci::into(ids), soci::into(states), soci::into(last), soci::into(logs))) {
+      ids.clear();
+    }
     for (size_t i = 0; i < ids.size(); ++i) {
       LeadSlot& slot = (*leads)[ids[i]];
       slot.last_event_at = last[i];
@@ -145,18 +163,19 @@ absl::Status StagePostgresBatch(soci::session& sql,
       });
 }
 
-// PostgreSQL: leads through a staging table (COPY cannot upsert), change
-// rows straight in with COPY; jobs, a few per batch, in one statement. A
-// small batch (a quiet stream) uses multi-row statements instead: fewer
-// round trips, lower latency.
+// PostgreSQL: leads and timelines through staging tables (COPY cannot
+// upsert), change rows straight in with COPY; a small batch (a quiet
+// stream) sends its rows as statement parameters instead (COPY costs round
+// trips of its own). Every write then goes in one statement (ExecuteParts),
+// the enrichment packages after it (they update rows it may insert).
 void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<Change>& changes,
                        const long long& now) {
-  using sql_text::kInsertChange;
-  using sql_text::kUpsertJob;
-  using sql_text::kUpsertJobTail;
   using sql_text::kUpsertLead;
-  using sql_text::kUpsertLeadTail;
+  using sql_text::kUpsertTimeline;
   constexpr size_t kCopyFrom = 16;
+  std::vector<RowsPart> parts;
+  // Payloads as bytea text for the parameters, alive until the statement ran.
+  std::vector<std::string> lead_states, job_states, timeline_texts, change_payloads;
   if (rows.leads.size() >= kCopyFrom) {
     CopyRows copy;
     for (const Rows::Lead& row : rows.leads) {
@@ -174,63 +193,59 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
     }
     CopyIn(sql, absl::StrCat("COPY incoming_leads (", sql_text::kLeadColumns, ") FROM STDIN"),
            copy);
-    sql << absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")), " SELECT ",
-                        sql_text::kLeadColumns, " FROM incoming_leads", kUpsertLeadTail);
+    parts.push_back(RowsPart{absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
+                                          " SELECT ", sql_text::kLeadColumns,
+                                          " FROM incoming_leads", sql_text::kUpsertLeadTail)});
   } else if (!rows.leads.empty()) {
-    std::vector<std::string> states;
-    for (const Rows::Lead& row : rows.leads) states.push_back(ByteaText(row.state));
-    ExecuteRows(sql, kUpsertLead, sql_text::kLeadColumnCount, rows.leads.size(),
-                kUpsertLeadTail, [&](size_t i, soci::statement& st) {
-                  const Rows::Lead& row = rows.leads[i];
-                  st.exchange(soci::use(*row.id));
-                  st.exchange(soci::use(row.lead->user_id()));
-                  st.exchange(soci::use(row.lead->job_id()));
-                  st.exchange(soci::use(row.lead->stage()));
-                  st.exchange(soci::use(row.lead->pipeline_stage()));
-                  st.exchange(soci::use(row.revision));
-                  st.exchange(soci::use(states[i]));
-                  st.exchange(soci::use(row.last_event_at));
-                  st.exchange(soci::use(row.stall_at));
-                  st.exchange(soci::use(row.stalled_since));
-                });
+    for (const Rows::Lead& row : rows.leads) lead_states.push_back(ByteaText(row.state));
+    parts.push_back(RowsPart{std::string(kUpsertLead), sql_text::kLeadColumnCount,
+                             rows.leads.size(), std::string(sql_text::kUpsertLeadTail),
+                             [&](size_t i, soci::statement& st) {
+                               const Rows::Lead& row = rows.leads[i];
+                               st.exchange(soci::use(*row.id));
+                               st.exchange(soci::use(row.lead->user_id()));
+                               st.exchange(soci::use(row.lead->job_id()));
+                               st.exchange(soci::use(row.lead->stage()));
+                               st.exchange(soci::use(row.lead->pipeline_stage()));
+                               st.exchange(soci::use(row.revision));
+                               st.exchange(soci::use(lead_states[i]));
+                               st.exchange(soci::use(row.last_event_at));
+                               st.exchange(soci::use(row.stall_at));
+                               st.exchange(soci::use(row.stalled_since));
+                             }});
   }
   if (!rows.jobs.empty()) {
-    std::vector<std::string> states;
-    for (const Rows::Job& row : rows.jobs) states.push_back(ByteaText(row.state));
-    ExecuteRows(sql, kUpsertJob, 6, rows.jobs.size(), kUpsertJobTail,
-                [&](size_t i, soci::statement& st) {
-                  const Rows::Job& row = rows.jobs[i];
-                  st.exchange(soci::use(*row.id));
-                  st.exchange(soci::use(row.job->user_id()));
-                  st.exchange(soci::use(row.started_at));
-                  st.exchange(soci::use(states[i]));
-                  st.exchange(soci::use(row.last_event_at));
-                  st.exchange(soci::use(row.stall_at));
-                });
+    for (const Rows::Job& row : rows.jobs) job_states.push_back(ByteaText(row.state));
+    parts.push_back(RowsPart{std::string(sql_text::kUpsertJob), 6, rows.jobs.size(),
+                             std::string(sql_text::kUpsertJobTail),
+                             [&](size_t i, soci::statement& st) {
+                               const Rows::Job& row = rows.jobs[i];
+                               st.exchange(soci::use(*row.id));
+                               st.exchange(soci::use(row.job->user_id()));
+                               st.exchange(soci::use(row.started_at));
+                               st.exchange(soci::use(job_states[i]));
+                               st.exchange(soci::use(row.last_event_at));
+                               st.exchange(soci::use(row.stall_at));
+                             }});
   }
-  // Timelines, and the step totals they change, in one statement: the
-  // totals ride in a data-modifying WITH (a round trip saved per batch).
   std::vector<std::pair<const std::tuple<std::string, int, int>*, const StepTotalsDelta*>> totals;
   for (const auto& [key, delta] : rows.step_totals) {
     if (delta.steps != 0 || delta.total_us != 0 || delta.retries != 0) {
       totals.emplace_back(&key, &delta);
     }
   }
-  std::vector<RowsPart> parts;
-  std::vector<std::string> timeline_texts;  // each timeline's log and steps as bytea text
   if (!totals.empty()) {
-    parts.push_back(RowsPart{
-        absl::StrCat("WITH totals AS (", sql_text::kAddStepTotals), 7, totals.size(),
-        absl::StrCat(sql_text::kAddStepTotalsTail, " RETURNING 1) "),
-        [&](size_t i, soci::statement& st) {
-          st.exchange(soci::use(std::get<0>(*totals[i].first)));
-          st.exchange(soci::use(std::get<1>(*totals[i].first)));
-          st.exchange(soci::use(std::get<2>(*totals[i].first)));
-          st.exchange(soci::use(totals[i].second->steps));
-          st.exchange(soci::use(totals[i].second->total_us));
-          st.exchange(soci::use(totals[i].second->retries));
-          st.exchange(soci::use(totals[i].second->max_us));
-        }});
+    parts.push_back(RowsPart{std::string(sql_text::kAddStepTotals), 7, totals.size(),
+                             std::string(sql_text::kAddStepTotalsTail),
+                             [&](size_t i, soci::statement& st) {
+                               st.exchange(soci::use(std::get<0>(*totals[i].first)));
+                               st.exchange(soci::use(std::get<1>(*totals[i].first)));
+                               st.exchange(soci::use(std::get<2>(*totals[i].first)));
+                               st.exchange(soci::use(totals[i].second->steps));
+                               st.exchange(soci::use(totals[i].second->total_us));
+                               st.exchange(soci::use(totals[i].second->retries));
+                               st.exchange(soci::use(totals[i].second->max_us));
+                             }});
   }
   if (rows.timelines.size() >= kCopyFrom) {
     CopyRows copy;
@@ -238,16 +253,16 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
       copy.Add(*t.id).AddBytes(t.log).AddBytes(t.steps).Add(t.last_at).EndRow();
     }
     CopyIn(sql, "COPY incoming_timelines (lead_id, log, steps, last_at) FROM STDIN", copy);
-    parts.push_back(RowsPart{
-        absl::StrCat(sql_text::kUpsertTimeline.substr(0, sql_text::kUpsertTimeline.find(" VALUES")),
-                     " SELECT lead_id, log, steps, last_at FROM incoming_timelines",
-                     sql_text::kUpsertTimelineTail)});
+    parts.push_back(RowsPart{absl::StrCat(kUpsertTimeline.substr(0, kUpsertTimeline.find(" VALUES")),
+                                          " SELECT lead_id, log, steps, last_at FROM "
+                                          "incoming_timelines",
+                                          sql_text::kUpsertTimelineTail)});
   } else if (!rows.timelines.empty()) {
     for (const Rows::Timeline& t : rows.timelines) {
       timeline_texts.push_back(ByteaText(t.log));
       timeline_texts.push_back(ByteaText(t.steps));
     }
-    parts.push_back(RowsPart{std::string(sql_text::kUpsertTimeline), 4, rows.timelines.size(),
+    parts.push_back(RowsPart{std::string(kUpsertTimeline), 4, rows.timelines.size(),
                              std::string(sql_text::kUpsertTimelineTail),
                              [&](size_t i, soci::statement& st) {
                                const Rows::Timeline& t = rows.timelines[i];
@@ -256,10 +271,7 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                                st.exchange(soci::use(timeline_texts[2 * i + 1]));
                                st.exchange(soci::use(t.last_at));
                              }});
-  } else if (!parts.empty()) {
-    parts.push_back(RowsPart{"SELECT 1"});  // totals alone (not expected: they come with steps)
   }
-  if (!parts.empty()) ExecuteParts(sql, parts);
   if (changes.size() >= kCopyFrom) {
     CopyRows copy;
     for (size_t i = 0; i < changes.size(); ++i) {
@@ -275,19 +287,19 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
            "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
            copy);
   } else if (!changes.empty()) {
-    std::vector<std::string> payloads;
-    for (const Change& change : changes) payloads.push_back(ByteaText(*change.wire));
-    ExecuteRows(sql, kInsertChange, 6, changes.size(), "", [&](size_t i, soci::statement& st) {
-      st.exchange(soci::use(rows.change_revisions[i]));
-      st.exchange(soci::use(changes[i].lead_id));
-      st.exchange(soci::use(changes[i].user_id));
-      st.exchange(soci::use(changes[i].job_id));
-      st.exchange(soci::use(now));
-      st.exchange(soci::use(payloads[i]));
-    });
+    for (const Change& change : changes) change_payloads.push_back(ByteaText(*change.wire));
+    parts.push_back(RowsPart{std::string(sql_text::kInsertChange), 6, changes.size(), "",
+                             [&](size_t i, soci::statement& st) {
+                               st.exchange(soci::use(rows.change_revisions[i]));
+                               st.exchange(soci::use(changes[i].lead_id));
+                               st.exchange(soci::use(changes[i].user_id));
+                               st.exchange(soci::use(changes[i].job_id));
+                               st.exchange(soci::use(now));
+                               st.exchange(soci::use(change_payloads[i]));
+                             }});
   }
-  WriteVisits(sql, rows.visits);
-  // Enrichment packages: one per enriched lead, after its row exists.
+  if (!rows.visits.empty()) parts.push_back(VisitsPart(rows.visits));
+  ExecuteParts(sql, parts);
   for (const auto& [package, id] : rows.enrichments) {
     const std::string text = ByteaText(package);  // bound by reference: must outlive the call
     sql << "UPDATE leads SET enrichment = :e WHERE lead_id = :id", soci::use(text),
@@ -300,11 +312,15 @@ class PostgresBatchWriter final : public BatchWriter {
  public:
   explicit PostgresBatchWriter(soci::session& sql) : sql_(sql) {}
 
+  // BEGIN and the lock in one round trip.
   long long Begin() override {
-    long long revision = 0;
-    sql_ << "BEGIN";
-    sql_ << "SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE", soci::into(revision);
-    return revision;
+    const std::string revision =
+        ExecScript(sql_, "BEGIN; SELECT revision FROM revision_counter WHERE id = 1 FOR UPDATE");
+    long long value = 0;
+    if (!absl::SimpleAtoi(revision, &value)) {
+      throw std::runtime_error("the revision counter row is missing");
+    }
+    return value;
   }
 
   absl::Status StoreEvents(const std::vector<const v1::PipelineEvent*>& events, long long now,
@@ -342,15 +358,18 @@ class PostgresBatchWriter final : public BatchWriter {
     WritePostgresRows(sql_, *rows, changes, now);
   }
 
+  // The counter, the notification and COMMIT in one round trip (the
+  // revision is a number the server made, safe to write into the text).
   void Commit(long long start, long long revision) override {
-    if (revision != start) {
-      sql_ << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(revision);
-      // One notification per committed batch: "SCHEMA REVISION", so that
-      // deployments sharing a database in different schemas ignore each other.
-      std::string payload = absl::StrCat(" ", revision);
-      sql_ << "SELECT pg_notify('leadboard_changes', current_schema() || :p)", soci::use(payload);
+    if (revision == start) {
+      ExecScript(sql_, "COMMIT");
+      return;
     }
-    sql_ << "COMMIT";
+    // One notification per committed batch: "SCHEMA REVISION", so that
+    // deployments sharing a database in different schemas ignore each other.
+    ExecScript(sql_, absl::StrCat("UPDATE revision_counter SET revision = ", revision,
+                                  " WHERE id = 1; SELECT pg_notify('leadboard_changes', "
+                                  "current_schema() || ' ", revision, "'); COMMIT"));
   }
 
  private:
