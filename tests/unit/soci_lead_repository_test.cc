@@ -449,6 +449,33 @@ TEST_P(SociLeadRepositoryTest, ARejectedEventIsNotStoredSoItCanBeResentFixed) {
   EXPECT_EQ(Commit({intruder}).outcomes[0].kind, EventOutcome::Kind::kAccepted);
 }
 
+// Ids reach the database as values, whatever they hold: a small batch on
+// PostgreSQL is staged with literals, a large one with COPY.
+TEST_P(SociLeadRepositoryTest, IdsWithQuotesAndBackslashesAreStoredAsSent) {
+  const std::string lead = "o'brien\\lead\ttab";
+  const std::string user = "user 'x'";
+  for (int count : {1, 20}) {
+    std::vector<v1::PipelineEvent> events;
+    for (int i = 0; i < count; ++i) {
+      events.push_back(ForLead(MakeEvent(absl::StrCat("it's\\", count, "-", i),
+                                         v1::EVENT_TYPE_STATUS_UPDATE, i),
+                               absl::StrCat(lead, count), "J'1", user));
+    }
+    BatchResult result = Commit(events);
+    ASSERT_EQ(result.outcomes.size(), static_cast<size_t>(count));
+    EXPECT_EQ(result.outcomes[0].kind, EventOutcome::Kind::kAccepted);
+    // Sent again: every one is a duplicate (the ids matched as stored).
+    BatchResult again = Commit(events);
+    for (const EventOutcome& outcome : again.outcomes) {
+      EXPECT_EQ(outcome.kind, EventOutcome::Kind::kDuplicate);
+    }
+    absl::StatusOr<std::optional<v1::Lead>> stored = repo_->GetLead(absl::StrCat(lead, count));
+    ASSERT_TRUE(stored.ok() && stored->has_value()) << stored.status();
+    EXPECT_EQ((*stored)->user_id(), user);
+    EXPECT_EQ((*stored)->job_id(), "J'1");
+  }
+}
+
 TEST_P(SociLeadRepositoryTest, StoresTheEnrichmentApartFromTheCard) {
   v1::PipelineEvent end = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_END, 5, "", true);
   auto* pain = end.mutable_enrichment()->mutable_pain_point_analysis();

@@ -100,6 +100,48 @@ std::string ExecScript(soci::session& sql, const std::string& script) {
   return first;
 }
 
+std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& script) {
+  PGconn* conn = Connection(sql);
+  if (PQsendQuery(conn, script.c_str()) != 1) {
+    throw std::runtime_error(absl::StrCat("statement failed: ", PQerrorMessage(conn)));
+  }
+  std::vector<ScriptRows> out;
+  std::string error;
+  // Every result is read, even after a failure, so the connection is left
+  // ready for the next statement (or its ROLLBACK).
+  while (PGresult* result = PQgetResult(conn)) {
+    const ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_TUPLES_OK) {
+      ScriptRows& rows = out.emplace_back(PQntuples(result));
+      const int fields = PQnfields(result);
+      for (int r = 0; r < PQntuples(result); ++r) {
+        rows[r].reserve(fields);
+        for (int f = 0; f < fields; ++f) {
+          rows[r].emplace_back(PQgetvalue(result, r, f), PQgetlength(result, r, f));
+        }
+      }
+    } else if (status == PGRES_COMMAND_OK) {
+      out.emplace_back();
+    } else if (error.empty()) {
+      error = PQresultErrorMessage(result);
+    }
+    PQclear(result);
+  }
+  if (!error.empty()) throw std::runtime_error(absl::StrCat("statement failed: ", error));
+  return out;
+}
+
+std::string Literal(soci::session& sql, absl::string_view text) {
+  PGconn* conn = Connection(sql);
+  char* quoted = PQescapeLiteral(conn, text.data(), text.size());
+  if (quoted == nullptr) {
+    throw std::runtime_error(absl::StrCat("cannot quote a value: ", PQerrorMessage(conn)));
+  }
+  std::string out(quoted);
+  PQfreemem(quoted);
+  return out;
+}
+
 void CopyIn(soci::session& sql, const std::string& copy_command, const CopyRows& rows) {
   PGconn* conn = Connection(sql);
   auto fail = [&](absl::string_view what) {

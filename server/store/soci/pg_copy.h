@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -46,6 +47,17 @@ std::string ByteaText(absl::string_view bytes);
 // row ("" when it returns none). Throws std::runtime_error with the
 // server's message on failure.
 std::string ExecScript(soci::session& sql, const std::string& script);
+
+// What each statement of a script returned, in order: rows of fields in
+// text form (a NULL is "").
+using ScriptRows = std::vector<std::vector<std::string>>;
+
+// Like ExecScript, keeping every statement's rows.
+std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& script);
+
+// `text` as an SQL string literal for a script (quoted and escaped by
+// libpq for the connection's settings).
+std::string Literal(soci::session& sql, absl::string_view text);
 
 // Runs `copy_command` (COPY ... FROM STDIN) on the session's PostgreSQL
 // connection with `rows`. Throws std::runtime_error with the server's

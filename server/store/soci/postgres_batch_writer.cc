@@ -17,6 +17,10 @@
 namespace leadboard::store {
 namespace {
 
+// From this many rows a table's rows go in with COPY; fewer are sent in
+// the statement itself (COPY costs round trips of its own).
+constexpr size_t kCopyFrom = 16;
+
 // Runs `query` with its exchanges (soci::into, soci::use) as one round
 // trip. A SOCI statement is otherwise a named prepared statement: parse,
 // execute and DEALLOCATE, three round trips, and each round trip is a pair
@@ -88,79 +92,75 @@ RowsPart VisitsPart(const std::vector<Rows::Visit>& visits) {
                   }};
 }
 
-// PostgreSQL: every event goes into a session-local staging table with
-// COPY, then into events in one statement that says which were new; the
-// leads and jobs the batch touches are read in one query each.
+// PostgreSQL: every event goes into a session-local staging table, then
+// into events in one statement that says which were new; the leads (with
+// their timelines) and jobs the batch touches are read in one query each.
+// A large batch is staged with COPY; a small one (a quiet stream: latency
+// matters most) with an INSERT of literals. Everything after the COPY is
+// one script, one round trip.
 absl::Status StagePostgresBatch(soci::session& sql,
                                 const std::vector<const v1::PipelineEvent*>& events,
                                 long long now, absl::flat_hash_set<std::string>* inserted,
                                 LeadSlots* leads, JobSlots* jobs) {
-  CopyRows rows;
-  for (const v1::PipelineEvent* event : events) {
-    rows.Add(event->event_id())
-        .Add(event->lead_id())
-        .Add(event->job_id())
-        .Add(event->user_id())
-        .Add(static_cast<int64_t>(event->type()))
-        .Add(Micros(event->occurred_at()))
-        .Add(now)
-        .AddBytes(Encode(*event))
-        .EndRow();
-  }
-  CopyIn(sql,
-         "COPY incoming_events (event_id, lead_id, job_id, user_id, type, occurred_at, "
-         "received_at, payload) FROM STDIN",
-         rows);
-  std::vector<std::string> returned(events.size());
-  if (!ExecuteOnce(sql,
-                   "INSERT INTO events SELECT * FROM incoming_events "
-                   "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-                   soci::into(returned))) {
-    returned.clear();
-  }
-  inserted->insert(returned.begin(), returned.end());
-  auto prefetch = [&](const std::string& query, auto&& store) -> absl::Status {
-    std::vector<std::string> ids(events.size()), states(events.size());
-    std::vector<long long> last(events.size());
-    if (!ExecuteOnce(sql, query, soci::into(ids), soci::into(states), soci::into(last))) {
-      return absl::OkStatus();
-    }
-    for (size_t i = 0; i < ids.size(); ++i) {
-      absl::Status status = store(ids[i], states[i], last[i]);
-      if (!status.ok()) return status;
-    }
-    return absl::OkStatus();
-  };
-  // The batch's leads with their timelines, in one round trip: a lead
-  // without a row has no timeline either.
-  {
-    std::vector<std::string> ids(events.size()), states(events.size()), logs(events.size());
-    std::vector<long long> last(events.size());
-    if (!ExecuteOnce(sql,
-                     "SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM "
-                     "leads l LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE "
-                     "l.lead_id IN (SELECT lead_id FROM incoming_events WHERE lead_id <> '')",
-                     soci::into(ids), soci::into(states), soci::into(last), soci::into(logs))) {
-      ids.clear();
-    }
-    for (size_t i = 0; i < ids.size(); ++i) {
-      LeadSlot& slot = (*leads)[ids[i]];
-      slot.last_event_at = last[i];
-      if (absl::Status s = Decode(states[i], &slot.lead.emplace(), "lead"); !s.ok()) return s;
-      if (absl::Status s = Decode(logs[i], &slot.timeline, "timeline"); !s.ok()) return s;
-    }
+  constexpr absl::string_view kColumns =
+      "event_id, lead_id, job_id, user_id, type, occurred_at, received_at, payload";
+  std::string script;
+  if (events.size() >= kCopyFrom) {
+    CopyRows rows;
     for (const v1::PipelineEvent* event : events) {
-      if (!event->lead_id().empty()) (*leads)[event->lead_id()].timeline_loaded = true;
+      rows.Add(event->event_id())
+          .Add(event->lead_id())
+          .Add(event->job_id())
+          .Add(event->user_id())
+          .Add(static_cast<int64_t>(event->type()))
+          .Add(Micros(event->occurred_at()))
+          .Add(now)
+          .AddBytes(Encode(*event))
+          .EndRow();
     }
+    CopyIn(sql, absl::StrCat("COPY incoming_events (", kColumns, ") FROM STDIN"), rows);
+  } else {
+    absl::StrAppend(&script, "INSERT INTO incoming_events (", kColumns, ") VALUES ");
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::PipelineEvent& event = *events[i];
+      absl::StrAppend(&script, i == 0 ? "(" : ", (", Literal(sql, event.event_id()), ", ",
+                      Literal(sql, event.lead_id()), ", ", Literal(sql, event.job_id()), ", ",
+                      Literal(sql, event.user_id()), ", ", static_cast<int>(event.type()), ", ",
+                      Micros(event.occurred_at()), ", ", now, ", decode('",
+                      absl::string_view(ByteaText(Encode(event))).substr(2), "', 'hex'))");
+    }
+    script += "; ";
   }
-  return prefetch(
+  script +=
+      "INSERT INTO events SELECT * FROM incoming_events ON CONFLICT (event_id) DO NOTHING "
+      "RETURNING event_id; "
+      // A lead without a row has no timeline either.
+      "SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM leads l "
+      "LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE l.lead_id IN "
+      "(SELECT lead_id FROM incoming_events WHERE lead_id <> ''); "
       "SELECT job_id, state, last_event_at FROM jobs WHERE job_id IN "
-      "(SELECT job_id FROM incoming_events)",
-      [&](const std::string& id, const std::string& text, long long last) {
-        JobSlot& slot = (*jobs)[id];
-        slot.last_event_at = last;
-        return Decode(text, &slot.job.emplace(), "job");
-      });
+      "(SELECT job_id FROM incoming_events)";
+  const std::vector<ScriptRows> results = QueryScript(sql, script);
+  const size_t first = results.size() - 3;  // the staging INSERT's, if any, comes before
+  auto corrupt = [](absl::string_view what) {
+    return absl::InternalError(absl::StrCat("store: corrupt ", what, " row"));
+  };
+  for (const auto& row : results[first]) inserted->insert(row[0]);
+  for (const auto& row : results[first + 1]) {
+    LeadSlot& slot = (*leads)[row[0]];
+    if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return corrupt("lead");
+    if (absl::Status s = Decode(row[1], &slot.lead.emplace(), "lead"); !s.ok()) return s;
+    if (absl::Status s = Decode(row[3], &slot.timeline, "timeline"); !s.ok()) return s;
+  }
+  for (const v1::PipelineEvent* event : events) {
+    if (!event->lead_id().empty()) (*leads)[event->lead_id()].timeline_loaded = true;
+  }
+  for (const auto& row : results[first + 2]) {
+    JobSlot& slot = (*jobs)[row[0]];
+    if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return corrupt("job");
+    if (absl::Status s = Decode(row[1], &slot.job.emplace(), "job"); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 // PostgreSQL: leads and timelines through staging tables (COPY cannot
@@ -172,7 +172,6 @@ void WritePostgresRows(soci::session& sql, const Rows& rows, const std::vector<C
                        const long long& now) {
   using sql_text::kUpsertLead;
   using sql_text::kUpsertTimeline;
-  constexpr size_t kCopyFrom = 16;
   std::vector<RowsPart> parts;
   // Payloads as bytea text for the parameters, alive until the statement ran.
   std::vector<std::string> lead_states, job_states, timeline_texts, change_payloads;
