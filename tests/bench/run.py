@@ -28,6 +28,11 @@ Parts:
               of their own) held open: what they cost the server over a
               heartbeat interval, then one active watcher at 200 events/s
               beside them: its latency and the server's CPU.
+  baseline    the replaced app's architecture (tests/bench/baseline: one
+              webhook POST per event, a PostgreSQL write per event,
+              Socket.IO rooms) and leadboard with the same work in one run
+              (8 workers, 10 watchers of one user); leadboard again at the
+              app's rate for latency at the same load. Needs PostgreSQL.
 
 --compare BUILD_DIR runs the ingest part (and fan-out's fixed-load case)
 with BUILD_DIR's server and this build's, alternating, in one run: the
@@ -60,10 +65,12 @@ def log(*args):
 class Server:
     """A server process on an ephemeral port (leadboard-server or null_server)."""
 
-    def __init__(self, database=None, binary=None, queue_limit=1000000, extra=()):
+    def __init__(self, database=None, binary=None, queue_limit=1000000, extra=(), command=None):
         self.dir = tempfile.mkdtemp(prefix="leadboard-bench-")
         port_file = os.path.join(self.dir, "port")
-        if database is None:
+        if command is not None:
+            cmd = command(port_file)
+        elif database is None:
             cmd = [str(NULL_SERVER), port_file]
         else:
             cmd = [str(binary or SERVER), "--listen=127.0.0.1:0", f"--database={database}",
@@ -313,6 +320,76 @@ def catch_up(quick, dbs):
     return rows
 
 
+BASELINE = ROOT / "tests" / "bench" / "baseline"
+
+
+class Baseline(Server):
+    """The replaced app's architecture as a process: tests/bench/baseline
+    (one webhook POST per event, a PostgreSQL write per event, Socket.IO
+    rooms), on a fresh schema dropped at the end of the run."""
+
+    def __init__(self, pg):
+        schema = f"baseline_{os.getpid()}_{len(SCHEMAS)}"
+        SCHEMAS.append((pg, schema))
+        super().__init__(command=lambda port_file: [
+            "node", str(BASELINE / "server.mjs"), "--database", pg.split("?")[0], "--schema",
+            schema, "--port-file", port_file])
+
+    def load(self, **options):
+        """Runs load.mjs with options; returns its figures."""
+        args = ["node", str(BASELINE / "load.mjs"), "--target", f"http://{self.target}",
+                "--server-pid", str(self.proc.pid)]
+        for key, value in options.items():
+            args += [f"--{key}", str(value)]
+        run = subprocess.run(args, capture_output=True, text=True, timeout=900)
+        try:
+            figures = json.loads(run.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            figures = {}
+        figures["ok"] = run.returncode == 0
+        if run.returncode != 0:
+            log("  load.mjs:", run.stderr.strip()[-400:])
+        return figures
+
+
+def baseline(quick, dbs):
+    """The same shape of work on the replaced app's architecture and on
+    leadboard, in one run: 8 workers, 10 watchers of one user receiving
+    every change, realistic lead runs. leadboard then runs again at the
+    app's own rate, for latency at the same load."""
+    log("== against the replaced app's architecture (webhook, PostgreSQL per event, Socket.IO)")
+    pg = os.environ.get("LEADBOARD_TEST_POSTGRES_URL")
+    if not pg:
+        log("  skipped: the app's architecture needs LEADBOARD_TEST_POSTGRES_URL")
+        return []
+    lock = BASELINE / "package-lock.json"
+    modules = BASELINE / "node_modules"
+    if not modules.exists() or lock.stat().st_mtime > modules.stat().st_mtime:
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=BASELINE, check=True)
+        modules.touch()
+    with Baseline(pg) as app:
+        app_run = app.load(workers=8, events=470 if quick else 47000, watchers=10)
+    rate = int(app_run.get("events_per_second") or 0)
+    log(f"  app: {k(rate)} events/s, p50 {ms(app_run.get('latency_ms_p50'))} ms, "
+        f"p99 {ms(app_run.get('latency_ms_p99'))} ms")
+    rows = [("the app's architecture (PostgreSQL)", app_run, app_run)]
+    if not rate:
+        return rows
+    for name, url in dbs:
+        with Server(url()) as server:
+            full = server.bench(streams=8, events=470 if quick else 94000, watchers=10,
+                                batch=1000)
+        with Server(url()) as server:
+            at_rate = server.bench(streams=8, events=max(470, rate * (2 if quick else 15)),
+                                   watchers=10, rate=rate, batch=1000)
+        log(f"  leadboard on {name}: {k(full.get('events_per_second'))} events/s "
+            f"(x{ratio(full.get('events_per_second'), rate)}); at the app's {k(rate)} events/s "
+            f"p50 {ms(at_rate.get('latency_ms_p50'))} ms, p99 {ms(at_rate.get('latency_ms_p99'))} ms")
+        rows.append((f"leadboard, {name}", full, at_rate))
+    return rows
+
+
 def cpu_seconds(pid):
     """A process's user + system CPU seconds so far (Linux /proc)."""
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
@@ -441,7 +518,7 @@ def machine():
 
 
 def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
-           conflation_rows=(), catch_up_rows=(), many=None):
+           conflation_rows=(), catch_up_rows=(), many=None, baseline_rows=()):
     lines = ["# leadboard benchmarks", "",
              f"Machine: {machine()}. The load generator (`leadboard bench`) runs on the "
              "same cores as the server." + (" **Quick run: figures are not meaningful.**"
@@ -535,6 +612,19 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
                   f"{ms(many.get('latency_ms_p50'))} ms, p99 {ms(many.get('latency_ms_p99'))} ms, "
                   f"p99.9 {ms(many.get('latency_ms_p999'))} ms; server CPU "
                   f"{many.get('server_cpu_seconds', 0):.2f} s for the run{mark(many)}."]
+    if baseline_rows:
+        app_rate = baseline_rows[0][1].get("events_per_second")
+        lines += ["", "## Against the replaced app's architecture (8 workers, 10 watchers of one "
+                  "user, realistic lead runs)", "",
+                  "The app: one webhook POST per event, a PostgreSQL write per event, Socket.IO "
+                  "rooms (tests/bench/baseline). Latency for leadboard is at the app's own rate.",
+                  "", "| system | events/s | × the app | p50 ms | p99 ms | server CPU s |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {name}{mark(full)}{mark(at_rate)} | {k(full.get('events_per_second'))} | "
+                  f"{ratio(full.get('events_per_second'), app_rate)} | "
+                  f"{ms(at_rate.get('latency_ms_p50'))} | {ms(at_rate.get('latency_ms_p99'))} | "
+                  f"{full.get('server_cpu_seconds') or 0:.1f} |"
+                  for name, full, at_rate in baseline_rows]
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     with open(OUT / "growth.csv", "w") as csv:
         csv.write("database,stored_leads,events_per_second,latency_ms_p50,latency_ms_p99\n")
@@ -561,7 +651,8 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="brief runs: prove it works")
     parser.add_argument("--only", choices=["in-process", "ingest", "fan-out", "growth", "moves",
-                                           "conflation", "catch-up", "many-watchers"],
+                                           "conflation", "catch-up", "many-watchers",
+                                           "baseline"],
                         action="append", help="run only these parts (repeatable)")
     parser.add_argument("--compare", metavar="BUILD_DIR",
                         help="before/after: another build's server against this one")
@@ -569,7 +660,7 @@ def main():
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     parts = set(args.only or ["in-process", "ingest", "fan-out", "growth", "moves", "conflation",
-                              "catch-up", "many-watchers"])
+                              "catch-up", "many-watchers", "baseline"])
     dbs = databases(args.quick)
     if args.compare:
         try:
@@ -586,12 +677,14 @@ def main():
         conflation_rows = conflation(args.quick, dbs) if "conflation" in parts else []
         catch_up_rows = catch_up(args.quick, dbs) if "catch-up" in parts else []
         many = many_watchers(args.quick, dbs) if "many-watchers" in parts else None
+        baseline_rows = baseline(args.quick, dbs) if "baseline" in parts else []
     finally:
         clean_up()
     report(args.quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows, conflation_rows,
-           catch_up_rows, many)
+           catch_up_rows, many, baseline_rows)
     failed = [r for rows in (ingest_rows, growth_rows, move_rows, conflation_rows, catch_up_rows)
               for *_, r in rows if not r.get("ok")]
+    failed += [r for _, a, b in baseline_rows for r in (a, b) if not r.get("ok")]
     if many is not None and not many.get("ok"):
         failed.append(many)
     failed += [r for _, _, a, b in fan_rows for r in (a, b) if not r.get("ok")]
