@@ -3,9 +3,10 @@
 // (dedup outcome, engine, revisions, changes, visits) and leaves the I/O to
 // the writer: SQLite reuses prepared one-row statements (a call is cheap
 // there, preparing a wide statement is not: 42k vs 20k events/s measured);
-// PostgreSQL stages events with COPY, reads a batch's leads and jobs in one
-// query each, and writes with COPY or multi-row statements (a call is a
-// round trip).
+// PostgreSQL stages events (COPY, or literals for a small batch), reads a
+// batch's leads and jobs in the same round trip, and writes with COPY and
+// one statement for the rest (a call is a round trip: a small batch takes
+// four).
 //
 // Not thread-safe: one writer per writer session, used under its lock.
 // Every method may throw SOCI exceptions; the caller maps them.
