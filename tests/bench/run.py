@@ -62,6 +62,24 @@ def log(*args):
     print(*args, flush=True)
 
 
+def run_figures(args, options):
+    """Runs a load generator (args, then --key value per option; True: a bare
+    --key) that prints its figures as one JSON line last; returns them, with
+    "ok" set from its exit code."""
+    for key, value in options.items():
+        args = args + ([f"--{key}"] if value is True else [f"--{key}", str(value)])
+    run = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    try:
+        figures = json.loads(run.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        figures = {}
+    figures["ok"] = run.returncode == 0
+    if run.returncode != 0:
+        log(f"  {Path(args[1] if args[0] == 'node' else args[0]).name}:",
+            run.stderr.strip()[-400:])
+    return figures
+
+
 class Server:
     """A server process on an ephemeral port (leadboard-server or null_server)."""
 
@@ -90,17 +108,7 @@ class Server:
         """Runs `leadboard bench --json` with options; returns its figures."""
         args = [str(CLI), "--target", self.target, "bench", "--json",
                 "--server_pid", str(self.proc.pid)]
-        for key, value in options.items():
-            args += [f"--{key}"] if value is True else [f"--{key}", str(value)]
-        run = subprocess.run(args, capture_output=True, text=True, timeout=900)
-        try:
-            figures = json.loads(run.stdout.strip().splitlines()[-1])
-        except (IndexError, ValueError):
-            figures = {}
-        figures["ok"] = run.returncode == 0
-        if run.returncode != 0:
-            log("  bench:", run.stderr.strip()[-400:])
-        return figures
+        return run_figures(args, options)
 
     def stop(self):
         self.proc.terminate()
@@ -339,17 +347,7 @@ class Baseline(Server):
         """Runs load.mjs with options; returns its figures."""
         args = ["node", str(BASELINE / "load.mjs"), "--target", f"http://{self.target}",
                 "--server-pid", str(self.proc.pid)]
-        for key, value in options.items():
-            args += [f"--{key}", str(value)]
-        run = subprocess.run(args, capture_output=True, text=True, timeout=900)
-        try:
-            figures = json.loads(run.stdout.strip().splitlines()[-1])
-        except (IndexError, ValueError):
-            figures = {}
-        figures["ok"] = run.returncode == 0
-        if run.returncode != 0:
-            log("  load.mjs:", run.stderr.strip()[-400:])
-        return figures
+        return run_figures(args, options)
 
 
 def baseline(quick, dbs):
