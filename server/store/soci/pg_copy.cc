@@ -40,6 +40,10 @@ CopyRows& CopyRows::Add(absl::string_view text) {
 
 namespace {
 
+PGconn* Connection(soci::session& sql) {
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+}
+
 void AppendHex(absl::string_view bytes, std::string* out) {
   static constexpr char kDigits[] = "0123456789abcdef";
   size_t at = out->size();
@@ -76,14 +80,6 @@ void CopyRows::EndRow() {
   row_started_ = false;
   ++rows_;
 }
-
-namespace {
-
-PGconn* Connection(soci::session& sql) {
-  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
-}
-
-}  // namespace
 
 std::string ExecScript(soci::session& sql, const std::string& script) {
   PGconn* conn = Connection(sql);

@@ -141,6 +141,7 @@ absl::Status StagePostgresBatch(soci::session& sql,
       "SELECT job_id, state, last_event_at FROM jobs WHERE job_id IN "
       "(SELECT job_id FROM incoming_events)";
   const std::vector<ScriptRows> results = QueryScript(sql, script);
+  if (results.size() < 3) throw std::runtime_error("staging a batch: results missing");
   const size_t first = results.size() - 3;  // the staging INSERT's, if any, comes before
   auto corrupt = [](absl::string_view what) {
     return absl::InternalError(absl::StrCat("store: corrupt ", what, " row"));
