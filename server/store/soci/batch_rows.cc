@@ -31,17 +31,20 @@ bool IsHex(absl::string_view hex) {
 
 }  // namespace
 
+absl::Status CorruptRow(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("store: corrupt ", what, " row"));
+}
+
 absl::Status Decode(absl::string_view stored, Message* message, absl::string_view what,
                     std::string* bytes) {
-  auto corrupt = [&] { return absl::InternalError(absl::StrCat("store: corrupt ", what, " row")); };
   std::string decoded;
   const bool hex = absl::ConsumePrefix(&stored, "\\x");
   if (hex) {
-    if (!IsHex(stored)) return corrupt();
+    if (!IsHex(stored)) return CorruptRow(what);
     decoded = absl::HexStringToBytes(stored);
   }
   const absl::string_view raw = hex ? absl::string_view(decoded) : stored;
-  if (!message->ParseFromArray(raw.data(), static_cast<int>(raw.size()))) return corrupt();
+  if (!message->ParseFromArray(raw.data(), static_cast<int>(raw.size()))) return CorruptRow(what);
   if (bytes != nullptr) {
     if (hex) {
       *bytes = std::move(decoded);

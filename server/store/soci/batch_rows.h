@@ -27,6 +27,9 @@ long long Micros(const google::protobuf::Timestamp& t);
 // A stored payload: the message's bytes.
 std::string Encode(const google::protobuf::Message& message);
 
+// Internal: a stored row (naming `what`) that cannot be read.
+absl::Status CorruptRow(absl::string_view what);
+
 // Parses a stored payload as a column read returns it: the bytes
 // themselves (SQLite), or bytea's text form, "\x" and hex (PostgreSQL).
 // The two cannot be confused: no message's bytes start with '\' (0x5C

@@ -81,21 +81,6 @@ void CopyRows::EndRow() {
   ++rows_;
 }
 
-std::string ExecScript(soci::session& sql, const std::string& script) {
-  PGconn* conn = Connection(sql);
-  PGresult* result = PQexec(conn, script.c_str());
-  const ExecStatusType status = PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    std::string message = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn);
-    PQclear(result);
-    throw std::runtime_error(absl::StrCat("statement failed: ", message));
-  }
-  std::string first =
-      status == PGRES_TUPLES_OK && PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
-  PQclear(result);
-  return first;
-}
-
 std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& script) {
   PGconn* conn = Connection(sql);
   if (PQsendQuery(conn, script.c_str()) != 1) {
@@ -125,6 +110,12 @@ std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& scrip
   }
   if (!error.empty()) throw std::runtime_error(absl::StrCat("statement failed: ", error));
   return out;
+}
+
+std::string ExecScript(soci::session& sql, const std::string& script) {
+  const std::vector<ScriptRows> results = QueryScript(sql, script);
+  if (results.empty() || results.back().empty() || results.back()[0].empty()) return "";
+  return results.back()[0][0];
 }
 
 std::string Literal(soci::session& sql, absl::string_view text) {

@@ -41,19 +41,19 @@ class CopyRows {
 // text parameter bound to a bytea column must hold).
 std::string ByteaText(absl::string_view bytes);
 
-// Runs `script`, statements without parameters separated by ';', in one
-// round trip on the session's PostgreSQL connection (the first failing
-// statement ends it). Returns the first field of the last statement's first
-// row ("" when it returns none). Throws std::runtime_error with the
-// server's message on failure.
-std::string ExecScript(soci::session& sql, const std::string& script);
-
 // What each statement of a script returned, in order: rows of fields in
 // text form (a NULL is "").
 using ScriptRows = std::vector<std::vector<std::string>>;
 
-// Like ExecScript, keeping every statement's rows.
+// Runs `script`, statements without parameters separated by ';', in one
+// round trip on the session's PostgreSQL connection (the first failing
+// statement ends it), and returns every statement's rows. Throws
+// std::runtime_error with the server's message on failure.
 std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& script);
+
+// QueryScript, returning the first field of the last statement's first
+// row ("" when it returns none).
+std::string ExecScript(soci::session& sql, const std::string& script);
 
 // `text` as an SQL string literal for a script (quoted and escaped by
 // libpq for the connection's settings).

@@ -5,7 +5,6 @@
 
 #include <functional>
 #include <stdexcept>
-#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
@@ -21,21 +20,6 @@ namespace {
 // the statement itself (COPY costs round trips of its own).
 constexpr size_t kCopyFrom = 16;
 
-// Runs `query` with its exchanges (soci::into, soci::use) as one round
-// trip. A SOCI statement is otherwise a named prepared statement: parse,
-// execute and DEALLOCATE, three round trips, and each round trip is a pair
-// of context switches that on two busy cores costs more than the statement
-// itself. Returns whether rows came back.
-template <typename... Exchanges>
-bool ExecuteOnce(soci::session& sql, const std::string& query, Exchanges&&... exchanges) {
-  soci::statement st(sql);
-  (st.exchange(std::forward<Exchanges>(exchanges)), ...);
-  st.alloc();
-  st.prepare(query, soci::details::st_one_time_query);
-  st.define_and_bind();
-  return st.execute(true);
-}
-
 // One write of a batch: `head` (ROW), (ROW), ... `tail`, where ROW is
 // `columns` placeholders; `bind(i, st)` exchanges row i's values in order
 // (they must outlive the call). With no rows, just head and tail.
@@ -47,9 +31,12 @@ struct RowsPart {
   std::function<void(size_t, soci::statement&)> bind;
 };
 
-// The writes as one statement, one round trip (as ExecuteOnce): every write
-// but the last becomes a data-modifying WITH (they touch different tables,
-// so none needs to see another's rows), placeholders numbered across them.
+// The writes as one statement, one round trip: every write but the last
+// becomes a data-modifying WITH (they touch different tables, so none
+// needs to see another's rows), placeholders numbered across them. Sent as
+// a one-time query: a SOCI statement is otherwise a named prepared
+// statement (parse, execute, DEALLOCATE: three round trips, each a pair of
+// context switches that on two busy cores costs more than the statement).
 void ExecuteParts(soci::session& sql, const std::vector<RowsPart>& parts) {
   if (parts.empty()) return;
   std::string query;
@@ -126,8 +113,8 @@ absl::Status StagePostgresBatch(soci::session& sql,
       absl::StrAppend(&script, i == 0 ? "(" : ", (", Literal(sql, event.event_id()), ", ",
                       Literal(sql, event.lead_id()), ", ", Literal(sql, event.job_id()), ", ",
                       Literal(sql, event.user_id()), ", ", static_cast<int>(event.type()), ", ",
-                      Micros(event.occurred_at()), ", ", now, ", decode('",
-                      absl::string_view(ByteaText(Encode(event))).substr(2), "', 'hex'))");
+                      Micros(event.occurred_at()), ", ", now, ", ",
+                      Literal(sql, ByteaText(Encode(event))), ")");
     }
     script += "; ";
   }
@@ -143,13 +130,10 @@ absl::Status StagePostgresBatch(soci::session& sql,
   const std::vector<ScriptRows> results = QueryScript(sql, script);
   if (results.size() < 3) throw std::runtime_error("staging a batch: results missing");
   const size_t first = results.size() - 3;  // the staging INSERT's, if any, comes before
-  auto corrupt = [](absl::string_view what) {
-    return absl::InternalError(absl::StrCat("store: corrupt ", what, " row"));
-  };
   for (const auto& row : results[first]) inserted->insert(row[0]);
   for (const auto& row : results[first + 1]) {
     LeadSlot& slot = (*leads)[row[0]];
-    if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return corrupt("lead");
+    if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return CorruptRow("lead");
     if (absl::Status s = Decode(row[1], &slot.lead.emplace(), "lead"); !s.ok()) return s;
     if (absl::Status s = Decode(row[3], &slot.timeline, "timeline"); !s.ok()) return s;
   }
@@ -158,7 +142,7 @@ absl::Status StagePostgresBatch(soci::session& sql,
   }
   for (const auto& row : results[first + 2]) {
     JobSlot& slot = (*jobs)[row[0]];
-    if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return corrupt("job");
+    if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return CorruptRow("job");
     if (absl::Status s = Decode(row[1], &slot.job.emplace(), "job"); !s.ok()) return s;
   }
   return absl::OkStatus();

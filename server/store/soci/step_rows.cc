@@ -108,12 +108,12 @@ absl::Status DecodeSteps(const std::string& text, std::vector<StepRow>* steps) {
   if (summary.job_size() != n || summary.attempt_size() != n || summary.status_size() != n ||
       summary.started_at_size() != n || summary.duration_us_size() != n ||
       summary.run_key_size() != n) {
-    return absl::InternalError("store: corrupt agent steps row");
+    return CorruptRow("agent steps");
   }
   for (int i = 0; i < n; ++i) {
     if (summary.agent(i) < 0 || summary.agent(i) >= summary.agents_size() ||
         summary.job(i) < 0 || summary.job(i) >= summary.jobs_size()) {
-      return absl::InternalError("store: corrupt agent steps row");
+      return CorruptRow("agent steps");
     }
     StepRow& row = steps->emplace_back();
     row.agent = summary.agents(summary.agent(i));
