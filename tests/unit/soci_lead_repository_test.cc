@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "engine/agent_timeline.h"
+#include "store/soci/batch_rows.h"
 #include "store/soci/schema.h"
 #include "backend_test.h"
 #include "test_database.h"
@@ -473,6 +474,16 @@ TEST_P(SociLeadRepositoryTest, IdsWithQuotesAndBackslashesAreStoredAsSent) {
     ASSERT_TRUE(stored.ok() && stored->has_value()) << stored.status();
     EXPECT_EQ((*stored)->user_id(), user);
     EXPECT_EQ((*stored)->job_id(), "J'1");
+    // Each event's row holds the event itself.
+    DirectSession direct(db_->url(), GetParam() == Backend::kPostgres);
+    for (const v1::PipelineEvent& event : events) {
+      std::string payload;
+      direct.sql() << "SELECT payload FROM events WHERE event_id = :id", soci::use(event.event_id()),
+          soci::into(payload);
+      v1::PipelineEvent read;
+      ASSERT_TRUE(Decode(payload, &read, "event").ok()) << event.event_id();
+      EXPECT_EQ(read.SerializeAsString(), event.SerializeAsString());
+    }
   }
 }
 
