@@ -5,8 +5,10 @@
 
 #include <grpcpp/support/byte_buffer.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "google/protobuf/message.h"
 
@@ -21,6 +23,11 @@ bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* mes
 // A buffer over `wire` without copying it: the slice holds a reference to
 // the shared string until gRPC has sent it.
 grpc::ByteBuffer SharedBuffer(std::shared_ptr<const std::string> wire);
+
+// Serialized WatchLeadsResponses sent as one: a WatchLeadsResponse at
+// `revision` whose `batch` holds each of `messages` as it is, built from
+// their bytes without parsing them.
+std::string BatchWire(int64_t revision, const std::vector<const std::string*>& messages);
 
 }  // namespace leadboard::api
 

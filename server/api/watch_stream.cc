@@ -13,6 +13,11 @@ namespace {
 
 constexpr int kReplayPage = 1000;
 constexpr int kSnapshotPage = 1000;
+// A batch (WatchLeadsRequest.batch) holds at most this many messages, and
+// stops growing past this many bytes (well under gRPC's default 4 MiB
+// receive limit, as a snapshot page can be 1 MiB on its own).
+constexpr size_t kBatchMessages = 1000;
+constexpr size_t kBatchBytes = 1 << 20;
 
 // A synced or progress marker at `revision`.
 std::shared_ptr<const std::string> Marker(int64_t revision, bool synced) {
@@ -220,9 +225,16 @@ void WatchStream::RequestFinishLocked(absl::Status status) {
   MaybeWriteLocked();
 }
 
-void WatchStream::WriteLocked(Message message) {
-  if (message.advances) last_sent_ = message.revision;
-  in_flight_ = SharedBuffer(std::move(message.wire));
+void WatchStream::WriteLocked(const std::vector<Message>& messages) {
+  if (messages.size() == 1) {
+    in_flight_ = SharedBuffer(messages.front().wire);
+  } else {
+    std::vector<const std::string*> wires;
+    wires.reserve(messages.size());
+    for (const Message& message : messages) wires.push_back(message.wire.get());
+    in_flight_ = SharedBuffer(
+        std::make_shared<const std::string>(BatchWire(messages.back().revision, wires)));
+  }
   writing_ = true;
   // No buffer hint: a hinted write does not complete until a later write
   // flushes it, and a call has only one write in flight.
@@ -231,51 +243,72 @@ void WatchStream::WriteLocked(Message message) {
 
 void WatchStream::MaybeWriteLocked() {
   if (sink_ == nullptr || finished_ || writing_) return;
+  // A watcher that asked for batches gets what is waiting in one write:
+  // a write is a completion, a frame and often a system call, whatever
+  // its size, so a watcher that fell behind catches up in a few.
+  const size_t most = request_.batch() ? kBatchMessages : 1;
+  std::vector<Message> messages;
+  size_t bytes = 0;
+  while (!finish_ && messages.size() < most && bytes < kBatchBytes) {
+    std::optional<Message> next = TakeLocked(messages.empty());
+    if (!next) break;
+    bytes += next->wire->size();
+    messages.push_back(std::move(*next));
+  }
+  if (!messages.empty()) {
+    WriteLocked(messages);
+    return;
+  }
   if (finish_) {
     finished_ = true;
     sink_->Finish(*finish_);
-    return;
   }
+}
+
+std::optional<WatchStream::Message> WatchStream::TakeLocked(bool first) {
+  auto take = [this](Message message) {
+    if (message.advances) last_sent_ = message.revision;
+    return std::optional<Message>(std::move(message));
+  };
   if (!backlog_.empty()) {
     Message next = std::move(backlog_.front());
     backlog_.pop_front();
     watcher_->MarkActive(absl::Now());  // (the hub marks what it queued when popped)
-    WriteLocked(std::move(next));
-    return;
+    return take(std::move(next));
   }
-  if (!caught_up_) return;
+  if (!caught_up_) return std::nullopt;
   for (;;) {
     hub::Queued queued;
     int64_t progress = 0;
     switch (watcher_->Pop(&queued, &progress)) {
       case hub::Watcher::Next::kMessage:
         if (queued.revision <= skip_through_) continue;  // in the snapshot already
-        WriteLocked(Message{queued.revision, true, std::move(queued.wire)});
-        return;
+        return take(Message{queued.revision, true, std::move(queued.wire)});
       case hub::Watcher::Next::kProgress: {
         const int64_t at = std::max({progress, skip_through_, last_sent_});
-        WriteLocked(Message{at, false, Marker(at, /*synced=*/false)});
-        return;
+        return take(Message{at, false, Marker(at, /*synced=*/false)});
       }
       case hub::Watcher::Next::kEmpty:
-        return;
+        return std::nullopt;
       case hub::Watcher::Next::kOverflowed:
+        if (!first) return std::nullopt;  // stays overflowed: the next write ends the stream
         if (context_.metrics != nullptr) context_.metrics->CountWatcherCut("slow");
-        RequestFinishLocked(engine::WithErrorInfo(
+        finish_ = ToGrpcStatus(engine::WithErrorInfo(
             absl::ResourceExhaustedError(absl::StrCat(
                 "watcher fell behind: more than ", context_.options.watch_queue_limit,
                 " changes queued; last revision sent ", last_sent_, "; resume with since_revision ",
                 last_sent_)),
             "WATCHER_TOO_SLOW", {{"resume_revision", absl::StrCat(last_sent_)}}));
-        return;
+        return std::nullopt;
       case hub::Watcher::Next::kClosed:
+        if (!first) return std::nullopt;
         if (context_.metrics != nullptr) context_.metrics->CountWatcherCut("shutdown");
-        RequestFinishLocked(engine::WithErrorInfo(
+        finish_ = ToGrpcStatus(engine::WithErrorInfo(
             absl::UnavailableError(absl::StrCat("server shutting down; last revision sent ",
                                                 last_sent_, "; resume with since_revision ",
                                                 last_sent_)),
             "SERVER_SHUTTING_DOWN", {{"resume_revision", absl::StrCat(last_sent_)}}));
-        return;
+        return std::nullopt;
     }
   }
 }

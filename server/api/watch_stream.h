@@ -15,8 +15,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include <deque>
+#include <optional>
+#include <vector>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -64,7 +67,13 @@ class WatchStream final : public hub::WatcherListener,
   // Reads the snapshot or the replay (executor thread).
   void CatchUp(int64_t registered_at);
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void WriteLocked(Message message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The next message to send, moving the resume point past it; nullopt
+  // when there is none. When the watcher overflowed or is closed, asks to
+  // finish if `first` (nothing taken for this write yet), else leaves that
+  // for the next write, so the status names what was really sent.
+  std::optional<Message> TakeLocked(bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the messages, as a batch when there are several.
+  void WriteLocked(const std::vector<Message>& messages) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RequestFinishLocked(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ServiceContext& context_;

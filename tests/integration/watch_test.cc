@@ -2,9 +2,11 @@
 // conflation (a board that falls behind gets each lead's newest card, in
 // revision order, and is never cut off) and catch-up (a watcher whose
 // revision left the change log gets the changed leads' current cards
-// instead of OUT_OF_RANGE and a full relist).
+// instead of OUT_OF_RANGE and a full relist), and batches (what waits for a
+// watcher goes out in one response, the same messages in the same order).
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -31,10 +33,16 @@ class WatchTest : public testing::ServerTest {
   }
 };
 
+// True for `synced`, alone or ending a batch.
+bool EndsWithSynced(const v1::WatchLeadsResponse& response) {
+  return response.has_synced() ||
+         (response.has_batch() && response.batch().messages().rbegin()->has_synced());
+}
+
 // Reads a stream to its synced marker, leaving the rest unread.
 void ReadToSynced(grpc::ClientReader<v1::WatchLeadsResponse>* reader) {
   v1::WatchLeadsResponse response;
-  while (reader->Read(&response) && !response.has_synced()) {
+  while (reader->Read(&response) && !EndsWithSynced(response)) {
   }
 }
 
@@ -168,6 +176,126 @@ TEST_P(WatchTest, ASnapshotComesInPagesWhenAsked) {
   EXPECT_EQ(ids.size(), 2500u);
   EXPECT_TRUE(got[3].has_synced());
   EXPECT_EQ(got[3].revision(), 2500);
+}
+
+// Reads responses until `done` says so or the stream ends.
+std::vector<v1::WatchLeadsResponse> ReadUntil(
+    grpc::ClientReader<v1::WatchLeadsResponse>* reader,
+    const std::function<bool(const v1::WatchLeadsResponse&)>& done) {
+  std::vector<v1::WatchLeadsResponse> got;
+  v1::WatchLeadsResponse response;
+  while (reader->Read(&response)) {
+    got.push_back(response);
+    if (done(response)) break;
+  }
+  return got;
+}
+
+// The messages of `responses` with every batch unpacked; checks what a
+// batch promises on the way (never nested, its revision its last message's).
+std::vector<v1::WatchLeadsResponse> Unpacked(const std::vector<v1::WatchLeadsResponse>& responses) {
+  std::vector<v1::WatchLeadsResponse> messages;
+  for (const v1::WatchLeadsResponse& response : responses) {
+    if (!response.has_batch()) {
+      messages.push_back(response);
+      continue;
+    }
+    EXPECT_GT(response.batch().messages_size(), 1) << "a batch of one is a message";
+    EXPECT_LE(response.batch().messages_size(), 1000);
+    EXPECT_EQ(response.revision(), response.batch().messages().rbegin()->revision());
+    for (const v1::WatchLeadsResponse& message : response.batch().messages()) {
+      EXPECT_FALSE(message.has_batch());
+      messages.push_back(message);
+    }
+  }
+  return messages;
+}
+
+TEST_P(WatchTest, AReplayComesInBatchesWhenAskedWithTheSameMessagesInOrder) {
+  StartServer();
+  std::vector<v1::PipelineEvent> seed;
+  for (int i = 0; i < 2500; ++i) {
+    seed.push_back(Event(absl::StrCat("g", i), absl::StrCat("lead-", i),
+                         v1::EVENT_TYPE_LEAD_GENERATED, 0));
+  }
+  IngestOk(seed);  // revisions 1 to 2500
+  v1::WatchLeadsRequest request;
+  request.set_since_revision(1);
+  grpc::ClientContext plain_context, batched_context;
+  auto plain = stub_->WatchLeads(&plain_context, request);
+  request.set_batch(true);
+  auto batched = stub_->WatchLeads(&batched_context, request);
+  const std::vector<v1::WatchLeadsResponse> one_by_one = ReadUntil(plain.get(), EndsWithSynced);
+  const std::vector<v1::WatchLeadsResponse> in_batches = ReadUntil(batched.get(), EndsWithSynced);
+
+  ASSERT_EQ(one_by_one.size(), 2500u);  // 2,499 changes, then synced
+  // The whole replay was waiting: batches of the most a batch holds.
+  ASSERT_EQ(in_batches.size(), 3u);
+  EXPECT_EQ(in_batches[0].batch().messages_size(), 1000);
+  EXPECT_EQ(in_batches[1].batch().messages_size(), 1000);
+  EXPECT_EQ(in_batches[2].batch().messages_size(), 500);
+  EXPECT_TRUE(in_batches[2].batch().messages(499).has_synced());
+  const std::vector<v1::WatchLeadsResponse> unpacked = Unpacked(in_batches);
+  ASSERT_EQ(unpacked.size(), one_by_one.size());
+  for (size_t i = 0; i < unpacked.size(); ++i) {
+    ASSERT_EQ(unpacked[i].SerializeAsString(), one_by_one[i].SerializeAsString()) << "message " << i;
+  }
+
+  // Live, a watcher that keeps up gets one message per response.
+  IngestOk({Event("s", "lead-0", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
+  const std::vector<v1::WatchLeadsResponse> live =
+      ReadUntil(batched.get(), [](const auto& r) { return r.revision() == 2501; });
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_TRUE(live[0].has_lead_change());
+  plain_context.TryCancel();
+  batched_context.TryCancel();
+}
+
+TEST_P(WatchTest, AWatcherThatFellBehindGetsEveryChangeInBatches) {
+  StartServer();
+  constexpr int kLeads = 5, kUpdates = 2000;
+  std::vector<v1::PipelineEvent> seed;
+  for (int l = 0; l < kLeads; ++l) {
+    seed.push_back(Event(absl::StrCat("g", l), absl::StrCat("lead-", l),
+                         v1::EVENT_TYPE_LEAD_GENERATED, 0));
+  }
+  IngestOk(seed);  // revisions 1 to 5
+  // Stops reading after `synced`: the changes below wait for it.
+  grpc::ClientContext context;
+  v1::WatchLeadsRequest request;
+  request.set_batch(true);
+  auto watch = stub_->WatchLeads(&context, request);
+  ReadToSynced(watch.get());
+
+  std::vector<v1::PipelineEvent> updates;
+  for (int i = 0; i < kUpdates; ++i) {
+    updates.push_back(Status(absl::StrCat("u", i), absl::StrCat("lead-", i % kLeads), 1 + i, 8192));
+  }
+  IngestOk(updates);
+  const int64_t last = kLeads + kUpdates;
+  ASSERT_EQ(GetLead(absl::StrCat("lead-", (kUpdates - 1) % kLeads)).revision(), last);
+
+  const std::vector<v1::WatchLeadsResponse> responses =
+      ReadUntil(watch.get(), [&](const auto& r) { return r.revision() >= last; });
+  // Every change, in order, none twice (heartbeats aside).
+  std::vector<int64_t> revisions;
+  for (const v1::WatchLeadsResponse& message : Unpacked(responses)) {
+    if (message.has_lead_change()) revisions.push_back(message.revision());
+  }
+  ASSERT_EQ(revisions.size(), static_cast<size_t>(kUpdates));
+  for (int i = 0; i < kUpdates; ++i) ASSERT_EQ(revisions[i], kLeads + 1 + i);
+  int batches = 0;
+  for (const v1::WatchLeadsResponse& response : responses) {
+    if (!response.has_batch()) continue;
+    ++batches;
+    // About 1 MiB at most: a batch stops growing once past it.
+    EXPECT_LE(response.ByteSizeLong(), (1u << 20) + 9000);
+  }
+  std::printf("%d changes in %zu responses, %d of them batches\n", kUpdates, responses.size(),
+              batches);
+  EXPECT_GT(batches, 0);
+  EXPECT_LT(responses.size(), static_cast<size_t>(kUpdates));
+  context.TryCancel();
 }
 
 LEADBOARD_INSTANTIATE_BACKENDS(WatchTest);

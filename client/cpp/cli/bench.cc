@@ -155,37 +155,15 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // OnDone follows
-    if (response_.has_synced()) {
-      absl::MutexLock lock(&tally_->mu);
-      ++tally_->synced;
-    } else if (response_.has_progress()) {
-      absl::MutexLock lock(&tally_->mu);
-      ++tally_->heartbeats;
-    } else if (response_.has_lead_change()) {
-      const v1::Lead& lead = response_.lead_change().lead();
-      if (lead.id() == marker_) {
-        {
-          absl::MutexLock lock(&tally_->mu);
-          ++tally_->finished;
-        }
-        context_->TryCancel();
-        return;
+    bool go_on = true;
+    if (response_.has_batch()) {
+      for (const v1::WatchLeadsResponse& message : response_.batch().messages()) {
+        if (!(go_on = Handle(message))) break;
       }
-      ++delivered_;
-      if (request_.conflate()) last_revision_[lead.id()] = response_.revision();
-      const std::string& activity = lead.activity();
-      int64_t sent = 0;
-      if (activity.size() > run_.size() && absl::StartsWith(activity, run_) &&
-          activity[run_.size()] == ' ') {
-        const size_t end = activity.find(' ', run_.size() + 1);
-        if (absl::SimpleAtoi(activity.substr(run_.size() + 1, end - run_.size() - 1), &sent)) {
-          latencies_ms_.push_back((NowNanos() - sent) / 1e6);
-        }
-      }
-      absl::MutexLock lock(&tally_->mu);
-      tally_->last_delivery = Clock::now();
+    } else {
+      go_on = Handle(response_);
     }
-    StartRead(&response_);
+    if (go_on) StartRead(&response_);
   }
 
   void OnDone(const grpc::Status& status) override {
@@ -206,6 +184,41 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
     return last_revision_;
   }
   const std::vector<double>& latencies_ms() const { return latencies_ms_; }
+
+  // One message; false at its user's end marker (the stream is cancelled).
+  bool Handle(const v1::WatchLeadsResponse& response) {
+    if (response.has_synced()) {
+      absl::MutexLock lock(&tally_->mu);
+      ++tally_->synced;
+    } else if (response.has_progress()) {
+      absl::MutexLock lock(&tally_->mu);
+      ++tally_->heartbeats;
+    } else if (response.has_lead_change()) {
+      const v1::Lead& lead = response.lead_change().lead();
+      if (lead.id() == marker_) {
+        {
+          absl::MutexLock lock(&tally_->mu);
+          ++tally_->finished;
+        }
+        context_->TryCancel();
+        return false;
+      }
+      ++delivered_;
+      if (request_.conflate()) last_revision_[lead.id()] = response.revision();
+      const std::string& activity = lead.activity();
+      int64_t sent = 0;
+      if (activity.size() > run_.size() && absl::StartsWith(activity, run_) &&
+          activity[run_.size()] == ' ') {
+        const size_t end = activity.find(' ', run_.size() + 1);
+        if (absl::SimpleAtoi(activity.substr(run_.size() + 1, end - run_.size() - 1), &sent)) {
+          latencies_ms_.push_back((NowNanos() - sent) / 1e6);
+        }
+      }
+      absl::MutexLock lock(&tally_->mu);
+      tally_->last_delivery = Clock::now();
+    }
+    return true;
+  }
 
  private:
   std::unique_ptr<grpc::ClientContext> context_;
@@ -268,6 +281,7 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
     request.set_since_revision(start_revision);
     request.set_user_id(idle ? absl::StrCat(options.user, "-idle-", w) : UserOf(options, w));
     request.set_conflate(options.conflate);
+    request.set_batch(options.watch_batch);
     watchers.push_back(std::make_unique<BenchWatcher>(
         connections.back().get(), request, run, idle ? "" : MarkerLead(run, w % users), &tally));
   }

@@ -37,6 +37,7 @@ struct BenchOptions {
   // Watchers ask for conflation: when behind, each lead's newest change
   // only. The run then checks each ends with every lead's final revision.
   bool conflate = false;
+  bool watch_batch = true;  // watchers ask for batches (what the board and SDKs do)
   // Seconds to keep every watcher open once synced, before any ingest: the
   // server's CPU over that time is what its idle watchers cost it
   // (heartbeats included), reported with the heartbeats they received.

@@ -164,6 +164,9 @@ int main(int argc, char** argv) {
                   "When behind, only each lead's newest change (never cut off as too slow)");
   watch->add_flag("--catch-up", watch_options.catch_up,
                   "From a revision no longer retained: the changed leads' current cards");
+  watch->add_option("--batch", watch_options.batch,
+                    "When behind, what is waiting in one response (printed one by one)")
+      ->capture_default_str();
   watch->add_flag("--json", json, "One JSON object per line");
   watch->add_flag("--progress", progress, "Also print heartbeats");
   watch->add_option("--limit", limit, "Exit after this many changes (0: never)");
@@ -234,6 +237,9 @@ int main(int argc, char** argv) {
   bench->add_option("--hold", bench_options.hold,
                     "Seconds to keep the synced watchers open before ingest (the server's idle "
                     "cost, with --server_pid)")->capture_default_str();
+  bench->add_option("--watch_batch", bench_options.watch_batch,
+                    "Watchers ask for batches when behind (false: one message per response)")
+      ->capture_default_str();
   bench->add_flag("--conflate", bench_options.conflate,
                   "Watchers ask for conflation; the run checks each ends with every lead's final revision");
 

@@ -150,22 +150,33 @@ absl::Status Client::Watch(const WatchOptions& options,
     request.set_user_id(options.user_id);
     request.set_conflate(options.conflate);
     request.set_catch_up(options.catch_up);
+    request.set_batch(options.batch);
     std::unique_ptr<grpc::ClientReader<v1::WatchLeadsResponse>> reader =
         stub_->WatchLeads(context.get(), request);
+    // One message to the caller; false when it asked to stop.
+    auto deliver = [&](const v1::WatchLeadsResponse& message) {
+      // Snapshot entries carry their lead's revision, not a log position.
+      const bool snapshot_entry = message.has_lead_change() &&
+                                  message.lead_change().kind() == v1::CHANGE_KIND_SNAPSHOT;
+      if (!snapshot_entry) since = std::max(since, message.revision());
+      return on_message(message);
+    };
     v1::WatchLeadsResponse response;
     bool stop = false;
-    while (reader->Read(&response)) {
+    while (!stop && reader->Read(&response)) {
       backoff = absl::Milliseconds(100);
-      // Snapshot entries carry their lead's revision, not a log position.
-      const bool snapshot_entry = response.has_lead_change() &&
-                                  response.lead_change().kind() == v1::CHANGE_KIND_SNAPSHOT;
-      if (!snapshot_entry) since = std::max(since, response.revision());
-      if (!on_message(response)) {
-        stop = true;
-        context->TryCancel();
-        break;
+      if (!response.has_batch()) {
+        stop = !deliver(response);
+        continue;
+      }
+      for (const v1::WatchLeadsResponse& message : response.batch().messages()) {
+        if (!deliver(message)) {
+          stop = true;
+          break;
+        }
       }
     }
+    if (stop) context->TryCancel();
     grpc::Status status = reader->Finish();
     {
       absl::MutexLock lock(&mu_);

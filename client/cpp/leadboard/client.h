@@ -53,6 +53,9 @@ struct WatchOptions {
   // A revision no longer retained: the changed leads' current cards
   // instead of OUT_OF_RANGE and a fresh snapshot.
   bool catch_up = false;
+  // Behind: what is waiting comes in one response (a batch) instead of one
+  // response each; on_message still sees one message at a time.
+  bool batch = true;
   absl::Duration max_backoff = absl::Seconds(5);
 };
 
@@ -78,7 +81,8 @@ class Client {
   // Watches until `on_message` returns false, Cancel() is called, or a
   // non-retryable error (returned). Resumes on UNAVAILABLE, RESOURCE_EXHAUSTED
   // and the like from the last revision seen; restarts from a snapshot on
-  // OUT_OF_RANGE. `on_notice` (optional) hears about both.
+  // OUT_OF_RANGE. `on_notice` (optional) hears about both. A batch is
+  // unpacked: `on_message` gets each of its messages in turn.
   absl::Status Watch(const WatchOptions& options,
                      const std::function<bool(const v1::WatchLeadsResponse&)>& on_message,
                      const std::function<void(WatchNotice, const grpc::Status&)>& on_notice = {});
