@@ -99,7 +99,7 @@ class ClientBase:
 
     @staticmethod
     def _watch_request(
-        since_revision: int, job_id: str, user_id: str, conflate: bool, catch_up: bool
+        since_revision: int, job_id: str, user_id: str, conflate: bool, catch_up: bool, batch: bool
     ) -> svc.WatchLeadsRequest:
         return svc.WatchLeadsRequest(
             since_revision=since_revision,
@@ -107,6 +107,7 @@ class ClientBase:
             user_id=user_id,
             conflate=conflate,
             catch_up=catch_up,
+            batch=batch,
         )
 
     @staticmethod

@@ -160,7 +160,9 @@ class WatchEvent:
         actor: who made the change (for ``moved``, the person's name).
         actor_kind: what kind of actor (``ActorKind``; 0 when unknown).
         note: the note a person gave with a move.
-        response: the raw ``WatchLeadsResponse`` (None for reset).
+        response: the raw ``WatchLeadsResponse`` (None for reset); for a
+            message that came in a batch, the inner message, which is what
+            its own response would have been.
     """
 
     kind: str
@@ -190,6 +192,21 @@ class WatchEvent:
                 response=resp,
             )
         return WatchEvent(kind=which or "unspecified", revision=int(resp.revision), response=resp)
+
+
+def watch_messages(response: Any) -> Sequence[Any]:
+    """The messages a ``WatchLeadsResponse`` stands for, in order: a ``batch``'s
+    inner messages, or the response itself.
+
+    A watch asks for batches to spare the server a write and the network a
+    frame per message when it is behind; each inner message is exactly the
+    response that would otherwise have been sent on its own, so unpacking
+    here leaves callers and resume points as they were without batches.
+    Batches are never nested, so one level is all there is.
+    """
+    if response.WhichOneof("change") == "batch":
+        return response.batch.messages
+    return (response,)
 
 
 class WatchState:

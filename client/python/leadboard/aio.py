@@ -19,6 +19,7 @@ from ._common import (
     TimeBound,
     WatchEvent,
     WatchState,
+    watch_messages,
 )
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
@@ -334,13 +335,17 @@ class AsyncClient(ClientBase):
         state: Optional[WatchState] = None,
         conflate: bool = True,
         catch_up: bool = True,
+        batch: bool = True,
     ) -> AsyncIterator[WatchEvent]:
         """Watches the board, resuming across disconnects: see :meth:`leadboard.Client.watch`.
 
         ``conflate`` (newest change of each lead when behind, never cut off
-        as too slow; pass False to get every intermediate change) and
+        as too slow; pass False to get every intermediate change),
         ``catch_up`` (``current`` cards instead of a ``reset`` when the
-        revision left the change log) default to True, as there.
+        revision left the change log) and ``batch`` (messages waiting for
+        the watch arrive as one response, fewer writes and frames; unpacked
+        here, so the events and resume revision are unchanged) default to
+        True, as there.
         Stop by breaking out of the ``async for`` or cancelling the task.
         Pass ``state`` to read the resume bookkeeping while it runs.
         """
@@ -349,18 +354,19 @@ class AsyncClient(ClientBase):
         failures = 0
         while True:
             call = self._stub.WatchLeads(
-                self._watch_request(st.resume_from, job_id or "", user_id or "", conflate, catch_up),
+                self._watch_request(st.resume_from, job_id or "", user_id or "", conflate, catch_up, batch),
                 metadata=self._metadata,
             )
             try:
                 async for response in call:
                     failures = 0
-                    event = WatchEvent.from_response(response)
-                    if not st.accept(event):
-                        continue
-                    if event.kind == "progress" and not include_progress:
-                        continue
-                    yield event
+                    for message in watch_messages(response):
+                        event = WatchEvent.from_response(message)
+                        if not st.accept(event):
+                            continue
+                        if event.kind == "progress" and not include_progress:
+                            continue
+                        yield event
             except grpc.aio.AioRpcError as e:
                 code = e.code()
                 if code == grpc.StatusCode.OUT_OF_RANGE:

@@ -17,6 +17,7 @@ from ._common import (
     TimeBound,
     WatchEvent,
     WatchState,
+    watch_messages,
 )
 from ._proto import board_pb2, event_pb2, lead_pb2
 from ._proto import leadboard_pb2 as svc
@@ -382,6 +383,7 @@ class Client(ClientBase):
         retry: Optional[RetryPolicy] = None,
         conflate: bool = True,
         catch_up: bool = True,
+        batch: bool = True,
     ) -> "LeadWatch":
         """Watches the board: an iterable of :class:`WatchEvent` that survives disconnects.
 
@@ -409,6 +411,12 @@ class Client(ClientBase):
             catch_up: resume a watch whose revision left the change log with
                 ``current`` cards of the changed leads instead of a
                 ``reset`` and a full snapshot.
+            batch: when several messages wait for the watch (it fell
+                behind, or a snapshot or replay is being sent), receive them
+                as one response: far fewer writes for the server and frames
+                for the network. The watch unpacks them, so the events, their
+                order and the resume revision are the same as without it; a
+                server without batches sends them one by one.
         """
         return LeadWatch(
             self,
@@ -419,6 +427,7 @@ class Client(ClientBase):
             retry or RetryPolicy(max_attempts=0, max_backoff=5.0),
             conflate=conflate,
             catch_up=catch_up,
+            batch=batch,
         )
 
 
@@ -441,10 +450,12 @@ class LeadWatch:
         *,
         conflate: bool = True,
         catch_up: bool = True,
+        batch: bool = True,
     ) -> None:
         self._client = client
         self._conflate = conflate
         self._catch_up = catch_up
+        self._batch = batch
         self._job_id = job_id
         self._user_id = user_id
         self._include_progress = include_progress
@@ -475,7 +486,8 @@ class LeadWatch:
         try:
             while not self._cancelled.is_set():
                 request = self._client._watch_request(
-                    self.state.resume_from, self._job_id, self._user_id, self._conflate, self._catch_up
+                    self.state.resume_from, self._job_id, self._user_id, self._conflate, self._catch_up,
+                    self._batch,
                 )
                 with self._lock:
                     if self._cancelled.is_set():
@@ -485,12 +497,17 @@ class LeadWatch:
                 try:
                     for response in call:
                         failures = 0
-                        event = WatchEvent.from_response(response)
-                        if not self.state.accept(event):
-                            continue
-                        if event.kind == "progress" and not self._include_progress:
-                            continue
-                        yield event
+                        for message in watch_messages(response):
+                            # A batch in hand outlives the cancelled call: stop
+                            # here, as the next read of a single message would.
+                            if self._cancelled.is_set():
+                                return
+                            event = WatchEvent.from_response(message)
+                            if not self.state.accept(event):
+                                continue
+                            if event.kind == "progress" and not self._include_progress:
+                                continue
+                            yield event
                     # The server ended the stream cleanly (e.g. shutting down): resume.
                 except grpc.RpcError as e:
                     if self._cancelled.is_set():

@@ -106,14 +106,15 @@ def test_a_moved_change_names_the_person_and_the_note() -> None:
                                                            "Pediram proposta")
 
 
-def test_both_watches_conflate_and_catch_up_unless_told_otherwise() -> None:
+def test_both_watches_conflate_catch_up_and_batch_unless_told_otherwise() -> None:
     for cls in (leadboard.Client, leadboard.AsyncClient):
         params = inspect.signature(cls.watch).parameters
-        for name in ("conflate", "catch_up"):
+        for name in ("conflate", "catch_up", "batch"):
             assert params[name].default is True and params[name].kind is inspect.Parameter.KEYWORD_ONLY, (cls, name)
-    request = leadboard.Client._watch_request(7, "job-1", "ana", conflate=False, catch_up=True)
-    assert (request.since_revision, request.job_id, request.user_id, request.conflate, request.catch_up) == (
-        7, "job-1", "ana", False, True)
+    request = leadboard.Client._watch_request(7, "job-1", "ana", conflate=False, catch_up=True, batch=False)
+    assert (request.since_revision, request.job_id, request.user_id, request.conflate, request.catch_up,
+            request.batch) == (7, "job-1", "ana", False, True, False)
+    assert leadboard.Client._watch_request(7, "", "", conflate=True, catch_up=True, batch=True).batch
 
 
 def test_a_current_change_is_a_current_event_with_the_card() -> None:
