@@ -1,7 +1,8 @@
 // The live board: it connects, shows GetBoard's columns in order, cards
 // appear as a simulated job harvests leads and move column to column without
-// a reload, the details dialog shows what GetLead reports, and the board
-// survives a server killed with SIGKILL.
+// a reload, the details dialog shows what GetLead reports, the board
+// survives a server killed with SIGKILL, and a burst it was cut off from
+// comes back as a replay in batches that leaves it exactly as the server is.
 import { join } from "node:path";
 import { connectionOf, exited, openBoard, out, startStack, until, waitLive } from "./lib.mjs";
 
@@ -12,7 +13,7 @@ export async function run(results, browser) {
   const stack = await startStack();
   try {
     await until(() => { stack.grpcurl("GetBoard", {}); return true; });
-    const page = await openBoard(browser, stack.url(), { width: 1800, height: 1000 });
+    const page = await openBoard(browser, stack.url(), { width: 1800, height: 1000, countBatches: true });
     check("the board connects and goes live", await waitLive(page));
     // "live" comes from the watch stream and the columns from GetBoard: two
     // requests, either may land first, so wait for the columns too.
@@ -61,6 +62,28 @@ export async function run(results, browser) {
     check("the board recovers after a restart", await waitLive(page));
     check("no card is lost", (await page.locator('[data-testid^="card-"]').count()) === cards, `had ${cards}`);
     await page.screenshot({ path: join(out, "board-after-restart.png") });
+
+    // A burst while the board is cut off (the proxy killed, the server up):
+    // back, the board resumes from its last revision, and the replay, all
+    // of it waiting at once, comes in batches. Folded one by one, they
+    // must leave every lead in the column the server has it in.
+    const batchesBefore = await page.evaluate(() => window.watchBatches);
+    stack.proxy.kill("SIGKILL");
+    await exited(stack.proxy);
+    await exited(stack.simulate(["--jobs", "2", "--leads", "15", "--speed", "0", "--seed", "11",
+      "--failure-rate", "0.3", "--run-id", "burst"]));
+    const server = Object.fromEntries(stack.grpcurl("ListLeads", { page_size: 1000 }).leads.map((l) => [l.id, l.stage]));
+    stack.startProxy();
+    await page.setViewportSize({ width: 1800, height: 8000 }); // every card drawn: columns are virtualized
+    const shownStages = () => page.locator('[data-testid^="card-"][data-stage]').evaluateAll((els) =>
+      Object.fromEntries(els.map((e) => [e.dataset.testid.slice("card-".length), e.dataset.stage])));
+    const differences = (shown) => [...new Set([...Object.keys(server), ...Object.keys(shown)])]
+      .filter((id) => shown[id] !== server[id]).map((id) => `${id}: ${shown[id]} (server ${server[id]})`);
+    await until(async () => differences(await shownStages()).length === 0, 30000);
+    const wrong = differences(await shownStages());
+    const batches = (await page.evaluate(() => window.watchBatches)) - batchesBefore;
+    check("after a burst replayed in batches, the board has every lead where the server has it",
+      batches > 0 && wrong.length === 0, `${batches} batches; ${Object.keys(server).length} leads; wrong: ${wrong.join(", ")}`);
     check("no script error on the page", page.errors.length === 0, page.errors.join("; "));
     await page.context().close();
   } finally {

@@ -84,10 +84,16 @@ export async function startStack({ serverArgs = [] } = {}) {
     grpcPort, proxyPort, webPort, data,
     target: `127.0.0.1:${grpcPort}`,
     server: null,
+    proxy: null,
     url: (params = "") => `http://127.0.0.1:${webPort}/?api=http://127.0.0.1:${proxyPort}${params}`,
     startServer() {
       stack.server = start(bins.server, [`--listen=127.0.0.1:${grpcPort}`, `--data_dir=${data}`, "--progress_interval=1s", ...serverArgs]);
       return stack.server;
+    },
+    startProxy() {
+      stack.proxy = start(bins.proxy, [`--backend_addr=127.0.0.1:${grpcPort}`, "--run_tls_server=false", "--allow_all_origins",
+        "--server_http_max_write_timeout=0", `--server_http_debug_port=${proxyPort}`, `--server_http_tls_port=${tlsPort}`]);
+      return stack.proxy;
     },
     grpcurl(method, body, token = "") {
       const auth = token ? ["-H", `authorization: Bearer ${token}`] : [];
@@ -111,8 +117,7 @@ export async function startStack({ serverArgs = [] } = {}) {
     },
   };
   stack.startServer();
-  start(bins.proxy, [`--backend_addr=127.0.0.1:${grpcPort}`, "--run_tls_server=false", "--allow_all_origins",
-    "--server_http_max_write_timeout=0", `--server_http_debug_port=${proxyPort}`, `--server_http_tls_port=${tlsPort}`]);
+  stack.startProxy();
   start(join(web, "node_modules/.bin/vite"), ["preview", "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"], { cwd: web });
   return stack;
 }
@@ -132,8 +137,11 @@ export const exited = (child) => new Promise((resolve) => {
 });
 
 // A page of the board whose person is `name` (kept as the board keeps it).
-export async function openBoard(browser, url, { name = "", token = "", width = 1600, height = 1000 } = {}) {
+// With `countBatches`, the page counts the watch responses that arrive as
+// a batch in `window.watchBatches` (see countWatchBatches).
+export async function openBoard(browser, url, { name = "", token = "", width = 1600, height = 1000, countBatches = false } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
+  if (countBatches) await context.addInitScript(countWatchBatches);
   if (name || token) {
     await context.addInitScript(([n, t]) => {
       try {
@@ -147,6 +155,61 @@ export async function openBoard(browser, url, { name = "", token = "", width = 1
   await until(async () => (await page.goto(url)).ok(), 20000, 300);
   page.errors = errors;
   return page;
+}
+
+// Runs in the page before the board: reads a copy of every WatchLeads
+// grpc-web stream and counts the responses whose `change` is a batch
+// (field 6 of WatchLeadsResponse), so a test knows what the board itself
+// received rather than what the server meant to send.
+function countWatchBatches() {
+  window.watchBatches = 0;
+  const varint = (bytes, at) => {
+    let value = 0, shift = 0, byte;
+    do { byte = bytes[at.i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    return value;
+  };
+  // Whether a message has field 6 at its top level (the oneof's batch).
+  const isBatch = (bytes) => {
+    const at = { i: 0 };
+    while (at.i < bytes.length) {
+      const tag = varint(bytes, at);
+      if (tag >>> 3 === 6) return true;
+      const type = tag & 7;
+      if (type === 0) varint(bytes, at);
+      else if (type === 1) at.i += 8;
+      else if (type === 2) { const length = varint(bytes, at); at.i += length; }
+      else if (type === 5) at.i += 4;
+      else return false;
+    }
+    return false;
+  };
+  const count = async (stream) => {
+    const reader = stream.getReader();
+    let buffer = new Uint8Array(0);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      const joined = new Uint8Array(buffer.length + value.length);
+      joined.set(buffer);
+      joined.set(value, buffer.length);
+      buffer = joined;
+      // grpc-web frames: a flag byte (0x80: trailers), a 4-byte length.
+      while (buffer.length >= 5) {
+        const length = new DataView(buffer.buffer, buffer.byteOffset).getUint32(1);
+        if (buffer.length < 5 + length) break;
+        if (!(buffer[0] & 0x80) && isBatch(buffer.subarray(5, 5 + length))) window.watchBatches++;
+        buffer = buffer.subarray(5 + length);
+      }
+    }
+  };
+  const fetch = window.fetch.bind(window);
+  window.fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (!String(input?.url ?? input).endsWith("/leadboard.v1.LeadBoard/WatchLeads") || !response.body) return response;
+    const [copy, body] = response.body.tee();
+    count(copy).catch(() => {}); // a cancelled watch ends its copy too
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
 }
 
 export const connectionOf = (page) => page.locator('[data-testid="connection-state"]').textContent({ timeout: 1000 });

@@ -48,3 +48,11 @@ export const progress = (revision: number): WatchLeadsResponse =>
   create(WatchLeadsResponseSchema, { revision: BigInt(revision), change: { case: "progress", value: {} } });
 
 export const ids = (leads: readonly Lead[]) => leads.map((l) => l.id);
+
+// Several messages as one response, as a watch that asked for `batch` gets
+// them: the response's revision is its last message's.
+export const batch = (...messages: WatchLeadsResponse[]): WatchLeadsResponse =>
+  create(WatchLeadsResponseSchema, {
+    revision: messages[messages.length - 1].revision,
+    change: { case: "batch", value: { messages } },
+  });

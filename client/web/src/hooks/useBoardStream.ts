@@ -13,6 +13,7 @@ import { useAuth } from "../api/session";
 import { useLeadBoard } from "../api/transport";
 import { applyBatch, SnapshotBuilder } from "../board/boardState";
 import { toCard } from "../board/card";
+import { unbatch } from "../board/unbatch";
 import { ChangeKind, type WatchLeadsResponse } from "../gen/leadboard/v1/leadboard_pb";
 import { useBoardStore } from "./useBoardState";
 
@@ -61,41 +62,46 @@ export function useBoardStream(): ConnectionState {
           // than OUT_OF_RANGE and a whole new snapshot.
           // snapshotPages: the snapshot in pages of up to 1,000 cards (a
           // browser pays per message: 100,000 one-card messages took ~3 s).
-          const request = { sinceRevision: since, conflate: true, catchUp: true, snapshotPages: true };
-          for await (const response of client.watchLeads(request, { signal: abort.signal })) {
-            const change = response.change;
-            if (change.case === "snapshotPage") {
-              if (!builder) continue; // pages only ever precede `synced` of a snapshot
-              for (const lead of change.value.leads) builder.add(toCard(lead));
-              const before = received;
-              received += change.value.leads.length;
-              if (Math.floor(received / 5000) > Math.floor(before / 5000)) store.setLoading(received);
-              continue;
-            }
-            if (change.case === "leadChange" && change.value.lead) toCard(change.value.lead);
-            if (builder && change.case === "leadChange" && change.value.kind === ChangeKind.SNAPSHOT) {
-              if (change.value.lead) builder.add(change.value.lead);
-              if (++received % 5000 === 0) store.setLoading(received);
-              continue;
-            }
-            if (change.case === "synced") {
-              if (builder) {
-                // Marks for the board benchmark: snapshot received, then shown.
-                performance.mark("leadboard:snapshot-received", { detail: builder.size });
-                queue = [];
-                store.publish(builder.build(response.revision));
-                builder = null;
-                performance.mark("leadboard:snapshot-published");
-              } else {
-                queue.push(response);
-                flush();
+          // batch: what waits for the board (a burst, a snapshot, a
+          // replay) comes as one response, taken apart here, so everything
+          // below sees the messages one by one, as before.
+          const request = { sinceRevision: since, conflate: true, catchUp: true, snapshotPages: true, batch: true };
+          for await (const arrived of client.watchLeads(request, { signal: abort.signal })) {
+            for (const response of unbatch(arrived)) {
+              const change = response.change;
+              if (change.case === "snapshotPage") {
+                if (!builder) continue; // pages only ever precede `synced` of a snapshot
+                for (const lead of change.value.leads) builder.add(toCard(lead));
+                const before = received;
+                received += change.value.leads.length;
+                if (Math.floor(received / 5000) > Math.floor(before / 5000)) store.setLoading(received);
+                continue;
               }
-              setConnection("live");
-              backoff = 250;
-              continue;
+              if (change.case === "leadChange" && change.value.lead) toCard(change.value.lead);
+              if (builder && change.case === "leadChange" && change.value.kind === ChangeKind.SNAPSHOT) {
+                if (change.value.lead) builder.add(change.value.lead);
+                if (++received % 5000 === 0) store.setLoading(received);
+                continue;
+              }
+              if (change.case === "synced") {
+                if (builder) {
+                  // Marks for the board benchmark: snapshot received, then shown.
+                  performance.mark("leadboard:snapshot-received", { detail: builder.size });
+                  queue = [];
+                  store.publish(builder.build(response.revision));
+                  builder = null;
+                  performance.mark("leadboard:snapshot-published");
+                } else {
+                  queue.push(response);
+                  flush();
+                }
+                setConnection("live");
+                backoff = 250;
+                continue;
+              }
+              queue.push(response);
+              schedule();
             }
-            queue.push(response);
-            schedule();
           }
         } catch (e) {
           if (abort.signal.aborted) return;
