@@ -88,7 +88,8 @@ absl::Status Server::Run() {
       store::CommitQueue::Options{},
       [metrics = p.metrics.get()](const std::vector<const v1::PipelineEvent*>& batch,
                                   const absl::StatusOr<store::BatchResult>& result,
-                                  double seconds) { metrics->ObserveCommit(batch, result, seconds); });
+                                  double seconds) { metrics->ObserveCommit(batch, result, seconds); },
+      [hub = p.hub.get()](bool underway) { hub->LocalCommit(underway); });
   p.executor = std::make_unique<api::Executor>(4);
   p.trimmer = std::make_unique<store::RetentionTrimmer>(p.repository.get(), clock_,
                                                         config_.retention, config_.trim_interval);

@@ -322,14 +322,16 @@ grpc::ServerUnaryReactor* LeadBoardService::MoveLead(grpc::CallbackServerContext
     return [=, move = std::move(move)]() mutable -> absl::Status {
       move.at = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
           absl::ToUnixMicros(context_.clock->Now()));
+      context_.hub->LocalCommit(true);  // its notification waits for the Publish below
       absl::StatusOr<store::MoveResult> moved = context_.repository->MoveLead(
           request->lead_id(), principal.user_id, move, *context_.engine);
+      if (moved.ok() && moved->change) context_.hub->Publish({*moved->change});
+      context_.hub->LocalCommit(false);
       if (absl::IsNotFound(moved.status())) {
         return principal.user_id.empty() ? LeadNotFound(request->lead_id())
                                          : NotVisible(request->lead_id());
       }
       if (!moved.ok()) return moved.status();
-      if (moved->change) context_.hub->Publish({*moved->change});
       response->set_moved(moved->change.has_value());
       *response->mutable_lead() = std::move(moved->lead);
       return absl::OkStatus();

@@ -15,8 +15,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include <deque>
-#include <optional>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <vector>

@@ -42,6 +42,11 @@ void Hub::NotifyRevision(int64_t revision) {
   if (revision > announced_) announced_ = revision;
 }
 
+void Hub::LocalCommit(bool underway) {
+  absl::MutexLock lock(&inbox_mu_);
+  local_commits_ += underway ? 1 : -1;
+}
+
 int64_t Hub::Register(std::shared_ptr<Watcher> watcher) {
   absl::MutexLock lock(&watchers_mu_);
   watcher->MarkActive(absl::Now() - absl::Uniform(jitter_, 0.0, 1.0) * options_.progress_interval);
@@ -91,13 +96,15 @@ void Hub::Run() {
           retry ? std::min(next_heartbeat, absl::Now() + absl::Milliseconds(500)) : next_heartbeat;
       if (!heartbeats_due.empty()) deadline = absl::InfinitePast();  // only look
       auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
-        return stopping_ || !inbox_.empty() || announced_ > 0;
+        return stopping_ || !inbox_.empty() || (announced_ > 0 && local_commits_ == 0);
       };
       inbox_mu_.AwaitWithDeadline(absl::Condition(&has_work), deadline);
       if (stopping_) return;
       batches.swap(inbox_);
-      announced = announced_;
-      announced_ = 0;
+      if (local_commits_ == 0) {
+        announced = announced_;
+        announced_ = 0;
+      }
     }
     retry = false;
     while (!batches.empty()) {

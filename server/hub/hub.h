@@ -53,6 +53,14 @@ class Hub {
   void Publish(std::vector<store::Change> changes);
   // The log holds changes up to `revision` (e.g. from LISTEN). Thread-safe.
   void NotifyRevision(int64_t revision);
+  // This process is committing (true), or that commit ended (false: its
+  // changes, if any, were published first). While one is under way,
+  // announcements wait: a commit's own notification often arrives before
+  // its Publish, and the hub would read back from the log what Publish
+  // brings a moment later (on PostgreSQL, every other commit measured).
+  // After a failed commit the wait ends all the same, so a commit that
+  // landed but could not be confirmed is read from the log. Thread-safe.
+  void LocalCommit(bool underway);
 
   // Adds a watcher. Every change after the returned revision will be pushed
   // to it (if it matches); what came before is the caller's to read from
@@ -90,6 +98,7 @@ class Hub {
   mutable absl::Mutex inbox_mu_;
   std::deque<std::vector<store::Change>> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   int64_t announced_ ABSL_GUARDED_BY(inbox_mu_) = 0;
+  int local_commits_ ABSL_GUARDED_BY(inbox_mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(inbox_mu_) = false;
 
   mutable absl::Mutex watchers_mu_;

@@ -6,12 +6,14 @@
 namespace leadboard::store {
 
 CommitQueue::CommitQueue(LeadRepository* repository, const engine::StageEngine* engine,
-                         PublishFn publish, Options options, ObserveFn observe)
+                         PublishFn publish, Options options, ObserveFn observe,
+                         CommittingFn committing)
     : repository_(repository),
       engine_(engine),
       publish_(std::move(publish)),
       options_(options),
       observe_(std::move(observe)),
+      committing_(std::move(committing)),
       thread_([this] { Run(); }) {}
 
 CommitQueue::~CommitQueue() { Stop(); }
@@ -55,15 +57,17 @@ void CommitQueue::Run() {
       for (const v1::PipelineEvent& event : chunk.events) batch.push_back(&event);
     }
     const auto start = std::chrono::steady_clock::now();
+    if (committing_) committing_(true);
     absl::StatusOr<BatchResult> result = repository_->CommitBatch(batch, *engine_);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (result.ok() && !result->changes.empty()) publish_(std::move(result->changes));
+    if (committing_) committing_(false);
     if (observe_) observe_(batch, result, seconds);
     if (!result.ok()) {
       for (Chunk& chunk : chunks) chunk.done(result.status(), {}, 0);
       continue;
     }
-    if (!result->changes.empty()) publish_(std::move(result->changes));
     size_t offset = 0;
     for (Chunk& chunk : chunks) {
       std::vector<EventOutcome> outcomes(

@@ -35,8 +35,13 @@ class CommitQueue {
   using ObserveFn = std::function<void(const std::vector<const v1::PipelineEvent*>& batch,
                                        const absl::StatusOr<BatchResult>& result, double seconds)>;
 
+  // Told on the writer thread that a transaction begins (true) and that it
+  // ended (false), after its changes were published or it failed. Must not
+  // block.
+  using CommittingFn = std::function<void(bool underway)>;
+
   CommitQueue(LeadRepository* repository, const engine::StageEngine* engine, PublishFn publish,
-              Options options, ObserveFn observe = nullptr);
+              Options options, ObserveFn observe = nullptr, CommittingFn committing = nullptr);
   // Commits what is queued, then stops the writer.
   ~CommitQueue();
 
@@ -62,6 +67,7 @@ class CommitQueue {
   const PublishFn publish_;
   const Options options_;
   const ObserveFn observe_;
+  const CommittingFn committing_;
   absl::Mutex mu_;
   std::deque<Chunk> pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -17,6 +17,7 @@ class FakeRepository : public store::ChangeLogReader {
  public:
   absl::Mutex mu;
   std::vector<store::Change> log ABSL_GUARDED_BY(mu);
+  int reads ABSL_GUARDED_BY(mu) = 0;  // ReadChanges calls
 
   absl::StatusOr<int64_t> CurrentRevision() override {
     absl::MutexLock lock(&mu);
@@ -26,6 +27,7 @@ class FakeRepository : public store::ChangeLogReader {
                                                          const store::LeadFilter&,
                                                          int limit) override {
     absl::MutexLock lock(&mu);
+    ++reads;
     std::vector<store::Change> out;
     for (const auto& c : log) {
       if (c.revision > after && c.revision <= up_to && static_cast<int>(out.size()) < limit) {
@@ -134,6 +136,37 @@ TEST(HubTest, NotifyRevisionCatchesUpFromTheLog) {
   ASSERT_TRUE(watcher->WaitFor(5));
   absl::MutexLock lock(&watcher->mu);
   EXPECT_EQ(watcher->revisions, (std::vector<int64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST(HubTest, ALocalCommitsOwnNotificationIsNotReadBackFromTheLog) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto watcher = Watch(hub);
+  hub.LocalCommit(true);
+  store::Change c1 = repo.Append("u", "j");
+  hub.NotifyRevision(1);  // LISTEN heard of the commit before it was published
+  absl::SleepFor(absl::Milliseconds(50));  // time enough for a read, had the hub started one
+  hub.Publish({c1});
+  hub.LocalCommit(false);
+  ASSERT_TRUE(watcher->WaitFor(1));
+  absl::SleepFor(absl::Milliseconds(50));
+  absl::MutexLock lock(&repo.mu);
+  EXPECT_EQ(repo.reads, 0);
+}
+
+TEST(HubTest, ANotificationDuringAFailedLocalCommitIsReadFromTheLog) {
+  FakeRepository repo;
+  Hub hub(&repo, {absl::Hours(1), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  auto watcher = Watch(hub);
+  hub.LocalCommit(true);
+  repo.Append("u", "j");  // it landed, but the writer never heard back
+  hub.NotifyRevision(1);
+  hub.LocalCommit(false);  // failed: nothing published
+  ASSERT_TRUE(watcher->WaitFor(1));
+  absl::MutexLock lock(&watcher->mu);
+  EXPECT_EQ(watcher->revisions, (std::vector<int64_t>{1}));
 }
 
 TEST(HubTest, WatchersOnlySeeTheirUserAndJob) {
