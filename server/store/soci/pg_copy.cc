@@ -88,6 +88,7 @@ std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& scrip
   }
   std::vector<ScriptRows> out;
   std::string error;
+  std::string sqlstate;
   // Every result is read, even after a failure, so the connection is left
   // ready for the next statement (or its ROLLBACK).
   while (PGresult* result = PQgetResult(conn)) {
@@ -105,10 +106,16 @@ std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& scrip
       out.emplace_back();
     } else if (error.empty()) {
       error = PQresultErrorMessage(result);
+      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      sqlstate = state != nullptr ? state : "08006";  // no state: the connection failed
     }
     PQclear(result);
   }
-  if (!error.empty()) throw std::runtime_error(absl::StrCat("statement failed: ", error));
+  // As SOCI's own errors, so callers classify them alike (a constraint
+  // violation, a lost connection).
+  if (!error.empty()) {
+    throw soci::postgresql_soci_error(absl::StrCat("statement failed: ", error), sqlstate.c_str());
+  }
   return out;
 }
 

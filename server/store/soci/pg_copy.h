@@ -48,7 +48,8 @@ using ScriptRows = std::vector<std::vector<std::string>>;
 // Runs `script`, statements without parameters separated by ';', in one
 // round trip on the session's PostgreSQL connection (the first failing
 // statement ends it), and returns every statement's rows. Throws
-// std::runtime_error with the server's message on failure.
+// soci::postgresql_soci_error with the server's message and SQLSTATE on
+// failure.
 std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& script);
 
 // QueryScript, returning the first field of the last statement's first

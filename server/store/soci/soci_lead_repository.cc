@@ -124,14 +124,15 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     BatchWriter& writer = BatchWriterLocked(sql);
     BatchResult result;
     result.outcomes.resize(events.size());
-    const long long start_revision = writer.Begin();
-    long long revision = start_revision;
     const long long now = absl::ToUnixMicros(clock_->Now());
     LeadSlots leads;
     JobSlots jobs;
     std::vector<Rows::Visit> visits;
     std::vector<bool> is_new;
-    if (absl::Status s = writer.StoreEvents(events, now, &is_new, &leads, &jobs); !s.ok()) return s;
+    absl::StatusOr<long long> begun = writer.BeginBatch(events, now, &is_new, &leads, &jobs);
+    if (!begun.ok()) return begun.status();
+    const long long start_revision = *begun;
+    long long revision = start_revision;
 
     auto load_enrichment = [&](const std::string& id, LeadSlot* slot) -> absl::Status {
       if (slot->enrichment_loaded || !slot->lead || !slot->lead->enrichment_stored()) {
@@ -228,8 +229,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
     }
 
     Rows rows = GatherRows(leads, jobs, result.changes, std::move(visits), engine.board());
-    writer.WriteRows(&rows, result.changes, now);
-    writer.Commit(start_revision, revision);
+    writer.Commit(&rows, result.changes, now, start_revision, revision);
     result.last_revision = revision;
     return result;
   });
@@ -286,8 +286,7 @@ absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_
     slot.touched = true;
     JobSlots no_jobs;
     Rows rows = GatherRows(leads, no_jobs, changes, std::move(visits), engine.board());
-    writer.WriteRows(&rows, changes, absl::ToUnixMicros(clock_->Now()));
-    writer.Commit(start_revision, revision);
+    writer.Commit(&rows, changes, absl::ToUnixMicros(clock_->Now()), start_revision, revision);
     return MoveResult{std::move(after), std::move(changes.front())};
   });
 }
@@ -655,8 +654,7 @@ absl::StatusOr<SweepResult> SociLeadRepository::SweepStalls(const engine::StageE
     }
     result.stalled_jobs = static_cast<int64_t>(due_jobs.ids.size());
     Rows rows = GatherRows(leads, jobs, result.changes, {}, engine.board());
-    writer.WriteRows(&rows, result.changes, now);
-    writer.Commit(start_revision, revision);
+    writer.Commit(&rows, result.changes, now, start_revision, revision);
     return result;
   });
 }

@@ -20,8 +20,10 @@ class SqliteBatchWriter final : public BatchWriter {
     return lite_.revision;
   }
 
-  absl::Status StoreEvents(const std::vector<const v1::PipelineEvent*>& events, long long now,
-                           std::vector<bool>* is_new, LeadSlots*, JobSlots*) override {
+  absl::StatusOr<long long> BeginBatch(const std::vector<const v1::PipelineEvent*>& events,
+                                       long long now, std::vector<bool>* is_new, LeadSlots*,
+                                       JobSlots*) override {
+    const long long start = Begin();
     lite_.now = now;
     is_new->resize(events.size());
     for (size_t i = 0; i < events.size(); ++i) {
@@ -36,7 +38,7 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.insert_event.execute(true);
       (*is_new)[i] = lite_.insert_event.get_affected_rows() != 0;
     }
-    return absl::OkStatus();
+    return start;
   }
 
   absl::Status LoadLead(const std::string& id, LeadSlot* slot) override {
@@ -62,7 +64,18 @@ class SqliteBatchWriter final : public BatchWriter {
     lite_.delete_event.execute(true);
   }
 
-  void WriteRows(Rows* rows, const std::vector<Change>& changes, long long now) override {
+  void Commit(Rows* rows, const std::vector<Change>& changes, long long now, long long start,
+              long long revision) override {
+    WriteRows(rows, changes, now);
+    if (revision != start) {
+      lite_.revision = revision;
+      lite_.update_revision.execute(true);
+    }
+    lite_.commit.execute(true);
+  }
+
+ private:
+  void WriteRows(Rows* rows, const std::vector<Change>& changes, long long now) {
     lite_.now = now;  // the changes' committed_at
     for (Rows::Lead& row : rows->leads) {
       lite_.id = *row.id;
@@ -128,15 +141,6 @@ class SqliteBatchWriter final : public BatchWriter {
     }
   }
 
-  void Commit(long long start, long long revision) override {
-    if (revision != start) {
-      lite_.revision = revision;
-      lite_.update_revision.execute(true);
-    }
-    lite_.commit.execute(true);
-  }
-
- private:
   template <typename Message>
   absl::Status Load(soci::statement& select, const std::string& id,
                     std::optional<Message>* into, absl::string_view what) {
