@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up the board: grpcwebproxy (go install), Debian's Chromium (for the
-# browser tests), the npm packages, the generated clients and the build.
+# Sets up the board: grpcwebproxy (go install), Debian's Chromium and
+# grpcurl (for the browser tests, which send events with it), the npm
+# packages, the generated clients and the build.
 # Idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,6 +9,10 @@ export GOBIN="$root/build/go-bin"
 if [ ! -x "$GOBIN/grpcwebproxy" ]; then
   echo "setup_web: installing grpcwebproxy into $GOBIN"
   (cd /tmp && go install github.com/improbable-eng/grpc-web/go/grpcwebproxy@v0.15.0)
+fi
+if [ ! -x "$GOBIN/grpcurl" ]; then
+  echo "setup_web: installing grpcurl into $GOBIN"
+  (cd /tmp && go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.1)
 fi
 if [ ! -x /usr/bin/chromium ]; then
   sudo=""
