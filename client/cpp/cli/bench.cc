@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/arena.h"
 #include "sample_run.h"
 
 namespace leadboard::cli {
@@ -149,21 +150,23 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
         marker_(std::move(marker)),
         tally_(tally) {
     client->stub()->async()->WatchLeads(context_.get(), &request_, this);
-    StartRead(&response_);
+    StartRead(response_);
     StartCall();
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // OnDone follows
     bool go_on = true;
-    if (response_.has_batch()) {
-      for (const v1::WatchLeadsResponse& message : response_.batch().messages()) {
+    if (response_->has_batch()) {
+      for (const v1::WatchLeadsResponse& message : response_->batch().messages()) {
         if (!(go_on = Handle(message))) break;
       }
     } else {
-      go_on = Handle(response_);
+      go_on = Handle(*response_);
     }
-    if (go_on) StartRead(&response_);
+    if (!go_on) return;
+    response_ = NextResponse();
+    StartRead(response_);
   }
 
   void OnDone(const grpc::Status& status) override {
@@ -222,8 +225,18 @@ class BenchWatcher final : public grpc::ClientReadReactor<v1::WatchLeadsResponse
 
  private:
   std::unique_ptr<grpc::ClientContext> context_;
+  // Each read on a fresh arena, dropped whole after it: a batch holds up to
+  // 1,000 cards, and freeing them one by one (and a oneof switching from
+  // a batch to a single change frees it) made malloc the load
+  // generator's largest cost, CPU the server shares on a small machine.
+  v1::WatchLeadsResponse* NextResponse() {
+    arena_.Reset();
+    return google::protobuf::Arena::CreateMessage<v1::WatchLeadsResponse>(&arena_);
+  }
+
   v1::WatchLeadsRequest request_;
-  v1::WatchLeadsResponse response_;
+  google::protobuf::Arena arena_;
+  v1::WatchLeadsResponse* response_ = NextResponse();
   const std::string run_;
   const std::string marker_;
   WatchTally* const tally_;
