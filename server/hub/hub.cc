@@ -135,7 +135,7 @@ void Hub::Run() {
   }
 }
 
-bool Hub::Deliver(std::vector<store::Change> changes) {
+bool Hub::Deliver(std::vector<store::Change>& changes) {
   const int64_t current = revision();
   size_t skip = 0;
   while (skip < changes.size() && changes[skip].revision <= current) ++skip;

@@ -81,8 +81,9 @@ class Hub {
  private:
   void Run();
   // Delivers changes with revisions after revision_, filling gaps from the
-  // log. Returns false if the log could not be read (retry later).
-  bool Deliver(std::vector<store::Change> changes);
+  // log. Returns false if the log could not be read (retry later). Drops
+  // from `changes` those it finds delivered already (no copy of the rest).
+  bool Deliver(std::vector<store::Change>& changes);
   bool CatchUpTo(int64_t target);
   void FanOut(const std::vector<store::Change>& changes);
   // Offers a heartbeat to every watcher silent for progress_interval;
