@@ -67,6 +67,46 @@ class LiteralRow {
   std::string text_;
 };
 
+// A row's fields in column order, for COPY (CopyRows) or for a statement
+// (LiteralRow): one list per table, whichever way the rows go in.
+template <typename Row>
+Row& EventFields(Row& out, const v1::PipelineEvent& event, long long now) {
+  return out.Add(event.event_id())
+      .Add(event.lead_id())
+      .Add(event.job_id())
+      .Add(event.user_id())
+      .Add(static_cast<long long>(event.type()))
+      .Add(Micros(event.occurred_at()))
+      .Add(now)
+      .AddBytes(Encode(event));
+}
+template <typename Row>
+Row& LeadFields(Row& out, const Rows::Lead& row) {
+  return out.Add(*row.id)
+      .Add(row.lead->user_id())
+      .Add(row.lead->job_id())
+      .Add(row.lead->stage())
+      .Add(row.lead->pipeline_stage())
+      .Add(row.revision)
+      .AddBytes(row.state)
+      .Add(row.last_event_at)
+      .Add(row.stall_at)
+      .Add(row.stalled_since);
+}
+template <typename Row>
+Row& TimelineFields(Row& out, const Rows::Timeline& t) {
+  return out.Add(*t.id).AddBytes(t.log).AddBytes(t.steps).Add(t.last_at);
+}
+template <typename Row>
+Row& ChangeFields(Row& out, const Change& change, long long now) {
+  return out.Add(change.revision)
+      .Add(change.lead_id)
+      .Add(change.user_id)
+      .Add(change.job_id)
+      .Add(now)
+      .AddBytes(*change.wire);
+}
+
 RowsPart VisitsPart(soci::session& sql, const std::vector<Rows::Visit>& visits) {
   RowsPart part{std::string(sql_text::kInsertVisit), {}, ""};
   for (const Rows::Visit& row : visits) {
@@ -116,33 +156,13 @@ absl::Status StagePostgresBatch(soci::session& sql,
   if (copy) {
     *start = ParseRevision(ExecScript(sql, std::string(kBegin)));
     CopyRows rows;
-    for (const v1::PipelineEvent* event : events) {
-      rows.Add(event->event_id())
-          .Add(event->lead_id())
-          .Add(event->job_id())
-          .Add(event->user_id())
-          .Add(static_cast<int64_t>(event->type()))
-          .Add(Micros(event->occurred_at()))
-          .Add(now)
-          .AddBytes(Encode(*event))
-          .EndRow();
-    }
+    for (const v1::PipelineEvent* event : events) EventFields(rows, *event, now).EndRow();
     CopyIn(sql, absl::StrCat("COPY incoming_events (", kColumns, ") FROM STDIN"), rows);
   } else {
     absl::StrAppend(&script, kBegin, "; INSERT INTO incoming_events (", kColumns, ") VALUES ");
     for (size_t i = 0; i < events.size(); ++i) {
-      const v1::PipelineEvent& event = *events[i];
-      absl::StrAppend(&script, i == 0 ? "" : ", ",
-                      LiteralRow(sql)
-                          .Add(event.event_id())
-                          .Add(event.lead_id())
-                          .Add(event.job_id())
-                          .Add(event.user_id())
-                          .Add(static_cast<long long>(event.type()))
-                          .Add(Micros(event.occurred_at()))
-                          .Add(now)
-                          .AddBytes(Encode(event))
-                          .Done());
+      LiteralRow row(sql);
+      absl::StrAppend(&script, i == 0 ? "" : ", ", EventFields(row, *events[i], now).Done());
     }
     script += "; ";
   }
@@ -191,19 +211,7 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
   std::vector<RowsPart> parts;
   if (rows.leads.size() >= kCopyFrom) {
     CopyRows copy;
-    for (const Rows::Lead& row : rows.leads) {
-      copy.Add(*row.id)
-          .Add(row.lead->user_id())
-          .Add(row.lead->job_id())
-          .Add(row.lead->stage())
-          .Add(row.lead->pipeline_stage())
-          .Add(row.revision)
-          .AddBytes(row.state)
-          .Add(row.last_event_at)
-          .Add(row.stall_at)
-          .Add(row.stalled_since)
-          .EndRow();
-    }
+    for (const Rows::Lead& row : rows.leads) LeadFields(copy, row).EndRow();
     CopyIn(sql, absl::StrCat("COPY incoming_leads (", sql_text::kLeadColumns, ") FROM STDIN"),
            copy);
     parts.push_back(RowsPart{absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
@@ -214,18 +222,8 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
     RowsPart& part = parts.emplace_back(
         RowsPart{std::string(kUpsertLead), {}, std::string(sql_text::kUpsertLeadTail)});
     for (const Rows::Lead& row : rows.leads) {
-      part.rows.push_back(LiteralRow(sql)
-                              .Add(*row.id)
-                              .Add(row.lead->user_id())
-                              .Add(row.lead->job_id())
-                              .Add(row.lead->stage())
-                              .Add(row.lead->pipeline_stage())
-                              .Add(row.revision)
-                              .AddBytes(row.state)
-                              .Add(row.last_event_at)
-                              .Add(row.stall_at)
-                              .Add(row.stalled_since)
-                              .Done());
+      LiteralRow literal(sql);
+      part.rows.push_back(LeadFields(literal, row).Done());
     }
   }
   if (!rows.jobs.empty()) {
@@ -259,9 +257,7 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
   if (!totals.rows.empty()) parts.push_back(std::move(totals));
   if (rows.timelines.size() >= kCopyFrom) {
     CopyRows copy;
-    for (const Rows::Timeline& t : rows.timelines) {
-      copy.Add(*t.id).AddBytes(t.log).AddBytes(t.steps).Add(t.last_at).EndRow();
-    }
+    for (const Rows::Timeline& t : rows.timelines) TimelineFields(copy, t).EndRow();
     CopyIn(sql, "COPY incoming_timelines (lead_id, log, steps, last_at) FROM STDIN", copy);
     parts.push_back(RowsPart{absl::StrCat(kUpsertTimeline.substr(0, kUpsertTimeline.find(" VALUES")),
                                           " SELECT lead_id, log, steps, last_at FROM "
@@ -272,35 +268,21 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
     RowsPart& part = parts.emplace_back(
         RowsPart{std::string(kUpsertTimeline), {}, std::string(sql_text::kUpsertTimelineTail)});
     for (const Rows::Timeline& t : rows.timelines) {
-      part.rows.push_back(
-          LiteralRow(sql).Add(*t.id).AddBytes(t.log).AddBytes(t.steps).Add(t.last_at).Done());
+      LiteralRow literal(sql);
+      part.rows.push_back(TimelineFields(literal, t).Done());
     }
   }
   if (changes.size() >= kCopyFrom) {
     CopyRows copy;
-    for (const Change& change : changes) {
-      copy.Add(change.revision)
-          .Add(change.lead_id)
-          .Add(change.user_id)
-          .Add(change.job_id)
-          .Add(now)
-          .AddBytes(*change.wire)
-          .EndRow();
-    }
+    for (const Change& change : changes) ChangeFields(copy, change, now).EndRow();
     CopyIn(sql,
            "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
            copy);
   } else if (!changes.empty()) {
     RowsPart& part = parts.emplace_back(RowsPart{std::string(sql_text::kInsertChange), {}, ""});
     for (const Change& change : changes) {
-      part.rows.push_back(LiteralRow(sql)
-                              .Add(change.revision)
-                              .Add(change.lead_id)
-                              .Add(change.user_id)
-                              .Add(change.job_id)
-                              .Add(now)
-                              .AddBytes(*change.wire)
-                              .Done());
+      LiteralRow literal(sql);
+      part.rows.push_back(ChangeFields(literal, change, now).Done());
     }
   }
   if (!rows.visits.empty()) parts.push_back(VisitsPart(sql, rows.visits));
