@@ -13,9 +13,10 @@ namespace {
 
 constexpr int kReplayPage = 1000;
 constexpr int kSnapshotPage = 1000;
-// A batch (WatchLeadsRequest.batch) holds at most this many messages, and
-// stops growing past this many bytes (well under gRPC's default 4 MiB
-// receive limit, as a snapshot page can be 1 MiB on its own).
+// A batch (WatchLeadsRequest.batch) holds at most this many messages and
+// this many bytes (a message larger on its own goes alone): well under
+// gRPC's default 4 MiB receive limit, so a batch never fails where its
+// messages one by one would not.
 constexpr size_t kBatchMessages = 1000;
 constexpr size_t kBatchBytes = 1 << 20;
 
@@ -226,6 +227,9 @@ void WatchStream::RequestFinishLocked(absl::Status status) {
 }
 
 void WatchStream::WriteLocked(const std::vector<Message>& messages) {
+  for (const Message& message : messages) {
+    if (message.advances) last_sent_ = message.revision;
+  }
   if (messages.size() == 1) {
     in_flight_ = SharedBuffer(messages.front().wire);
   } else {
@@ -249,9 +253,13 @@ void WatchStream::MaybeWriteLocked() {
   const size_t most = request_.batch() ? kBatchMessages : 1;
   std::vector<Message> messages;
   size_t bytes = 0;
-  while (!finish_ && messages.size() < most && bytes < kBatchBytes) {
+  while (!finish_ && messages.size() < most) {
     std::optional<Message> next = TakeLocked(messages.empty());
     if (!next) break;
+    if (!messages.empty() && bytes + next->wire->size() > kBatchBytes) {
+      held_ = std::move(next);  // first in the next write
+      break;
+    }
     bytes += next->wire->size();
     messages.push_back(std::move(*next));
   }
@@ -266,15 +274,16 @@ void WatchStream::MaybeWriteLocked() {
 }
 
 std::optional<WatchStream::Message> WatchStream::TakeLocked(bool first) {
-  auto take = [this](Message message) {
-    if (message.advances) last_sent_ = message.revision;
-    return std::optional<Message>(std::move(message));
-  };
+  if (held_) {
+    std::optional<Message> next = std::move(held_);
+    held_.reset();
+    return next;
+  }
   if (!backlog_.empty()) {
     Message next = std::move(backlog_.front());
     backlog_.pop_front();
     watcher_->MarkActive(absl::Now());  // (the hub marks what it queued when popped)
-    return take(std::move(next));
+    return next;
   }
   if (!caught_up_) return std::nullopt;
   for (;;) {
@@ -283,10 +292,10 @@ std::optional<WatchStream::Message> WatchStream::TakeLocked(bool first) {
     switch (watcher_->Pop(&queued, &progress)) {
       case hub::Watcher::Next::kMessage:
         if (queued.revision <= skip_through_) continue;  // in the snapshot already
-        return take(Message{queued.revision, true, std::move(queued.wire)});
+        return Message{queued.revision, true, std::move(queued.wire)};
       case hub::Watcher::Next::kProgress: {
         const int64_t at = std::max({progress, skip_through_, last_sent_});
-        return take(Message{at, false, Marker(at, /*synced=*/false)});
+        return Message{at, false, Marker(at, /*synced=*/false)};
       }
       case hub::Watcher::Next::kEmpty:
         return std::nullopt;

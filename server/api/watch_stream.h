@@ -65,12 +65,13 @@ class WatchStream final : public hub::WatcherListener,
   // Reads the snapshot or the replay (executor thread).
   void CatchUp(int64_t registered_at);
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The next message to send, moving the resume point past it; nullopt
-  // when there is none. When the watcher overflowed or is closed, asks to
-  // finish if `first` (nothing taken for this write yet), else leaves that
-  // for the next write, so the status names what was really sent.
+  // The next message to send; nullopt when there is none. When the
+  // watcher overflowed or is closed, asks to finish if `first` (nothing
+  // taken for this write yet), else leaves that for the next write, so the
+  // status names what was really sent.
   std::optional<Message> TakeLocked(bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the messages, as a batch when there are several.
+  // Writes the messages, as a batch when there are several, and moves the
+  // resume point past them.
   void WriteLocked(const std::vector<Message>& messages) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RequestFinishLocked(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -81,6 +82,7 @@ class WatchStream final : public hub::WatcherListener,
   absl::Mutex mu_;
   WatchSink* sink_ ABSL_GUARDED_BY(mu_);
   std::deque<Message> backlog_ ABSL_GUARDED_BY(mu_);  // snapshot or replay, then synced
+  std::optional<Message> held_ ABSL_GUARDED_BY(mu_);  // taken, too big for the last batch
   bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
   int64_t skip_through_ ABSL_GUARDED_BY(mu_) = 0;  // live changes at or below: already sent
   int64_t last_sent_ ABSL_GUARDED_BY(mu_) = 0;
