@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/grpc_status.h"
@@ -109,6 +110,9 @@ absl::Status CheckMove(const engine::BoardConfig& board, const v1::MoveLeadReque
   if (status.ok() && request.note().size() > kMaxNoteBytes) {
     status = InvalidFieldError("note", absl::StrCat("is ", request.note().size(),
                                                     " bytes; the limit is ", kMaxNoteBytes));
+  }
+  if (status.ok() && absl::StrContains(request.note(), '\0')) {
+    status = InvalidFieldError("note", "contains a NUL byte");  // no text column holds one
   }
   if (status.ok()) status = CheckIds({{"actor", request.actor()}});
   return status;

@@ -61,6 +61,11 @@ std::optional<Rejection> CheckText(absl::string_view field, absl::string_view va
                                                       " bytes; the limit is ", max_bytes)};
   }
   if (!IsValidUtf8(value)) return Rejection{std::string(field), "is not valid UTF-8"};
+  // Valid UTF-8, but no database text column can hold it (PostgreSQL
+  // refuses it), so it would fail a whole batch, or be cut short.
+  if (value.find('\0') != absl::string_view::npos) {
+    return Rejection{std::string(field), "contains a NUL byte"};
+  }
   return std::nullopt;
 }
 

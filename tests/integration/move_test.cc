@@ -195,6 +195,8 @@ TEST_P(MoveTest, BadMovesNameTheirFieldAndChangeNothing) {
        "expected_revision", "must not be negative"},
       {with([](auto* r) { r->set_note(std::string(1025, 'n')); }), grpc::INVALID_ARGUMENT,
        "note", "the limit is 1024"},
+      {with([](auto* r) { r->set_note(std::string("call\0back", 9)); }), grpc::INVALID_ARGUMENT,
+       "note", "contains a NUL byte"},
       {with([](auto* r) { r->set_actor(std::string(129, 'a')); }), grpc::INVALID_ARGUMENT,
        "actor", "the limit is 128"},
       {with([](auto* r) { r->set_lead_id("ghost"); }), grpc::NOT_FOUND, "", "not found"},

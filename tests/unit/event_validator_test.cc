@@ -66,6 +66,13 @@ TEST(EventValidatorTest, EnforcesByteLimitsAndEncoding) {
   ExpectRejected(event, "lead.description", "the limit is 16384");
   event = MakeEvent("e", v1::EVENT_TYPE_AGENT_START, 0, std::string(257, 'a'));
   ExpectRejected(event, "agent_name", "the limit is 256");
+  // Valid UTF-8, but no text column holds it: PostgreSQL refused it, and
+  // a statement's literal was cut short at it.
+  event = MakeEvent("e", v1::EVENT_TYPE_AGENT_START, 0, std::string("bad\0agent", 9));
+  ExpectRejected(event, "agent_name", "contains a NUL byte");
+  event = MakeEvent("e", v1::EVENT_TYPE_STATUS_UPDATE, 0);
+  event.set_message(std::string("a\0b", 3));
+  ExpectRejected(event, "message", "contains a NUL byte");
 }
 
 TEST(EventValidatorTest, RejectsFieldsThatDoNotBelongToTheType) {
