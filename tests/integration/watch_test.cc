@@ -31,6 +31,15 @@ class WatchTest : public testing::ServerTest {
     event.set_message(absl::StrCat(id, " ", std::string(bytes, 'x')));
     return event;
   }
+  // Harvests leads lead-0 .. lead-(n-1): revisions 1 to n.
+  void HarvestLeads(int n) {
+    std::vector<v1::PipelineEvent> seed;
+    for (int i = 0; i < n; ++i) {
+      seed.push_back(Event(absl::StrCat("g", i), absl::StrCat("lead-", i),
+                           v1::EVENT_TYPE_LEAD_GENERATED, 0));
+    }
+    IngestOk(seed);
+  }
 };
 
 // True for `synced`, alone or ending a batch.
@@ -49,12 +58,7 @@ void ReadToSynced(grpc::ClientReader<v1::WatchLeadsResponse>* reader) {
 TEST_P(WatchTest, AConflatingWatcherFallsBehindWithoutBeingCutOff) {
   StartServer({"--watch_queue_limit=20"});
   constexpr int kLeads = 5, kUpdates = 2000;
-  std::vector<v1::PipelineEvent> seed;
-  for (int l = 0; l < kLeads; ++l) {
-    seed.push_back(Event(absl::StrCat("g", l), absl::StrCat("lead-", l),
-                         v1::EVENT_TYPE_LEAD_GENERATED, 0));
-  }
-  IngestOk(seed);
+  HarvestLeads(kLeads);
   // Two watchers that stop reading after `synced`: one conflates.
   grpc::ClientContext plain_context, conflating_context;
   v1::WatchLeadsRequest request;
@@ -150,12 +154,7 @@ TEST_P(WatchTest, CatchUpSendsOnlyTheLeadsChangedSinceARevisionNoLongerRetained)
 
 TEST_P(WatchTest, ASnapshotComesInPagesWhenAsked) {
   StartServer();
-  std::vector<v1::PipelineEvent> seed;
-  for (int i = 0; i < 2500; ++i) {
-    seed.push_back(Event(absl::StrCat("g", i), absl::StrCat("lead-", i),
-                         v1::EVENT_TYPE_LEAD_GENERATED, 0));
-  }
-  IngestOk(seed);
+  HarvestLeads(2500);
   v1::WatchLeadsRequest request;
   request.set_snapshot_pages(true);
   WatchClient watch(stub_.get(), request);
@@ -213,12 +212,7 @@ std::vector<v1::WatchLeadsResponse> Unpacked(const std::vector<v1::WatchLeadsRes
 
 TEST_P(WatchTest, AReplayComesInBatchesWhenAskedWithTheSameMessagesInOrder) {
   StartServer();
-  std::vector<v1::PipelineEvent> seed;
-  for (int i = 0; i < 2500; ++i) {
-    seed.push_back(Event(absl::StrCat("g", i), absl::StrCat("lead-", i),
-                         v1::EVENT_TYPE_LEAD_GENERATED, 0));
-  }
-  IngestOk(seed);  // revisions 1 to 2500
+  HarvestLeads(2500);  // revisions 1 to 2500
   v1::WatchLeadsRequest request;
   request.set_since_revision(1);
   grpc::ClientContext plain_context, batched_context;
@@ -254,12 +248,7 @@ TEST_P(WatchTest, AReplayComesInBatchesWhenAskedWithTheSameMessagesInOrder) {
 TEST_P(WatchTest, AWatcherThatFellBehindGetsEveryChangeInBatches) {
   StartServer();
   constexpr int kLeads = 5, kUpdates = 2000;
-  std::vector<v1::PipelineEvent> seed;
-  for (int l = 0; l < kLeads; ++l) {
-    seed.push_back(Event(absl::StrCat("g", l), absl::StrCat("lead-", l),
-                         v1::EVENT_TYPE_LEAD_GENERATED, 0));
-  }
-  IngestOk(seed);  // revisions 1 to 5
+  HarvestLeads(kLeads);  // revisions 1 to 5
   // Stops reading after `synced`: the changes below wait for it.
   grpc::ClientContext context;
   v1::WatchLeadsRequest request;

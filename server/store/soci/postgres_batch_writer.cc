@@ -136,6 +136,11 @@ long long ParseRevision(const std::string& text) {
   return value;
 }
 
+// kBegin on its own, one round trip: the last revision.
+long long BeginAlone(soci::session& sql) {
+  return ParseRevision(ExecScript(sql, std::string(kBegin)));
+}
+
 // PostgreSQL: the transaction begins with the counter's lock, every event
 // goes into a session-local staging table, then into events in one
 // statement that says which were new; the leads (with their timelines) and
@@ -154,7 +159,7 @@ absl::Status StagePostgresBatch(soci::session& sql,
   const bool copy = events.size() >= kCopyFrom;
   std::string script;
   if (copy) {
-    *start = ParseRevision(ExecScript(sql, std::string(kBegin)));
+    *start = BeginAlone(sql);
     CopyRows rows;
     for (const v1::PipelineEvent* event : events) EventFields(rows, *event, now).EndRow();
     CopyIn(sql, absl::StrCat("COPY incoming_events (", kColumns, ") FROM STDIN"), rows);
@@ -299,7 +304,7 @@ class PostgresBatchWriter final : public BatchWriter {
   explicit PostgresBatchWriter(soci::session& sql) : sql_(sql) {}
 
   // BEGIN and the lock in one round trip.
-  long long Begin() override { return ParseRevision(ExecScript(sql_, std::string(kBegin))); }
+  long long Begin() override { return BeginAlone(sql_); }
 
   absl::StatusOr<long long> BeginBatch(const std::vector<const v1::PipelineEvent*>& events,
                                        long long now, std::vector<bool>* is_new,
