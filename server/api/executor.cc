@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "store/thread_name.h"
+
 namespace leadboard::api {
 
 Executor::Executor(int threads) {
@@ -32,6 +34,7 @@ void Executor::Stop() {
 }
 
 void Executor::Run() {
+  store::NameThisThread("lb-executor");
   for (;;) {
     std::function<void()> task;
     {

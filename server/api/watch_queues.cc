@@ -4,9 +4,11 @@
 #include <numeric>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "api/grpc_status.h"
 #include "api/watch_stream.h"
+#include "store/thread_name.h"
 
 namespace leadboard::api {
 
@@ -134,10 +136,17 @@ void WatchQueues::Start() {
     if (started_) return;
     started_ = true;
   }
+  int index = 0;
   for (auto& queue : queues_) {
-    queue->thread = std::thread([cq = &queue->cq] { Drain(cq); });
+    queue->thread = std::thread([cq = &queue->cq, name = absl::StrCat("lb-watch-", index++)] {
+      store::NameThisThread(name);
+      Drain(cq);
+    });
   }
-  accept_thread_ = std::thread([cq = accept_cq_.get()] { Drain(cq); });
+  accept_thread_ = std::thread([cq = accept_cq_.get()] {
+    store::NameThisThread("lb-watch-accept");
+    Drain(cq);
+  });
   // One call requested per queue, so a burst of new streams does not wait
   // for the accepting thread to ask for the next.
   for (size_t i = 0; i < queues_.size(); ++i) Accept();

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "spdlog/spdlog.h"
+#include "store/thread_name.h"
 
 namespace leadboard::hub {
 
@@ -81,6 +82,7 @@ size_t Hub::total_queue_depth() const {
 }
 
 void Hub::Run() {
+  store::NameThisThread("lb-hub");
   absl::Time next_heartbeat = absl::Now() + HeartbeatTick();
   bool retry = false;
   // Watchers offered a heartbeat whose streams are yet to be told: told a

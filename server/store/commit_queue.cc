@@ -3,6 +3,8 @@
 #include <chrono>
 #include <utility>
 
+#include "store/thread_name.h"
+
 namespace leadboard::store {
 
 CommitQueue::CommitQueue(LeadRepository* repository, const engine::StageEngine* engine,
@@ -38,6 +40,7 @@ void CommitQueue::Stop() {
 }
 
 void CommitQueue::Run() {
+  NameThisThread("lb-commit");
   for (;;) {
     std::vector<Chunk> chunks;
     {

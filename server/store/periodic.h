@@ -5,11 +5,13 @@
 #define LEADBOARD_SERVER_STORE_PERIODIC_H_
 
 #include <functional>
+#include <string>
 #include <thread>
 #include <utility>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "store/thread_name.h"
 
 namespace leadboard::store {
 
@@ -17,8 +19,10 @@ class Periodic {
  public:
   enum class Start { kAtOnce, kAfterInterval };
 
-  Periodic(absl::Duration interval, Start start, std::function<void()> work)
-      : interval_(interval), work_(std::move(work)), thread_([this, start] {
+  // `name` names the thread (see thread_name.h).
+  Periodic(std::string name, absl::Duration interval, Start start, std::function<void()> work)
+      : interval_(interval), work_(std::move(work)), thread_([this, start, name] {
+          NameThisThread(name);
           if (start == Start::kAtOnce) work_();
           while (!stop_.WaitForNotificationWithTimeout(interval_)) work_();
         }) {}

@@ -9,7 +9,7 @@ RetentionTrimmer::RetentionTrimmer(LeadRepository* repository, const Clock* cloc
     : repository_(repository),
       clock_(clock),
       retention_(retention),
-      periodic_(interval, Periodic::Start::kAtOnce, [this] { Trim(); }) {}
+      periodic_("lb-trim", interval, Periodic::Start::kAtOnce, [this] { Trim(); }) {}
 
 void RetentionTrimmer::Trim() {
   absl::StatusOr<int64_t> trimmed = repository_->TrimChanges(clock_->Now() - retention_);

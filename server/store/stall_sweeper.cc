@@ -20,7 +20,7 @@ StallSweeper::StallSweeper(LeadRepository* repository, const engine::StageEngine
     : repository_(repository),
       engine_(engine),
       publish_(std::move(publish)),
-      periodic_(interval, Periodic::Start::kAfterInterval, [this] { Sweep(); }) {}
+      periodic_("lb-stall-sweep", interval, Periodic::Start::kAfterInterval, [this] { Sweep(); }) {}
 
 void StallSweeper::Sweep() {
   absl::StatusOr<SweepResult> swept = repository_->SweepStalls(*engine_);

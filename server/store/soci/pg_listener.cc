@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "spdlog/spdlog.h"
+#include "store/thread_name.h"
 
 namespace leadboard::store {
 namespace {
@@ -56,6 +57,7 @@ PgListener::~PgListener() {
 }
 
 void PgListener::Run() {
+  NameThisThread("lb-pg-listen");
   int backoff_ms = 100;
   bool healthy = true;
   std::string last_error;
