@@ -7,6 +7,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <stdexcept>
@@ -14,7 +15,7 @@
 
 #include "absl/strings/str_join.h"
 #include "sample_run.h"
-#include "absl/strings/match.h"
+#include "absl/strings/escaping.h"
 #include "store/soci/pg_copy.h"
 #include "store/soci/soci_lead_repository.h"
 #include "store/soci/step_rows.h"
@@ -71,24 +72,39 @@ void BM_CommitBatch(benchmark::State& state, testing::Backend backend) {
 // changes, leads, stage history, timelines, job, agent-step totals and the
 // revision counter), taken from a scratch database the same batch was
 // committed to, then bulk loaded the fastest way each database offers:
-// prepared inserts in one transaction on SQLite, COPY on PostgreSQL
+// prepared inserts in one transaction on SQLite, binary COPY on PostgreSQL
 // (synchronous commit on). No reads, no engine and no encoding in the timed
 // part: what the rows themselves cost.
 using Value = std::variant<std::monostate, long long, std::string>;
 struct Table {
   std::string name;
   std::vector<std::string> columns;
+  std::vector<bool> int32;  // per column: an integer (not a bigint) column
+  std::vector<bool> bytea;  // per column (PostgreSQL): bytes, held raw
   std::vector<std::vector<Value>> rows;
 };
 
 // The rows of `table` that `where` selects, as stored.
 Table ReadTable(soci::session& sql, const std::string& table, const std::string& where) {
-  Table out{table, {}, {}};
+  Table out{table, {}, {}, {}, {}};
+  std::vector<std::string> bytea_columns;
+  if (sql.get_backend_name() == "postgresql") {
+    std::string column;
+    soci::statement names = (sql.prepare << "SELECT column_name FROM information_schema.columns "
+                                            "WHERE table_schema = current_schema() AND "
+                                            "table_name = :t AND data_type = 'bytea'",
+                             soci::use(table), soci::into(column));
+    names.execute();
+    while (names.fetch()) bytea_columns.push_back(column);
+  }
   soci::rowset<soci::row> rows = (sql.prepare << "SELECT * FROM " << table << " WHERE " << where);
   for (const soci::row& row : rows) {
     if (out.columns.empty()) {
       for (std::size_t i = 0; i < row.size(); ++i) {
         out.columns.push_back(row.get_properties(i).get_name());
+        out.int32.push_back(row.get_properties(i).get_data_type() == soci::dt_integer);
+        out.bytea.push_back(std::find(bytea_columns.begin(), bytea_columns.end(),
+                                      out.columns.back()) != bytea_columns.end());
       }
     }
     std::vector<Value>& values = out.rows.emplace_back();
@@ -99,7 +115,10 @@ Table ReadTable(soci::session& sql, const std::string& table, const std::string&
       }
       switch (row.get_properties(i).get_data_type()) {
         case soci::dt_string:
-          values.emplace_back(row.get<std::string>(i));
+          // PostgreSQL reads bytea as "\\x" and hex: keep the bytes.
+          values.emplace_back(out.bytea[i]
+                                  ? absl::HexStringToBytes(row.get<std::string>(i).substr(2))
+                                  : row.get<std::string>(i));
           break;
         case soci::dt_integer:
           values.emplace_back(static_cast<long long>(row.get<int>(i)));
@@ -215,49 +234,45 @@ void Copy(PGconn* conn, const std::string& command, const std::string& data) {
   }
 }
 
-// A table's rows in COPY's text format.
-std::string CopyText(const Table& table) {
-  std::string out;
+// A table's rows for a binary COPY, each field as its column's type.
+store::CopyRows CopyData(const Table& table) {
+  store::CopyRows out;
   for (const auto& row : table.rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) out += '\t';
       if (std::holds_alternative<std::monostate>(row[i])) {
-        out += "\\N";
+        out.AddNull();
       } else if (const auto* number = std::get_if<long long>(&row[i])) {
-        absl::StrAppend(&out, *number);
-      } else {
-        for (char c : std::get<std::string>(row[i])) {
-          switch (c) {
-            case '\\': out += "\\\\"; break;
-            case '\t': out += "\\t"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            default: out += c;
-          }
+        if (table.int32[i]) {
+          out.AddInt32(static_cast<int32_t>(*number));
+        } else {
+          out.Add(static_cast<int64_t>(*number));
         }
+      } else if (table.bytea[i]) {
+        out.AddBytes(std::get<std::string>(row[i]));
+      } else {
+        out.Add(std::get<std::string>(row[i]));
       }
     }
-    out += '\n';
+    out.EndRow();
   }
   return out;
 }
 
 void LoadPostgres(soci::session& sql, const CeilingBatch& batch) {
-  PGconn* conn = static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
-  std::vector<std::pair<const Table*, std::string>> data;
+  std::vector<std::pair<const Table*, store::CopyRows>> data;
   for (const Table& table : batch.tables) {
-    if (!table.rows.empty()) data.emplace_back(&table, CopyText(table));
+    if (!table.rows.empty()) data.emplace_back(&table, CopyData(table));
   }
   sql << "BEGIN";
   sql << "UPDATE revision_counter SET revision = :r WHERE id = 1", soci::use(batch.revision);
-  for (const auto& [table, text] : data) {
+  for (const auto& [table, rows] : data) {
     const std::string columns = absl::StrJoin(table->columns, ", ");
     if (table->name != "agent_step_totals") {
-      Copy(conn, absl::StrCat("COPY ", table->name, " (", columns, ") FROM STDIN"), text);
+      store::CopyIn(sql, absl::StrCat("COPY ", table->name, " (", columns, ") FROM STDIN"), rows);
       continue;
     }
     // The running totals are upserted, as the repository does.
-    Copy(conn, absl::StrCat("COPY ceiling_totals (", columns, ") FROM STDIN"), text);
+    store::CopyIn(sql, absl::StrCat("COPY ceiling_totals (", columns, ") FROM STDIN"), rows);
     sql << "INSERT INTO agent_step_totals SELECT * FROM ceiling_totals ON CONFLICT (agent, "
            "status, bucket) DO UPDATE SET steps = excluded.steps, total_us = excluded.total_us, "
            "retries = excluded.retries, max_us = excluded.max_us";
@@ -309,9 +324,7 @@ void BM_StorageCeiling(benchmark::State& state, testing::Backend backend) {
       for (const auto& row : table.rows) {
         for (const Value& v : row) {
           const auto* text = std::get_if<std::string>(&v);
-          if (text == nullptr) continue;
-          // PostgreSQL reads bytea as "\\x" and hex: count the bytes.
-          bytes += absl::StartsWith(*text, "\\x") ? (text->size() - 2) / 2 : text->size();
+          if (text != nullptr) bytes += text->size();
         }
       }
     }
@@ -421,13 +434,13 @@ StepsDatabase* StepsOrSkip(benchmark::State& state, testing::Backend backend, in
     store::CopyRows timeline_data;
     for (const LeadRows& row : leads) {
       absl::StrAppend(&lead_data, row.lead, "\t", row.user, "\t", row.job, "\tenriched\t1\t\n");
-      timeline_data.Add(row.lead).Add("").AddBytes(row.steps).Add(row.last_at).EndRow();
+      timeline_data.Add(row.lead).AddBytes("").AddBytes(row.steps).Add(row.last_at).EndRow();
     }
     sql << "BEGIN";
     Copy(conn, "COPY leads (lead_id, user_id, job_id, stage, revision, state) FROM STDIN",
          lead_data);
-    Copy(conn, "COPY lead_timelines (lead_id, log, steps, last_at) FROM STDIN",
-         timeline_data.data());
+    store::CopyIn(sql, "COPY lead_timelines (lead_id, log, steps, last_at) FROM STDIN",
+                  timeline_data);
   }
   for (const auto& [key, delta] : totals) {
     std::string agent = std::get<0>(key);

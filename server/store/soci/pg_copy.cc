@@ -10,32 +10,65 @@
 
 namespace leadboard::store {
 
-void CopyRows::Separate() {
-  if (row_started_) data_ += '\t';
-  row_started_ = true;
+namespace {
+
+void AppendBigEndian(uint64_t value, int bytes, std::string* out) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((value >> shift) & 0xFF));
+  }
+}
+
+// COPY's binary format: a signature, 32-bit flags (none), and a 32-bit
+// header extension length (none); a 16-bit -1 ends the data.
+constexpr char kBinaryHeader[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+constexpr size_t kBinaryHeaderSize = sizeof(kBinaryHeader) - 1;
+constexpr char kBinaryTrailer[] = "\377\377";
+
+}  // namespace
+
+void CopyRows::StartRow() {
+  row_start_ = data_.size();
+  data_.append(2, '\0');  // the field count, filled in by EndRow
+}
+
+void CopyRows::StartField(uint32_t length) {
+  if (row_start_ == std::string::npos) StartRow();
+  ++fields_;
+  AppendBigEndian(length, 4, &data_);
 }
 
 CopyRows& CopyRows::Add(absl::string_view text) {
-  Separate();
-  for (char c : text) {
-    switch (c) {
-      case '\\':
-        data_ += "\\\\";
-        break;
-      case '\t':
-        data_ += "\\t";
-        break;
-      case '\n':
-        data_ += "\\n";
-        break;
-      case '\r':
-        data_ += "\\r";
-        break;
-      default:
-        data_ += c;
-    }
-  }
+  StartField(static_cast<uint32_t>(text.size()));
+  data_.append(text.data(), text.size());
   return *this;
+}
+
+CopyRows& CopyRows::Add(int64_t number) {
+  StartField(8);
+  AppendBigEndian(static_cast<uint64_t>(number), 8, &data_);
+  return *this;
+}
+
+CopyRows& CopyRows::AddInt32(int32_t number) {
+  StartField(4);
+  AppendBigEndian(static_cast<uint32_t>(number), 4, &data_);
+  return *this;
+}
+
+CopyRows& CopyRows::AddBytes(absl::string_view bytes) { return Add(bytes); }
+
+CopyRows& CopyRows::AddNull() {
+  StartField(0xFFFFFFFF);  // a length of -1
+  return *this;
+}
+
+void CopyRows::EndRow() {
+  if (row_start_ == std::string::npos) StartRow();
+  data_[row_start_] = static_cast<char>((fields_ >> 8) & 0xFF);
+  data_[row_start_ + 1] = static_cast<char>(fields_ & 0xFF);
+  row_start_ = std::string::npos;
+  fields_ = 0;
+  ++rows_;
 }
 
 namespace {
@@ -56,29 +89,10 @@ void AppendHex(absl::string_view bytes, std::string* out) {
 
 }  // namespace
 
-CopyRows& CopyRows::AddBytes(absl::string_view bytes) {
-  Separate();
-  data_ += "\\\\x";  // "\\x": COPY's text format doubles the backslash
-  AppendHex(bytes, &data_);
-  return *this;
-}
-
 std::string ByteaText(absl::string_view bytes) {
   std::string text = "\\x";
   AppendHex(bytes, &text);
   return text;
-}
-
-CopyRows& CopyRows::Add(int64_t number) {
-  Separate();
-  absl::StrAppend(&data_, number);
-  return *this;
-}
-
-void CopyRows::EndRow() {
-  data_ += '\n';
-  row_started_ = false;
-  ++rows_;
 }
 
 std::vector<ScriptRows> QueryScript(soci::session& sql, const std::string& script) {
@@ -141,13 +155,14 @@ void CopyIn(soci::session& sql, const std::string& copy_command, const CopyRows&
   auto fail = [&](absl::string_view what) {
     throw std::runtime_error(absl::StrCat(what, ": ", PQerrorMessage(conn)));
   };
-  PGresult* started = PQexec(conn, copy_command.c_str());
+  PGresult* started = PQexec(conn, absl::StrCat(copy_command, " WITH (FORMAT binary)").c_str());
   const bool copying = PQresultStatus(started) == PGRES_COPY_IN;
   PQclear(started);
   if (!copying) fail("COPY did not start");
   const std::string& data = rows.data();
-  if (PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 ||
-      PQputCopyEnd(conn, nullptr) != 1) {
+  if (PQputCopyData(conn, kBinaryHeader, kBinaryHeaderSize) != 1 ||
+      PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 ||
+      PQputCopyData(conn, kBinaryTrailer, 2) != 1 || PQputCopyEnd(conn, nullptr) != 1) {
     fail("COPY failed");
   }
   bool failed = false;

@@ -55,6 +55,7 @@ class LiteralRow {
   explicit LiteralRow(soci::session& sql) : sql_(sql) {}
   LiteralRow& Add(absl::string_view text) { return Append(Literal(sql_, text)); }
   LiteralRow& Add(long long number) { return Append(absl::StrCat(number)); }
+  LiteralRow& AddInt32(int number) { return Append(absl::StrCat(number)); }
   LiteralRow& AddBytes(absl::string_view bytes) { return Add(ByteaText(bytes)); }
   std::string Done() { return absl::StrCat(text_, ")"); }
 
@@ -75,7 +76,7 @@ Row& EventFields(Row& out, const v1::PipelineEvent& event, long long now) {
       .Add(event.lead_id())
       .Add(event.job_id())
       .Add(event.user_id())
-      .Add(static_cast<long long>(event.type()))
+      .AddInt32(event.type())
       .Add(Micros(event.occurred_at()))
       .Add(now)
       .AddBytes(Encode(event));
