@@ -305,6 +305,10 @@ void BM_StorageCeiling(benchmark::State& state, testing::Backend backend) {
   } else {
     sql.open(soci::postgresql, url.postgres_conninfo);
     sql << "SET synchronous_commit = on";
+    try {
+      sql << "SET default_toast_compression = lz4";  // as the repository's sessions
+    } catch (const soci::soci_error&) {
+    }
     sql << "CREATE TEMP TABLE ceiling_totals (LIKE agent_step_totals) ON COMMIT DELETE ROWS";
     scratch_sql.open(soci::postgresql, scratch_url.postgres_conninfo);
   }

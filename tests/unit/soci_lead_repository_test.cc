@@ -513,6 +513,36 @@ TEST_P(SociLeadRepositoryTest, StoresTheEnrichmentApartFromTheCard) {
   EXPECT_TRUE(full->leads[0].has_enrichment());
 }
 
+TEST_P(SociLeadRepositoryTest, LargeValuesAreCompressedWithLz4WhereTheServerHasIt) {
+  if (GetParam() != Backend::kPostgres) GTEST_SKIP() << "PostgreSQL's compression only";
+  DirectSession direct(db_->url(), /*pg=*/true);
+  try {
+    direct.sql() << "SET default_toast_compression = lz4";
+  } catch (const soci::soci_error&) {
+    GTEST_SKIP() << "this PostgreSQL has no lz4: the repository keeps pglz";
+  }
+  // A package of ~20 KB of repetitive text: over the 2 KB past which
+  // PostgreSQL compresses a row's values.
+  v1::PipelineEvent end = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_END, 5, "", true);
+  for (int i = 0; i < 200; ++i) {
+    end.mutable_enrichment()->add_strategic_questions(
+        absl::StrCat("Quem aprova a compra de ferramentas de automação? (", i, ")"));
+  }
+  Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0), end});
+  std::string events, leads;
+  direct.sql() << "SELECT pg_column_compression(payload) FROM events WHERE event_id = 'e'",
+      soci::into(events);
+  direct.sql() << "SELECT pg_column_compression(enrichment) FROM leads WHERE lead_id = 'L1'",
+      soci::into(leads);
+  EXPECT_EQ(events, "lz4");
+  EXPECT_EQ(leads, "lz4");
+  absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1");
+  ASSERT_TRUE(lead.ok() && lead->has_value());
+  ASSERT_EQ((*lead)->enrichment().strategic_questions_size(), 200);
+  EXPECT_EQ((*lead)->enrichment().strategic_questions(199),
+            "Quem aprova a compra de ferramentas de automação? (199)");
+}
+
 TEST_P(SociLeadRepositoryTest, ConcurrentWritersGetDenseInOrderRevisions) {
   // Two repositories on one database stand for two replicas.
   std::unique_ptr<SociLeadRepository> other = Open();
