@@ -167,14 +167,21 @@ void CopyIn(soci::session& sql, const std::string& copy_command, const CopyRows&
   }
   bool failed = false;
   std::string message;
+  std::string sqlstate;
   while (PGresult* result = PQgetResult(conn)) {
     if (PQresultStatus(result) != PGRES_COMMAND_OK && !failed) {
       failed = true;
       message = PQresultErrorMessage(result);
+      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      sqlstate = state != nullptr ? state : "08006";  // no state: the connection failed
     }
     PQclear(result);
   }
-  if (failed) throw std::runtime_error(absl::StrCat("COPY failed: ", message));
+  // As SOCI's own errors, as QueryScript's (a unique violation, a lost
+  // connection).
+  if (failed) {
+    throw soci::postgresql_soci_error(absl::StrCat("COPY failed: ", message), sqlstate.c_str());
+  }
 }
 
 }  // namespace leadboard::store

@@ -70,7 +70,9 @@ std::string Literal(soci::session& sql, absl::string_view text);
 
 // Runs `copy_command` (COPY ... FROM STDIN, to which it adds the binary
 // format) on the session's PostgreSQL connection with `rows`. Throws
-// std::runtime_error with the server's message on failure.
+// soci::postgresql_soci_error with the server's message and SQLSTATE if
+// the server refuses the rows (std::runtime_error if the COPY cannot
+// start or be sent).
 void CopyIn(soci::session& sql, const std::string& copy_command, const CopyRows& rows);
 
 }  // namespace leadboard::store

@@ -2,6 +2,7 @@
 // query per table for the batch's leads and jobs, COPY or multi-row
 // statements of literals for what it writes; a small batch in two round
 // trips.
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
 #include <stdexcept>
@@ -142,67 +143,64 @@ long long BeginAlone(soci::session& sql) {
   return ParseRevision(ExecScript(sql, std::string(kBegin)));
 }
 
-// PostgreSQL: the transaction begins with the counter's lock; the events go
-// into events in one statement that says which were new; the leads (with
-// their timelines) and jobs the batch touches are read in one query each.
-// A large batch is staged with COPY into a session-local table first
-// (after BEGIN, a round trip of its own); a small one (a quiet stream:
-// latency matters most) names its rows and keys as literals, so everything
-// is one script, one round trip, and no staging table is touched: at
-// commit PostgreSQL empties every ON COMMIT DELETE ROWS table of a
-// transaction that used one (a truncation and an index rebuild each, ~25 %
-// of its CPU at 1,000 events/s, perf). Sets `*start` to the last revision.
-absl::Status StagePostgresBatch(soci::session& sql,
-                                const std::vector<const v1::PipelineEvent*>& events,
-                                long long now, long long* start,
-                                absl::flat_hash_set<std::string>* inserted, LeadSlots* leads,
-                                JobSlots* jobs) {
+// PostgreSQL: the transaction begins with the counter's lock, in the same
+// script as the reads of the leads (with their timelines) and jobs the
+// batch touches, each one query naming its keys as literals. With `copy`
+// (a large batch) the events then go straight into events with COPY, all
+// taken as new: a resend's events are rare, and one already stored fails
+// the COPY (the caller starts over without `copy`). Without it (a quiet
+// stream: latency matters most) the script inserts them itself, one
+// statement saying which were new: one round trip in all. No staging table
+// is touched: at commit PostgreSQL empties every ON COMMIT DELETE ROWS
+// table of a transaction that used one (a truncation and an index rebuild
+// each, ~25 % of its CPU at 1,000 events/s, perf), and a staged copy of
+// each event was written twice. Sets `*start` to the last revision.
+absl::Status StageBatch(soci::session& sql, const std::vector<const v1::PipelineEvent*>& events,
+                        long long now, bool copy, long long* start,
+                        absl::flat_hash_set<std::string>* inserted, LeadSlots* leads,
+                        JobSlots* jobs) {
   constexpr absl::string_view kColumns =
       "event_id, lead_id, job_id, user_id, type, occurred_at, received_at, payload";
-  constexpr absl::string_view kReadLeads =
-      // A lead without a row has no timeline either.
-      "SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM leads l "
-      "LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE l.lead_id IN ";
-  constexpr absl::string_view kReadJobs =
-      "SELECT job_id, state, last_event_at FROM jobs WHERE job_id IN ";
-  const bool copy = events.size() >= kCopyFrom;
-  std::string script;
-  if (copy) {
-    *start = BeginAlone(sql);
-    CopyRows rows;
-    for (const v1::PipelineEvent* event : events) EventFields(rows, *event, now).EndRow();
-    CopyIn(sql, absl::StrCat("COPY incoming_events (", kColumns, ") FROM STDIN"), rows);
-    absl::StrAppend(&script,
-                    "INSERT INTO events SELECT * FROM incoming_events ON CONFLICT (event_id) DO "
-                    "NOTHING RETURNING event_id; ",
-                    kReadLeads, "(SELECT lead_id FROM incoming_events WHERE lead_id <> ''); ",
-                    kReadJobs, "(SELECT job_id FROM incoming_events)");
-  } else {
-    absl::StrAppend(&script, kBegin, "; INSERT INTO events (", kColumns, ") VALUES ");
-    absl::flat_hash_set<absl::string_view> lead_ids, job_ids;
-    std::string lead_list, job_list;
-    for (size_t i = 0; i < events.size(); ++i) {
-      const v1::PipelineEvent& event = *events[i];
+  std::string script(kBegin), lead_list, job_list;
+  if (!copy) absl::StrAppend(&script, "; INSERT INTO events (", kColumns, ") VALUES ");
+  absl::flat_hash_set<absl::string_view> lead_ids, job_ids;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const v1::PipelineEvent& event = *events[i];
+    if (!copy) {
       LiteralRow row(sql);
       absl::StrAppend(&script, i == 0 ? "" : ", ", EventFields(row, event, now).Done());
-      if (!event.lead_id().empty() && lead_ids.insert(event.lead_id()).second) {
-        absl::StrAppend(&lead_list, lead_list.empty() ? "" : ", ", Literal(sql, event.lead_id()));
-      }
-      if (job_ids.insert(event.job_id()).second) {
-        absl::StrAppend(&job_list, job_list.empty() ? "" : ", ", Literal(sql, event.job_id()));
-      }
     }
-    // No lead named: a list that matches none.
-    absl::StrAppend(&script, " ON CONFLICT (event_id) DO NOTHING RETURNING event_id; ", kReadLeads,
-                    "(", lead_list.empty() ? "NULL" : lead_list, "); ", kReadJobs, "(", job_list,
-                    ")");
+    if (!event.lead_id().empty() && lead_ids.insert(event.lead_id()).second) {
+      absl::StrAppend(&lead_list, lead_list.empty() ? "" : ", ", Literal(sql, event.lead_id()));
+    }
+    if (job_ids.insert(event.job_id()).second) {
+      absl::StrAppend(&job_list, job_list.empty() ? "" : ", ", Literal(sql, event.job_id()));
+    }
   }
+  if (!copy) script += " ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
+  absl::StrAppend(&script,
+                  // A lead without a row has no timeline either; no lead
+                  // named: a list that matches none.
+                  "; SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM leads l "
+                  "LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE l.lead_id IN (",
+                  lead_list.empty() ? "NULL" : lead_list,
+                  "); SELECT job_id, state, last_event_at FROM jobs WHERE job_id IN (", job_list,
+                  ")");
   const std::vector<ScriptRows> results = QueryScript(sql, script);
-  // BEGIN's and the counter's (small batches), then three.
-  if (results.size() != (copy ? 3 : 5)) throw std::runtime_error("staging a batch: results missing");
-  const size_t first = results.size() - 3;
-  if (!copy) *start = ParseRevision(results[1].empty() ? "" : results[1][0][0]);
-  for (const auto& row : results[first]) inserted->insert(row[0]);
+  // BEGIN's, the counter's, the INSERT's (without `copy`), then two.
+  if (results.size() != (copy ? 4 : 5)) throw std::runtime_error("staging a batch: results missing");
+  const size_t first = copy ? 1 : 2;
+  *start = ParseRevision(results[1].empty() ? "" : results[1][0][0]);
+  if (copy) {
+    CopyRows rows;
+    for (const v1::PipelineEvent* event : events) {
+      // A repeat within the batch is not new.
+      if (inserted->insert(event->event_id()).second) EventFields(rows, *event, now).EndRow();
+    }
+    CopyIn(sql, absl::StrCat("COPY events (", kColumns, ") FROM STDIN"), rows);
+  } else {
+    for (const auto& row : results[2]) inserted->insert(row[0]);
+  }
   for (const auto& row : results[first + 1]) {
     LeadSlot& slot = (*leads)[row[0]];
     if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return CorruptRow("lead");
@@ -218,6 +216,28 @@ absl::Status StagePostgresBatch(soci::session& sql,
     if (absl::Status s = Decode(row[1], &slot.job.emplace(), "job"); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+// StageBatch, with COPY from kCopyFrom events; if one of them was stored
+// already (a unique violation), the batch starts over, event by event.
+absl::Status StagePostgresBatch(soci::session& sql,
+                                const std::vector<const v1::PipelineEvent*>& events,
+                                long long now, long long* start,
+                                absl::flat_hash_set<std::string>* inserted, LeadSlots* leads,
+                                JobSlots* jobs) {
+  if (events.size() < kCopyFrom) {
+    return StageBatch(sql, events, now, /*copy=*/false, start, inserted, leads, jobs);
+  }
+  try {
+    return StageBatch(sql, events, now, /*copy=*/true, start, inserted, leads, jobs);
+  } catch (const soci::postgresql_soci_error& e) {
+    if (e.sqlstate() != "23505") throw;
+  }
+  ExecScript(sql, "ROLLBACK");
+  inserted->clear();
+  leads->clear();
+  jobs->clear();
+  return StageBatch(sql, events, now, /*copy=*/false, start, inserted, leads, jobs);
 }
 
 // PostgreSQL: leads and timelines through staging tables (COPY cannot

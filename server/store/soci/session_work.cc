@@ -46,8 +46,6 @@ void OpenSession(soci::session& session, const DatabaseUrl& url, bool writer) {
 
 void CreateStagingTables(soci::session& session, const DatabaseUrl& url) {
   if (!IsPostgres(url)) return;
-  session << "CREATE TEMP TABLE IF NOT EXISTS incoming_events (LIKE events) "
-             "ON COMMIT DELETE ROWS";
   session << "CREATE TEMP TABLE IF NOT EXISTS incoming_leads (LIKE leads) "
              "ON COMMIT DELETE ROWS";
   session << "CREATE TEMP TABLE IF NOT EXISTS incoming_timelines (LIKE lead_timelines) "
