@@ -534,7 +534,7 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
     lines += [""]
     for backend, key in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
         repo = gb.get(f"BM_CommitBatch/{backend}/1000/real_time")
-        ceiling = gb.get(f"BM_StorageCeiling/{backend}/1000/real_time")
+        ceiling = gb.get(f"BM_StorageCeiling/{backend}/1000/iterations:30/real_time")
         if repo and ceiling:
             lines.append(f"- {key}: the repository commits {k(repo)} events/s in batches of "
                          f"1,000, {ratio(repo, ceiling)} of the storage ceiling ({k(ceiling)}).")
@@ -543,8 +543,8 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
               "of storage ceiling | server events/s per core |", "|---|---|---|---|---|---|---|"]
     transport = {s: r.get("events_per_second") for n, s, w, r in ingest_rows
                  if n.startswith("transport")}
-    storage = {"SQLite": gb.get("BM_StorageCeiling/sqlite/1000/real_time"),
-               "PostgreSQL": gb.get("BM_StorageCeiling/postgres/1000/real_time")}
+    storage = {"SQLite": gb.get("BM_StorageCeiling/sqlite/1000/iterations:30/real_time"),
+               "PostgreSQL": gb.get("BM_StorageCeiling/postgres/1000/iterations:30/real_time")}
     for name, s, w, r in ingest_rows:
         eps = r.get("events_per_second")
         cpu = r.get("server_cpu_seconds")
