@@ -513,6 +513,32 @@ TEST_P(SociLeadRepositoryTest, StoresTheEnrichmentApartFromTheCard) {
   EXPECT_TRUE(full->leads[0].has_enrichment());
 }
 
+TEST_P(SociLeadRepositoryTest, APackageOutlivesItsLeadsLaterWritesSmallBatchesAndLarge) {
+  v1::PipelineEvent end = MakeEvent("e", v1::EVENT_TYPE_PIPELINE_END, 5, "", true);
+  end.mutable_enrichment()->add_strategic_questions("Quem aprova a compra?");
+  Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0), end});
+  // A later event of the lead alone (a small batch: its row as literals),
+  // then with 30 other leads (a large one: PostgreSQL stages the rows with
+  // COPY): neither carries a package, and neither may drop the stored one.
+  v1::PipelineEvent note = MakeEvent("n1", v1::EVENT_TYPE_STATUS_UPDATE, 6);
+  note.set_message("follow-up scheduled");
+  Commit({note});
+  std::vector<v1::PipelineEvent> many;
+  for (int i = 0; i < 30; ++i) {
+    many.push_back(ForLead(MakeEvent(absl::StrCat("g", i), v1::EVENT_TYPE_LEAD_GENERATED, 7),
+                           absl::StrCat("other-", i)));
+  }
+  v1::PipelineEvent again = MakeEvent("n2", v1::EVENT_TYPE_STATUS_UPDATE, 8);
+  again.set_message("called back");
+  many.push_back(again);
+  Commit(many);
+  absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1");
+  ASSERT_TRUE(lead.ok() && lead->has_value()) << lead.status();
+  ASSERT_EQ((*lead)->enrichment().strategic_questions_size(), 1);
+  EXPECT_EQ((*lead)->enrichment().strategic_questions(0), "Quem aprova a compra?");
+  EXPECT_EQ((*lead)->activity(), "called back");
+}
+
 TEST_P(SociLeadRepositoryTest, LargeValuesAreCompressedWithLz4WhereTheServerHasIt) {
   if (GetParam() != Backend::kPostgres) GTEST_SKIP() << "PostgreSQL's compression only";
   DirectSession direct(db_->url(), /*pg=*/true);

@@ -91,11 +91,12 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
     const long long stall_at = mid_run && !lead.has_stalled_since()
                                    ? Deadline(slot.last_event_at, board.StallAfter(pipeline_stage))
                                    : 0;
-    rows.leads.push_back(Rows::Lead{&id, &lead, lead.revision(),
-                                    SerializeCard(&*slot.lead),
+    std::optional<std::string> enrichment;
+    if (slot.enrichment_dirty) enrichment = Encode(slot.lead->enrichment());
+    rows.leads.push_back(Rows::Lead{&id, &lead, lead.revision(), SerializeCard(&*slot.lead),
                                     slot.last_event_at, stall_at,
-                                    lead.has_stalled_since() ? Micros(lead.stalled_since()) : 0});
-    if (slot.enrichment_dirty) rows.enrichments.emplace_back(Encode(slot.lead->enrichment()), &id);
+                                    lead.has_stalled_since() ? Micros(lead.stalled_since()) : 0,
+                                    std::move(enrichment)});
     if (slot.timeline_before) {
       // A run that ends changes its steps (running -> never ended) but not
       // the log: either one rewrites the row.

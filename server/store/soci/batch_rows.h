@@ -72,6 +72,10 @@ struct Rows {
     long long last_event_at;
     long long stall_at;       // when to flag it stalled; 0: never (not mid-run, or stalled)
     long long stalled_since;  // 0: not stalled
+    // The enrichment package, encoded, when the batch changed it (else
+    // the row keeps its own): written with the row, not as a second
+    // version of it.
+    std::optional<std::string> enrichment;
   };
   struct Job {
     const std::string* id;
@@ -83,7 +87,6 @@ struct Rows {
   };
   std::vector<Lead> leads;
   std::vector<Job> jobs;
-  std::vector<std::pair<std::string, const std::string*>> enrichments;  // (package, lead id)
   std::vector<long long> change_revisions;  // the changes' rows hold their `wire`
   // Stage history: one row per change that put a lead in a new column.
   struct Visit {

@@ -6,6 +6,7 @@
 #define LEADBOARD_SERVER_STORE_SOCI_PG_COPY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ class CopyRows {
   CopyRows& AddInt32(int32_t number);     // an integer column
   CopyRows& AddBytes(absl::string_view bytes);  // a bytea column
   CopyRows& AddNull();
+  CopyRows& AddBytesOrNull(const std::optional<std::string>& bytes) {
+    return bytes ? AddBytes(*bytes) : AddNull();
+  }
   void EndRow();
 
   // The rows, without the format's header and trailer (CopyIn sends them).

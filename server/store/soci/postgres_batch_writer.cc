@@ -58,6 +58,9 @@ class LiteralRow {
   LiteralRow& Add(long long number) { return Append(absl::StrCat(number)); }
   LiteralRow& AddInt32(int number) { return Append(absl::StrCat(number)); }
   LiteralRow& AddBytes(absl::string_view bytes) { return Add(ByteaText(bytes)); }
+  LiteralRow& AddBytesOrNull(const std::optional<std::string>& bytes) {
+    return bytes ? AddBytes(*bytes) : Append("NULL");
+  }
   std::string Done() { return absl::StrCat(text_, ")"); }
 
  private:
@@ -93,7 +96,8 @@ Row& LeadFields(Row& out, const Rows::Lead& row) {
       .AddBytes(row.state)
       .Add(row.last_event_at)
       .Add(row.stall_at)
-      .Add(row.stalled_since);
+      .Add(row.stalled_since)
+      .AddBytesOrNull(row.enrichment);
 }
 template <typename Row>
 Row& TimelineFields(Row& out, const Rows::Timeline& t) {
@@ -328,12 +332,7 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
     }
   }
   if (!rows.visits.empty()) parts.push_back(VisitsPart(sql, rows.visits));
-  std::string script = WritesStatement(parts);
-  for (const auto& [package, id] : rows.enrichments) {
-    absl::StrAppend(&script, script.empty() ? "" : "; ", "UPDATE leads SET enrichment = ",
-                    Literal(sql, ByteaText(package)), " WHERE lead_id = ", Literal(sql, *id));
-  }
-  return script;
+  return WritesStatement(parts);
 }
 
 class PostgresBatchWriter final : public BatchWriter {

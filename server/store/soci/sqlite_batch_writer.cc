@@ -88,6 +88,8 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.last_event_at = row.last_event_at;
       lite_.stall_at = row.stall_at;
       lite_.stalled_since = row.stalled_since;
+      lite_.payload_indicator = row.enrichment ? soci::i_ok : soci::i_null;
+      if (row.enrichment) lite_.payload.swap(*row.enrichment);
       lite_.upsert_lead.execute(true);
     }
     for (Rows::Job& row : rows->jobs) {
@@ -132,12 +134,6 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.actor.swap(visit.actor);
       lite_.note.swap(visit.note);
       lite_.insert_visit.execute(true);
-    }
-    // Enrichment packages: one per enriched lead, after its row exists.
-    for (auto& [package, id] : rows->enrichments) {
-      lite_.id = *id;
-      lite_.payload.swap(package);
-      lite_.update_enrichment.execute(true);
     }
   }
 

@@ -32,10 +32,11 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                        use(id), into(state, state_indicator))),
       upsert_lead((sql.prepare << absl::StrCat(sql_text::kUpsertLead,
                                                "(:id, :user, :job, :stage, :pstage, :rev, :state, "
-                                               ":last, :stall, :stalled)",
+                                               ":last, :stall, :stalled, :package)",
                                                sql_text::kUpsertLeadTail),
                    use(id), use(user), use(job), use(stage), use(pipeline_stage), use(number),
-                   use(state), use(last_event_at), use(stall_at), use(stalled_since))),
+                   use(state), use(last_event_at), use(stall_at), use(stalled_since),
+                   use(payload, payload_indicator))),
       upsert_job((sql.prepare << absl::StrCat(sql_text::kUpsertJob,
                                               "(:id, :user, :started, :state, :last, :stall)",
                                               sql_text::kUpsertJobTail),
@@ -57,9 +58,7 @@ SqliteStatements::SqliteStatements(soci::session& sql)
       insert_visit((sql.prepare << absl::StrCat(sql_text::kInsertVisit,
                                                 "(:lead, :rev, :stage, :at, :kind, :actor, :note)"),
                     use(lead), use(number), use(stage), use(visit_at), use(kind), use(actor),
-                    use(note))),
-      update_enrichment((sql.prepare << "UPDATE leads SET enrichment = :payload WHERE lead_id = :id",
-                         use(payload), use(id))) {}
+                    use(note))) {}
 
 bool SqliteStatements::ReadOne(soci::statement& statement) {
   const bool found = statement.execute(true);

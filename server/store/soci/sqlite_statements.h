@@ -29,6 +29,7 @@ struct SqliteStatements {
   std::string actor, note;  // a visit's actor and note
   std::string id, lead, job, user, stage, pipeline_stage, state, payload;
   soci::indicator state_indicator = soci::i_null;
+  soci::indicator payload_indicator = soci::i_ok;  // upsert_lead: i_null keeps the package
   long long last_event_at = 0, stall_at = 0, stalled_since = 0;  // a lead's or job's
   // A line of the agent-step totals (add_step_totals).
   long long steps = 0, total_us = 0, retries = 0, max_us = 0;
@@ -44,14 +45,14 @@ struct SqliteStatements {
   soci::statement select_job;       // id -> state, state_indicator, last_event_at
   soci::statement select_timeline;  // id -> state (the log), state_indicator
   soci::statement upsert_lead;      // id, user, job, stage, pipeline_stage, number, state,
-                                    // last_event_at, stall_at, stalled_since
+                                    // last_event_at, stall_at, stalled_since, payload (the
+                                    // enrichment package; payload_indicator i_null: unchanged)
   soci::statement upsert_job;       // id, user, number, state, last_event_at, stall_at
   soci::statement upsert_timeline;  // id, state (the log), payload (its steps), number (last_at)
   soci::statement add_step_totals;  // stage (agent), status, bucket, steps, total_us, retries,
                                     // max_us
   soci::statement insert_change;    // number, lead, user, job, now, payload
   soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note
-  soci::statement update_enrichment;  // id, payload (the package)
 };
 
 }  // namespace leadboard::store

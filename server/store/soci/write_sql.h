@@ -8,18 +8,20 @@
 
 namespace leadboard::store::sql_text {
 
+// A lead's row with its enrichment package in the same write: NULL keeps
+// the stored one (the batch did not change it).
 inline constexpr absl::string_view kLeadColumns =
     "lead_id, user_id, job_id, stage, pipeline_stage, revision, state, last_event_at, stall_at, "
-    "stalled_since";
-inline constexpr size_t kLeadColumnCount = 10;
+    "stalled_since, enrichment";
 inline constexpr absl::string_view kUpsertLead =
     "INSERT INTO leads (lead_id, user_id, job_id, stage, pipeline_stage, revision, state, "
-    "last_event_at, stall_at, stalled_since) VALUES ";
+    "last_event_at, stall_at, stalled_since, enrichment) VALUES ";
 inline constexpr absl::string_view kUpsertLeadTail =
     " ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, job_id = "
     "excluded.job_id, stage = excluded.stage, pipeline_stage = excluded.pipeline_stage, "
     "revision = excluded.revision, state = excluded.state, last_event_at = "
-    "excluded.last_event_at, stall_at = excluded.stall_at, stalled_since = excluded.stalled_since";
+    "excluded.last_event_at, stall_at = excluded.stall_at, stalled_since = "
+    "excluded.stalled_since, enrichment = COALESCE(excluded.enrichment, leads.enrichment)";
 inline constexpr absl::string_view kUpsertJob =
     "INSERT INTO jobs (job_id, user_id, started_at, state, last_event_at, stall_at) VALUES ";
 inline constexpr absl::string_view kUpsertJobTail =
