@@ -1,7 +1,8 @@
-// The PostgreSQL batch writer: COPY into session-local staging tables, one
-// query per table for the batch's leads and jobs, COPY or multi-row
-// statements of literals for what it writes; a small batch in two round
-// trips.
+// The PostgreSQL batch writer: BEGIN with the reads of the batch's leads
+// and jobs in one script; binary COPY for a large batch's events and
+// changes (and, through session-local staging tables, the leads and
+// timelines it upserts), multi-row statements of literals for the rest; a
+// small batch in two round trips.
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
@@ -248,8 +249,7 @@ absl::Status StagePostgresBatch(soci::session& sql,
 // upsert), change rows straight in with COPY; a small batch (a quiet
 // stream) sends its rows as literals instead (COPY costs round trips of its
 // own). Returns the script for the rest: every write as one statement
-// (WritesStatement), then the enrichment packages (they update rows it may
-// insert).
+// (WritesStatement); an enrichment package goes with its lead's row.
 std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
                                  const std::vector<Change>& changes, long long now) {
   using sql_text::kUpsertLead;
