@@ -193,7 +193,9 @@ absl::Status StageBatch(soci::session& sql, const std::vector<const v1::Pipeline
                   ")");
   const std::vector<ScriptRows> results = QueryScript(sql, script);
   // BEGIN's, the counter's, the INSERT's (without `copy`), then two.
-  if (results.size() != (copy ? 4 : 5)) throw std::runtime_error("staging a batch: results missing");
+  if (results.size() != (copy ? 4 : 5)) {
+    throw std::runtime_error("staging a batch: results missing");
+  }
   const size_t first = copy ? 1 : 2;
   *start = ParseRevision(results[1].empty() ? "" : results[1][0][0]);
   if (copy) {
@@ -245,6 +247,35 @@ absl::Status StagePostgresBatch(soci::session& sql,
   return StageBatch(sql, events, now, /*copy=*/false, start, inserted, leads, jobs);
 }
 
+// A table's rows: from kCopyFrom of them with COPY (`copy_command`, a
+// round trip of its own; into a staging table, `from_staging` is the write
+// that moves them on), fewer as the literal rows of `literals`.
+template <typename Item, typename Fields>
+void AddRows(soci::session& sql, const std::vector<Item>& items, const Fields& fields,
+             const std::string& copy_command, std::string from_staging, RowsPart literals,
+             std::vector<RowsPart>* parts) {
+  if (items.size() >= kCopyFrom) {
+    CopyRows copy;
+    for (const Item& item : items) fields(copy, item).EndRow();
+    CopyIn(sql, copy_command, copy);
+    if (!from_staging.empty()) parts->push_back(RowsPart{std::move(from_staging), {}, ""});
+  } else if (!items.empty()) {
+    for (const Item& item : items) {
+      LiteralRow literal(sql);
+      literals.rows.push_back(fields(literal, item).Done());
+    }
+    parts->push_back(std::move(literals));
+  }
+}
+
+// `upsert` (INSERT INTO t (columns) VALUES ... `tail`) reading its rows
+// from `staging` instead.
+std::string UpsertFromStaging(absl::string_view upsert, absl::string_view columns,
+                              absl::string_view staging, absl::string_view tail) {
+  return absl::StrCat(upsert.substr(0, upsert.find(" VALUES")), " SELECT ", columns, " FROM ",
+                      staging, tail);
+}
+
 // PostgreSQL: leads and timelines through staging tables (COPY cannot
 // upsert), change rows straight in with COPY; a small batch (a quiet
 // stream) sends its rows as literals instead (COPY costs round trips of its
@@ -252,26 +283,19 @@ absl::Status StagePostgresBatch(soci::session& sql,
 // (WritesStatement); an enrichment package goes with its lead's row.
 std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
                                  const std::vector<Change>& changes, long long now) {
+  using sql_text::kLeadColumns;
   using sql_text::kUpsertLead;
+  using sql_text::kUpsertLeadTail;
   using sql_text::kUpsertTimeline;
+  using sql_text::kUpsertTimelineTail;
+  constexpr absl::string_view kTimelineColumns = "lead_id, log, steps, last_at";
   std::vector<RowsPart> parts;
-  if (rows.leads.size() >= kCopyFrom) {
-    CopyRows copy;
-    for (const Rows::Lead& row : rows.leads) LeadFields(copy, row).EndRow();
-    CopyIn(sql, absl::StrCat("COPY incoming_leads (", sql_text::kLeadColumns, ") FROM STDIN"),
-           copy);
-    parts.push_back(RowsPart{absl::StrCat(kUpsertLead.substr(0, kUpsertLead.find(" VALUES")),
-                                          " SELECT ", sql_text::kLeadColumns,
-                                          " FROM incoming_leads", sql_text::kUpsertLeadTail),
-                             {}, ""});
-  } else if (!rows.leads.empty()) {
-    RowsPart& part = parts.emplace_back(
-        RowsPart{std::string(kUpsertLead), {}, std::string(sql_text::kUpsertLeadTail)});
-    for (const Rows::Lead& row : rows.leads) {
-      LiteralRow literal(sql);
-      part.rows.push_back(LeadFields(literal, row).Done());
-    }
-  }
+  AddRows(
+      sql, rows.leads,
+      [](auto& out, const Rows::Lead& row) -> auto& { return LeadFields(out, row); },
+      absl::StrCat("COPY incoming_leads (", kLeadColumns, ") FROM STDIN"),
+      UpsertFromStaging(kUpsertLead, kLeadColumns, "incoming_leads", kUpsertLeadTail),
+      RowsPart{std::string(kUpsertLead), {}, std::string(kUpsertLeadTail)}, &parts);
   if (!rows.jobs.empty()) {
     RowsPart& part = parts.emplace_back(RowsPart{std::string(sql_text::kUpsertJob), {},
                                                  std::string(sql_text::kUpsertJobTail)});
@@ -301,36 +325,18 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
                               .Done());
   }
   if (!totals.rows.empty()) parts.push_back(std::move(totals));
-  if (rows.timelines.size() >= kCopyFrom) {
-    CopyRows copy;
-    for (const Rows::Timeline& t : rows.timelines) TimelineFields(copy, t).EndRow();
-    CopyIn(sql, "COPY incoming_timelines (lead_id, log, steps, last_at) FROM STDIN", copy);
-    parts.push_back(RowsPart{absl::StrCat(kUpsertTimeline.substr(0, kUpsertTimeline.find(" VALUES")),
-                                          " SELECT lead_id, log, steps, last_at FROM "
-                                          "incoming_timelines",
-                                          sql_text::kUpsertTimelineTail),
-                             {}, ""});
-  } else if (!rows.timelines.empty()) {
-    RowsPart& part = parts.emplace_back(
-        RowsPart{std::string(kUpsertTimeline), {}, std::string(sql_text::kUpsertTimelineTail)});
-    for (const Rows::Timeline& t : rows.timelines) {
-      LiteralRow literal(sql);
-      part.rows.push_back(TimelineFields(literal, t).Done());
-    }
-  }
-  if (changes.size() >= kCopyFrom) {
-    CopyRows copy;
-    for (const Change& change : changes) ChangeFields(copy, change, now).EndRow();
-    CopyIn(sql,
-           "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
-           copy);
-  } else if (!changes.empty()) {
-    RowsPart& part = parts.emplace_back(RowsPart{std::string(sql_text::kInsertChange), {}, ""});
-    for (const Change& change : changes) {
-      LiteralRow literal(sql);
-      part.rows.push_back(ChangeFields(literal, change, now).Done());
-    }
-  }
+  AddRows(
+      sql, rows.timelines,
+      [](auto& out, const Rows::Timeline& t) -> auto& { return TimelineFields(out, t); },
+      absl::StrCat("COPY incoming_timelines (", kTimelineColumns, ") FROM STDIN"),
+      UpsertFromStaging(kUpsertTimeline, kTimelineColumns, "incoming_timelines",
+                        kUpsertTimelineTail),
+      RowsPart{std::string(kUpsertTimeline), {}, std::string(kUpsertTimelineTail)}, &parts);
+  AddRows(
+      sql, changes,
+      [now](auto& out, const Change& change) -> auto& { return ChangeFields(out, change, now); },
+      "COPY changes (revision, lead_id, user_id, job_id, committed_at, payload) FROM STDIN",
+      /*from_staging=*/"", RowsPart{std::string(sql_text::kInsertChange), {}, ""}, &parts);
   if (!rows.visits.empty()) parts.push_back(VisitsPart(sql, rows.visits));
   return WritesStatement(parts);
 }
