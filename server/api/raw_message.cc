@@ -3,6 +3,10 @@
 #include <utility>
 #include <vector>
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
+
 namespace leadboard::api {
 
 std::string BufferBytes(const grpc::ByteBuffer& buffer) {
@@ -27,53 +31,35 @@ grpc::ByteBuffer SharedBuffer(std::shared_ptr<const std::string> wire) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-namespace {
-
-// Protobuf's wire format: a varint, and a field's key.
-void AppendVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-constexpr uint32_t Key(int field, int wire_type) {
-  return static_cast<uint32_t>(field << 3 | wire_type);
-}
-
-// What AppendVarint appends for `value`.
-size_t VarintSize(uint64_t value) {
-  size_t size = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++size;
-  }
-  return size;
-}
-
-}  // namespace
-
 std::string BatchWire(int64_t revision, const std::vector<const std::string*>& messages) {
-  // WatchLeadsResponse { revision = 1; batch = 6 } and WatchBatch { messages = 1 }.
-  constexpr int kVarint = 0, kLengthDelimited = 2;
+  // WatchLeadsResponse { revision = 1; batch = 6 } and WatchBatch { messages = 1 },
+  // in protobuf's own wire encoding.
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  const uint32_t message_tag =
+      WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
   size_t body = 0;
   for (const std::string* message : messages) {
-    body += 1 + VarintSize(message->size()) + message->size();
+    body += CodedOutputStream::VarintSize32(message_tag) +
+            CodedOutputStream::VarintSize64(message->size()) + message->size();
   }
   std::string out;
   out.reserve(body + 24);
-  if (revision != 0) {
-    AppendVarint(Key(1, kVarint), &out);
-    AppendVarint(static_cast<uint64_t>(revision), &out);
-  }
-  AppendVarint(Key(6, kLengthDelimited), &out);
-  AppendVarint(body, &out);
-  for (const std::string* message : messages) {
-    AppendVarint(Key(1, kLengthDelimited), &out);
-    AppendVarint(message->size(), &out);
-    out += *message;
-  }
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    CodedOutputStream coded(&stream);
+    if (revision != 0) {
+      coded.WriteTag(WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_VARINT));
+      coded.WriteVarint64(static_cast<uint64_t>(revision));
+    }
+    coded.WriteTag(WireFormatLite::MakeTag(6, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint64(body);
+    for (const std::string* message : messages) {
+      coded.WriteTag(message_tag);
+      coded.WriteVarint64(message->size());
+      coded.WriteString(*message);
+    }
+  }  // the stream trims `out` to what was written
   return out;
 }
 
