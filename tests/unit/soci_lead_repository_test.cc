@@ -366,6 +366,67 @@ TEST_P(SociLeadRepositoryTest, AVersionFourDatabaseKeepsItsPayloadsAsBytes) {
   EXPECT_NE(read_all(), before);
 }
 
+// A lead's timeline is rewritten with each of its agent events. Kept
+// WITHOUT ROWID (up to version 5) a timeline of one run with its steps
+// (~1.4 KB) spilled to an overflow page, and every rewrite freed one and
+// took another; from version 6 it is a rowid table whose leaf holds it.
+// A version 5 database is converted with its timelines intact.
+TEST_P(SociLeadRepositoryTest, ATimelineOfAWholeRunFitsItsPage) {
+  if (GetParam() != Backend::kSqlite) GTEST_SKIP() << "SQLite's page layout only";
+  const std::vector<std::string> agents = {
+      "lead_qualification_agent",   "pain_point_deepening_agent",  "competitor_analysis_agent",
+      "buying_trigger_agent",       "value_proposition_agent",     "strategic_question_agent",
+      "objection_handling_agent",   "contact_discovery_agent",     "decision_maker_agent",
+      "tech_stack_agent",           "funding_research_agent",      "news_monitoring_agent",
+      "social_signal_agent",        "persona_mapping_agent",       "outreach_strategy_agent"};
+  std::vector<v1::PipelineEvent> run = {MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0)};
+  for (size_t i = 0; i < agents.size(); ++i) {
+    const int at = 1 + 2 * static_cast<int>(i);
+    run.push_back(MakeEvent(absl::StrCat("s", i), v1::EVENT_TYPE_AGENT_START, at, agents[i]));
+    run.push_back(AgentEnd(absl::StrCat("e", i), at + 1, agents[i], true));
+  }
+  for (const v1::PipelineEvent& event : run) Commit({event});  // one rewrite per event
+  DirectSession direct(db_->url(), false);
+  auto overflow_pages = [&direct] {
+    long long pages = -1;
+    direct.sql() << "SELECT COUNT(*) FROM dbstat WHERE name = 'lead_timelines' "
+                    "AND pagetype = 'overflow'",
+        soci::into(pages);
+    return pages;
+  };
+  auto timeline = [this] {
+    engine::stored::TimelineLog log;
+    absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1", &log);
+    EXPECT_TRUE(lead.ok() && lead->has_value()) << lead.status();
+    return log.SerializeAsString();
+  };
+  ASSERT_GT(direct.StoredLength("lead_timelines", "log", "lead_id = 'L1'") +
+                direct.StoredLength("lead_timelines", "steps", "lead_id = 'L1'"),
+            1100);  // over what a WITHOUT ROWID row keeps in its page
+  EXPECT_EQ(overflow_pages(), 0);
+  const std::string before = timeline();
+  ASSERT_FALSE(before.empty());
+
+  // Back to version 5's table, as an older server left it.
+  repo_.reset();
+  direct.sql() << "CREATE TABLE old_timelines (lead_id TEXT PRIMARY KEY, log TEXT NOT NULL, "
+                  "steps TEXT NOT NULL, last_at BIGINT NOT NULL) WITHOUT ROWID";
+  direct.sql() << "INSERT INTO old_timelines SELECT * FROM lead_timelines";
+  direct.sql() << "DROP TABLE lead_timelines";
+  direct.sql() << "ALTER TABLE old_timelines RENAME TO lead_timelines";
+  direct.sql() << "CREATE INDEX lead_timelines_last ON lead_timelines (last_at)";
+  direct.sql() << "DELETE FROM schema_version WHERE version > 5";
+  ASSERT_GT(overflow_pages(), 0);
+  repo_ = Open();
+  ASSERT_NE(repo_, nullptr);
+  EXPECT_EQ(overflow_pages(), 0);
+  EXPECT_EQ(timeline(), before);
+  long long indexes = 0;
+  direct.sql() << "SELECT COUNT(*) FROM sqlite_master WHERE name = 'lead_timelines_last'",
+      soci::into(indexes);
+  EXPECT_EQ(indexes, 1);
+}
+
 // A payload that is neither its bytes nor bytea's text form is a corrupt
 // row, said so, not a crash or an empty card.
 TEST_P(SociLeadRepositoryTest, ACorruptPayloadIsReportedAsSuch) {
@@ -744,6 +805,39 @@ TEST_P(SociLeadRepositoryTest, KeepsAgentStepsAndCountsThemPerAgent) {
   EXPECT_EQ(p->running(), 0);
   EXPECT_EQ(p->unfinished(), 1);
   EXPECT_EQ(stats->steps(), 4);  // re-paired rows replace, never add
+  ExpectTotalsMatchRows(repo_.get());
+}
+
+// A stored lead that runs again in a new job is found under that job, and
+// its timeline under the hour of its latest event: SQLite's writer rewrites
+// those indexed columns only for a row where they changed.
+TEST_P(SociLeadRepositoryTest, ALeadRunAgainIsFoundUnderItsNewJobAndHour) {
+  Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+          MakeEvent("s", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 1)});
+  Commit({MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 2, "lead_qualification_agent")});
+  Commit({AgentEnd("b", 3, "lead_qualification_agent", true)});
+  Commit({MakeEvent("end", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 5, "", true)});
+  const int hours = 2 * 3600;
+  for (const v1::PipelineEvent& event :
+       {MakeEvent("s2", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, hours),
+        MakeEvent("a2", v1::EVENT_TYPE_AGENT_START, hours + 1, "lead_qualification_agent"),
+        AgentEnd("b2", hours + 3, "lead_qualification_agent", true)}) {
+    v1::PipelineEvent in_j2 = event;
+    in_j2.set_job_id("J2");
+    Commit({in_j2});  // one event a batch: each an update of a stored row
+  }
+  auto j2 = repo_->ListLeads({"", "J2", ""}, "", 10, false);
+  ASSERT_TRUE(j2.ok()) << j2.status();
+  ASSERT_EQ(j2->leads.size(), 1u);
+  EXPECT_EQ(j2->leads[0].job_id(), "J2");
+  auto j1 = repo_->ListLeads({"", "J1", ""}, "", 10, false);
+  ASSERT_TRUE(j1.ok()) << j1.status();
+  EXPECT_TRUE(j1->leads.empty());
+  // Steps that started in the later hour: found through the timeline's hour.
+  auto later = repo_->GetAgentStats(
+      {"", "", absl::FromUnixSeconds(1767225600 + hours), std::nullopt});
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->steps(), 1);
   ExpectTotalsMatchRows(repo_.get());
 }
 

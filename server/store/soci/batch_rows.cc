@@ -96,7 +96,7 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
     rows.leads.push_back(Rows::Lead{&id, &lead, lead.revision(), SerializeCard(&*slot.lead),
                                     slot.last_event_at, stall_at,
                                     lead.has_stalled_since() ? Micros(lead.stalled_since()) : 0,
-                                    std::move(enrichment)});
+                                    std::move(enrichment), slot.job_changed});
     if (slot.timeline_before) {
       // A run that ends changes its steps (running -> never ended) but not
       // the log: either one rewrites the row.
@@ -106,10 +106,12 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
                            : std::vector<StepRow>{},
           steps, &rows.step_totals);
       if (slot.timeline_dirty || steps_changed) {
-        const auto& markers = slot.timeline.markers();
-        rows.timelines.push_back(Rows::Timeline{
-            &id, Encode(slot.timeline), EncodeSteps(steps),
-            markers.empty() ? 0 : LastAtHour(markers.rbegin()->at_micros())});
+        auto last_at = [](const engine::stored::TimelineLog& log) {
+          return log.markers().empty() ? 0 : LastAtHour(log.markers().rbegin()->at_micros());
+        };
+        const long long hour = last_at(slot.timeline);
+        rows.timelines.push_back(Rows::Timeline{&id, Encode(slot.timeline), EncodeSteps(steps),
+                                                hour, hour != last_at(*slot.timeline_before)});
       }
     }
   }

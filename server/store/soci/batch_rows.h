@@ -53,6 +53,7 @@ struct LeadSlot {
   engine::stored::TimelineLog timeline;
   std::optional<v1::Lead> lead_before;
   std::optional<engine::stored::TimelineLog> timeline_before;
+  bool job_changed = false;  // a stored lead the batch ran in a new job
 };
 using LeadSlots = absl::flat_hash_map<std::string, LeadSlot>;
 struct JobSlot {
@@ -76,6 +77,7 @@ struct Rows {
     // the row keeps its own): written with the row, not as a second
     // version of it.
     std::optional<std::string> enrichment;
+    bool job_changed;  // a stored row's job_id to rewrite
   };
   struct Job {
     const std::string* id;
@@ -106,6 +108,7 @@ struct Rows {
     std::string log;
     std::string steps;
     long long last_at;
+    bool new_hour;  // last_at differs from the stored row's (or there is none)
   };
   std::vector<Timeline> timelines;
   StepTotals step_totals;  // what the batch adds to agent_step_totals

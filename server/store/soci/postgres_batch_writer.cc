@@ -285,9 +285,10 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
                                  const std::vector<Change>& changes, long long now) {
   using sql_text::kLeadColumns;
   using sql_text::kUpsertLead;
-  using sql_text::kUpsertLeadTail;
   using sql_text::kUpsertTimeline;
-  using sql_text::kUpsertTimelineTail;
+  const std::string kUpsertLeadTail = absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob);
+  const std::string kUpsertTimelineTail =
+      absl::StrCat(sql_text::kUpsertTimelineTail, sql_text::kAndNewHour);
   constexpr absl::string_view kTimelineColumns = "lead_id, log, steps, last_at";
   std::vector<RowsPart> parts;
   AddRows(
@@ -295,7 +296,7 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
       [](auto& out, const Rows::Lead& row) -> auto& { return LeadFields(out, row); },
       absl::StrCat("COPY incoming_leads (", kLeadColumns, ") FROM STDIN"),
       UpsertFromStaging(kUpsertLead, kLeadColumns, "incoming_leads", kUpsertLeadTail),
-      RowsPart{std::string(kUpsertLead), {}, std::string(kUpsertLeadTail)}, &parts);
+      RowsPart{std::string(kUpsertLead), {}, kUpsertLeadTail}, &parts);
   if (!rows.jobs.empty()) {
     RowsPart& part = parts.emplace_back(RowsPart{std::string(sql_text::kUpsertJob), {},
                                                  std::string(sql_text::kUpsertJobTail)});
@@ -331,7 +332,7 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
       absl::StrCat("COPY incoming_timelines (", kTimelineColumns, ") FROM STDIN"),
       UpsertFromStaging(kUpsertTimeline, kTimelineColumns, "incoming_timelines",
                         kUpsertTimelineTail),
-      RowsPart{std::string(kUpsertTimeline), {}, std::string(kUpsertTimelineTail)}, &parts);
+      RowsPart{std::string(kUpsertTimeline), {}, kUpsertTimelineTail}, &parts);
   AddRows(
       sql, changes,
       [now](auto& out, const Change& change) -> auto& { return ChangeFields(out, change, now); },

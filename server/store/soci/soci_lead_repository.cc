@@ -209,6 +209,9 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
               engine.board(), slot->lead ? &*slot->lead : nullptr, transition.lead,
               &slot->timeline);
         }
+        if (slot->lead && slot->lead->job_id() != transition.lead.job_id()) {
+          slot->job_changed = true;
+        }
         slot->lead = std::move(transition.lead);
         slot->touched = true;
         slot->last_event_at = now;

@@ -90,7 +90,7 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.stalled_since = row.stalled_since;
       lite_.payload_indicator = row.enrichment ? soci::i_ok : soci::i_null;
       if (row.enrichment) lite_.payload.swap(*row.enrichment);
-      lite_.upsert_lead.execute(true);
+      (row.job_changed ? lite_.upsert_lead_new_job : lite_.upsert_lead).execute(true);
     }
     for (Rows::Job& row : rows->jobs) {
       lite_.id = *row.id;
@@ -106,7 +106,7 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.state.swap(t.log);
       lite_.payload.swap(t.steps);
       lite_.number = t.last_at;
-      lite_.upsert_timeline.execute(true);
+      (t.new_hour ? lite_.upsert_timeline_new_hour : lite_.upsert_timeline).execute(true);
     }
     for (const auto& [key, delta] : rows->step_totals) {
       if (delta.steps == 0 && delta.total_us == 0 && delta.retries == 0) continue;

@@ -30,22 +30,17 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                   use(id), into(state, state_indicator), into(last_event_at))),
       select_timeline((sql.prepare << "SELECT log FROM lead_timelines WHERE lead_id = :id",
                        use(id), into(state, state_indicator))),
-      upsert_lead((sql.prepare << absl::StrCat(sql_text::kUpsertLead,
-                                               "(:id, :user, :job, :stage, :pstage, :rev, :state, "
-                                               ":last, :stall, :stalled, :package)",
-                                               sql_text::kUpsertLeadTail),
-                   use(id), use(user), use(job), use(stage), use(pipeline_stage), use(number),
-                   use(state), use(last_event_at), use(stall_at), use(stalled_since),
-                   use(payload, payload_indicator))),
+      upsert_lead(UpsertLead(sql, std::string(sql_text::kUpsertLeadTail))),
+      upsert_lead_new_job(
+          UpsertLead(sql, absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob))),
       upsert_job((sql.prepare << absl::StrCat(sql_text::kUpsertJob,
                                               "(:id, :user, :started, :state, :last, :stall)",
                                               sql_text::kUpsertJobTail),
                   use(id), use(user), use(number), use(state), use(last_event_at),
                   use(stall_at))),
-      upsert_timeline((sql.prepare << absl::StrCat(sql_text::kUpsertTimeline,
-                                                   "(:id, :log, :steps, :last)",
-                                                   sql_text::kUpsertTimelineTail),
-                       use(id), use(state), use(payload), use(number))),
+      upsert_timeline(UpsertTimeline(sql, std::string(sql_text::kUpsertTimelineTail))),
+      upsert_timeline_new_hour(UpsertTimeline(
+          sql, absl::StrCat(sql_text::kUpsertTimelineTail, sql_text::kAndNewHour))),
       add_step_totals((sql.prepare << absl::StrCat(sql_text::kAddStepTotals,
                                                    "(:agent, :status, :bucket, :steps, :total, "
                                                    ":retries, :max)",
@@ -59,6 +54,21 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                                                 "(:lead, :rev, :stage, :at, :kind, :actor, :note)"),
                     use(lead), use(number), use(stage), use(visit_at), use(kind), use(actor),
                     use(note))) {}
+
+soci::statement SqliteStatements::UpsertLead(soci::session& sql, std::string tail) {
+  return (sql.prepare << absl::StrCat(sql_text::kUpsertLead,
+                                      "(:id, :user, :job, :stage, :pstage, :rev, :state, :last, "
+                                      ":stall, :stalled, :package)",
+                                      tail),
+          use(id), use(user), use(job), use(stage), use(pipeline_stage), use(number), use(state),
+          use(last_event_at), use(stall_at), use(stalled_since), use(payload, payload_indicator));
+}
+
+soci::statement SqliteStatements::UpsertTimeline(soci::session& sql, std::string tail) {
+  return (sql.prepare << absl::StrCat(sql_text::kUpsertTimeline, "(:id, :log, :steps, :last)",
+                                      tail),
+          use(id), use(state), use(payload), use(number));
+}
 
 bool SqliteStatements::ReadOne(soci::statement& statement) {
   const bool found = statement.execute(true);

@@ -16,12 +16,19 @@ inline constexpr absl::string_view kLeadColumns =
 inline constexpr absl::string_view kUpsertLead =
     "INSERT INTO leads (lead_id, user_id, job_id, stage, pipeline_stage, revision, state, "
     "last_event_at, stall_at, stalled_since, enrichment) VALUES ";
+// SQLite rewrites a row's entry in an index whenever the index's column
+// is in an UPDATE's SET list, even to the same value: a page written per
+// index per row. So the tails leave out what rarely changes, and SQLite's
+// writer adds it (kAnd...) only for a row where it did. A lead's user
+// never changes (an event of another user is rejected); its job changes
+// when it runs again. PostgreSQL compares the values itself and always
+// adds them.
 inline constexpr absl::string_view kUpsertLeadTail =
-    " ON CONFLICT (lead_id) DO UPDATE SET user_id = excluded.user_id, job_id = "
-    "excluded.job_id, stage = excluded.stage, pipeline_stage = excluded.pipeline_stage, "
-    "revision = excluded.revision, state = excluded.state, last_event_at = "
-    "excluded.last_event_at, stall_at = excluded.stall_at, stalled_since = "
+    " ON CONFLICT (lead_id) DO UPDATE SET stage = excluded.stage, pipeline_stage = "
+    "excluded.pipeline_stage, revision = excluded.revision, state = excluded.state, "
+    "last_event_at = excluded.last_event_at, stall_at = excluded.stall_at, stalled_since = "
     "excluded.stalled_since, enrichment = COALESCE(excluded.enrichment, leads.enrichment)";
+inline constexpr absl::string_view kAndNewJob = ", job_id = excluded.job_id";
 inline constexpr absl::string_view kUpsertJob =
     "INSERT INTO jobs (job_id, user_id, started_at, state, last_event_at, stall_at) VALUES ";
 inline constexpr absl::string_view kUpsertJobTail =
@@ -31,8 +38,9 @@ inline constexpr absl::string_view kUpsertJobTail =
 inline constexpr absl::string_view kUpsertTimeline =
     "INSERT INTO lead_timelines (lead_id, log, steps, last_at) VALUES ";
 inline constexpr absl::string_view kUpsertTimelineTail =
-    " ON CONFLICT (lead_id) DO UPDATE SET log = excluded.log, steps = excluded.steps, "
-    "last_at = excluded.last_at";
+    " ON CONFLICT (lead_id) DO UPDATE SET log = excluded.log, steps = excluded.steps";
+// The hour of the timeline's latest event (indexed) changes once an hour.
+inline constexpr absl::string_view kAndNewHour = ", last_at = excluded.last_at";
 inline constexpr absl::string_view kAddStepTotals =
     "INSERT INTO agent_step_totals (agent, status, bucket, steps, total_us, retries, max_us) "
     "VALUES ";
