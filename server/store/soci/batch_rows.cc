@@ -77,6 +77,10 @@ long long Deadline(long long last_event_at, absl::Duration limit) {
 
 }  // namespace
 
+long long LastAt(const engine::stored::TimelineLog& log) {
+  return log.markers().empty() ? 0 : LastAtHour(log.markers().rbegin()->at_micros());
+}
+
 Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change>& changes,
                 std::vector<Rows::Visit> visits, const engine::BoardConfig& board) {
   Rows rows;
@@ -97,21 +101,17 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
                                     slot.last_event_at, stall_at,
                                     lead.has_stalled_since() ? Micros(lead.stalled_since()) : 0,
                                     std::move(enrichment), slot.job_changed});
-    if (slot.timeline_before) {
-      // A run that ends changes its steps (running -> never ended) but not
-      // the log: either one rewrites the row.
+    if (slot.hour_before) {
+      // What the batch changes in the steps replaces the stored rows in
+      // the totals: they are what the totals were counted from. A run
+      // that ends changes its steps (running -> never ended) but not the
+      // log: either one rewrites the row.
       std::vector<StepRow> steps = StepRowsOf(board, slot.timeline, lead);
-      const bool steps_changed = DiffStepRows(
-          slot.lead_before ? StepRowsOf(board, *slot.timeline_before, *slot.lead_before)
-                           : std::vector<StepRow>{},
-          steps, &rows.step_totals);
+      const bool steps_changed = DiffStepRows(slot.stored_steps, steps, &rows.step_totals);
       if (slot.timeline_dirty || steps_changed) {
-        auto last_at = [](const engine::stored::TimelineLog& log) {
-          return log.markers().empty() ? 0 : LastAtHour(log.markers().rbegin()->at_micros());
-        };
-        const long long hour = last_at(slot.timeline);
+        const long long hour = LastAt(slot.timeline);
         rows.timelines.push_back(Rows::Timeline{&id, Encode(slot.timeline), EncodeSteps(steps),
-                                                hour, hour != last_at(*slot.timeline_before)});
+                                                hour, hour != *slot.hour_before});
       }
     }
   }

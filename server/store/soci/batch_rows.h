@@ -46,13 +46,14 @@ struct LeadSlot {
   bool enrichment_loaded = false;
   bool enrichment_dirty = false;
   long long last_event_at = 0;  // when an event of the lead last arrived (micros)
-  // The agent timeline: its log (once loaded), and the lead and log as
-  // they were before the batch touched them (the step rows to replace).
+  // The agent timeline: its log and its step rows as stored (once loaded;
+  // none for a lead without a row), and the hour of its latest event
+  // before the batch touched it (set then).
   bool timeline_loaded = false;
   bool timeline_dirty = false;
   engine::stored::TimelineLog timeline;
-  std::optional<v1::Lead> lead_before;
-  std::optional<engine::stored::TimelineLog> timeline_before;
+  std::vector<StepRow> stored_steps;
+  std::optional<long long> hour_before;
   bool job_changed = false;  // a stored lead the batch ran in a new job
 };
 using LeadSlots = absl::flat_hash_map<std::string, LeadSlot>;
@@ -113,6 +114,9 @@ struct Rows {
   std::vector<Timeline> timelines;
   StepTotals step_totals;  // what the batch adds to agent_step_totals
 };
+
+// The hour of a timeline's latest event (0: none): its row's last_at.
+long long LastAt(const engine::stored::TimelineLog& log);
 
 // The visit (stage history row) a lead's current stage starts.
 Rows::Visit VisitRow(const v1::Lead& lead);

@@ -186,7 +186,7 @@ absl::Status StageBatch(soci::session& sql, const std::vector<const v1::Pipeline
   absl::StrAppend(&script,
                   // A lead without a row has no timeline either; no lead
                   // named: a list that matches none.
-                  "; SELECT l.lead_id, l.state, l.last_event_at, COALESCE(t.log, '') FROM leads l "
+                  "; SELECT l.lead_id, l.state, l.last_event_at, t.log, t.steps FROM leads l "
                   "LEFT JOIN lead_timelines t ON t.lead_id = l.lead_id WHERE l.lead_id IN (",
                   lead_list.empty() ? "NULL" : lead_list,
                   "); SELECT job_id, state, last_event_at FROM jobs WHERE job_id IN (", job_list,
@@ -212,7 +212,9 @@ absl::Status StageBatch(soci::session& sql, const std::vector<const v1::Pipeline
     LeadSlot& slot = (*leads)[row[0]];
     if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return CorruptRow("lead");
     if (absl::Status s = Decode(row[1], &slot.lead.emplace(), "lead"); !s.ok()) return s;
+    if (row[3].empty()) continue;  // no timeline row (NULL)
     if (absl::Status s = Decode(row[3], &slot.timeline, "timeline"); !s.ok()) return s;
+    if (absl::Status s = DecodeSteps(row[4], &slot.stored_steps); !s.ok()) return s;
   }
   for (const v1::PipelineEvent* event : events) {
     if (!event->lead_id().empty()) (*leads)[event->lead_id()].timeline_loaded = true;
@@ -369,13 +371,14 @@ class PostgresBatchWriter final : public BatchWriter {
   // Read up front too, with the batch's leads.
   absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) override {
     if (slot->timeline_loaded) return absl::OkStatus();
-    std::string text;
+    std::string text, steps;
     soci::indicator ind = soci::i_null;
-    sql_ << "SELECT log FROM lead_timelines WHERE lead_id = :id", soci::use(id),
-        soci::into(text, ind);
+    sql_ << "SELECT log, steps FROM lead_timelines WHERE lead_id = :id", soci::use(id),
+        soci::into(text, ind), soci::into(steps);
     slot->timeline_loaded = true;
     if (!sql_.got_data() || ind != soci::i_ok) return absl::OkStatus();
-    return Decode(text, &slot->timeline, "timeline");
+    if (absl::Status s = Decode(text, &slot->timeline, "timeline"); !s.ok()) return s;
+    return DecodeSteps(steps, &slot->stored_steps);
   }
 
   void DeleteEvent(const std::string& event_id) override {

@@ -166,10 +166,7 @@ absl::StatusOr<BatchResult> SociLeadRepository::CommitBatch(
           if (!slot->timeline_loaded) {
             if (absl::Status s = writer.LoadTimeline(event.lead_id(), slot); !s.ok()) return s;
           }
-          if (!slot->timeline_before) {
-            slot->timeline_before = slot->timeline;
-            slot->lead_before = slot->lead;
-          }
+          if (!slot->hour_before) slot->hour_before = LastAt(slot->timeline);
         }
         const bool brings_package = event.success() && event.has_enrichment();
         if (brings_package) {

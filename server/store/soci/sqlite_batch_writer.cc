@@ -54,9 +54,10 @@ class SqliteBatchWriter final : public BatchWriter {
   absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) override {
     std::optional<engine::stored::TimelineLog> log;
     absl::Status status = Load(lite_.select_timeline, id, &log, "timeline");
-    if (log) slot->timeline = std::move(*log);
     slot->timeline_loaded = true;
-    return status;
+    if (!status.ok() || !log) return status;
+    slot->timeline = std::move(*log);
+    return DecodeSteps(lite_.payload, &slot->stored_steps);
   }
 
   void DeleteEvent(const std::string& event_id) override {

@@ -28,8 +28,8 @@ SqliteStatements::SqliteStatements(soci::session& sql)
                    use(id), into(state, state_indicator), into(last_event_at))),
       select_job((sql.prepare << "SELECT state, last_event_at FROM jobs WHERE job_id = :id",
                   use(id), into(state, state_indicator), into(last_event_at))),
-      select_timeline((sql.prepare << "SELECT log FROM lead_timelines WHERE lead_id = :id",
-                       use(id), into(state, state_indicator))),
+      select_timeline((sql.prepare << "SELECT log, steps FROM lead_timelines WHERE lead_id = :id",
+                       use(id), into(state, state_indicator), into(payload))),
       upsert_lead(UpsertLead(sql, std::string(sql_text::kUpsertLeadTail))),
       upsert_lead_new_job(
           UpsertLead(sql, absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob))),

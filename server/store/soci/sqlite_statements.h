@@ -43,7 +43,7 @@ struct SqliteStatements {
   soci::statement delete_event;     // id
   soci::statement select_lead;      // id -> state, state_indicator, last_event_at
   soci::statement select_job;       // id -> state, state_indicator, last_event_at
-  soci::statement select_timeline;  // id -> state (the log), state_indicator
+  soci::statement select_timeline;  // id -> state (the log), state_indicator, payload (steps)
   soci::statement upsert_lead;      // id, user, job, stage, pipeline_stage, number, state,
                                     // last_event_at, stall_at, stalled_since, payload (the
                                     // enrichment package; payload_indicator i_null: unchanged)
