@@ -288,8 +288,9 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
   using sql_text::kLeadColumns;
   using sql_text::kUpsertLead;
   using sql_text::kUpsertTimeline;
-  const std::string kUpsertLeadTail = absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob);
-  const std::string kUpsertTimelineTail =
+  // PostgreSQL compares an indexed column's old and new values itself.
+  const std::string lead_tail = absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob);
+  const std::string timeline_tail =
       absl::StrCat(sql_text::kUpsertTimelineTail, sql_text::kAndNewHour);
   constexpr absl::string_view kTimelineColumns = "lead_id, log, steps, last_at";
   std::vector<RowsPart> parts;
@@ -297,8 +298,8 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
       sql, rows.leads,
       [](auto& out, const Rows::Lead& row) -> auto& { return LeadFields(out, row); },
       absl::StrCat("COPY incoming_leads (", kLeadColumns, ") FROM STDIN"),
-      UpsertFromStaging(kUpsertLead, kLeadColumns, "incoming_leads", kUpsertLeadTail),
-      RowsPart{std::string(kUpsertLead), {}, kUpsertLeadTail}, &parts);
+      UpsertFromStaging(kUpsertLead, kLeadColumns, "incoming_leads", lead_tail),
+      RowsPart{std::string(kUpsertLead), {}, lead_tail}, &parts);
   if (!rows.jobs.empty()) {
     RowsPart& part = parts.emplace_back(RowsPart{std::string(sql_text::kUpsertJob), {},
                                                  std::string(sql_text::kUpsertJobTail)});
@@ -332,9 +333,8 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
       sql, rows.timelines,
       [](auto& out, const Rows::Timeline& t) -> auto& { return TimelineFields(out, t); },
       absl::StrCat("COPY incoming_timelines (", kTimelineColumns, ") FROM STDIN"),
-      UpsertFromStaging(kUpsertTimeline, kTimelineColumns, "incoming_timelines",
-                        kUpsertTimelineTail),
-      RowsPart{std::string(kUpsertTimeline), {}, kUpsertTimelineTail}, &parts);
+      UpsertFromStaging(kUpsertTimeline, kTimelineColumns, "incoming_timelines", timeline_tail),
+      RowsPart{std::string(kUpsertTimeline), {}, timeline_tail}, &parts);
   AddRows(
       sql, changes,
       [now](auto& out, const Change& change) -> auto& { return ChangeFields(out, change, now); },
