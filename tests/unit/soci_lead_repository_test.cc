@@ -808,6 +808,45 @@ TEST_P(SociLeadRepositoryTest, KeepsAgentStepsAndCountsThemPerAgent) {
   ExpectTotalsMatchRows(repo_.get());
 }
 
+// Keys with the characters that quoting must get right (quotes,
+// backslashes, commas, braces, the word NULL, spaces, non-ASCII) go in and
+// come back as given: in a small batch (PostgreSQL: quoted literals), a
+// large one (COPY), and a resend (duplicates recognised by those keys).
+TEST_P(SociLeadRepositoryTest, KeysWithQuotesBracesAndBackslashesRoundTrip) {
+  const std::vector<std::string> keys = {"q\"uote", "back\\slash", "com,ma {brace}",
+                                         "NULL", "\u00fcn\u00efc\u00f8de", " spaced "};
+  std::vector<v1::PipelineEvent> small, large;
+  for (const std::string& key : keys) {
+    small.push_back(ForLead(MakeEvent(key + "-g", v1::EVENT_TYPE_LEAD_GENERATED, 0), key,
+                            "J" + key));
+    for (int i = 0; i < 3; ++i) {
+      large.push_back(ForLead(MakeEvent(absl::StrCat(key, "-s", i), v1::EVENT_TYPE_STATUS_UPDATE,
+                                        1 + i),
+                              key, "J" + key));
+    }
+  }
+  ASSERT_GE(large.size(), 16u);  // PostgreSQL's COPY path
+  BatchResult first = Commit(small);
+  for (const EventOutcome& outcome : first.outcomes) {
+    EXPECT_EQ(outcome.kind, EventOutcome::Kind::kAccepted);
+  }
+  Commit(large);
+  BatchResult again = Commit(small);
+  for (const EventOutcome& outcome : again.outcomes) {
+    EXPECT_EQ(outcome.kind, EventOutcome::Kind::kDuplicate);
+  }
+  for (const std::string& key : keys) {
+    absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead(key);
+    ASSERT_TRUE(lead.ok() && lead->has_value()) << key << ": " << lead.status();
+    EXPECT_EQ((*lead)->id(), key);
+    EXPECT_EQ((*lead)->job_id(), "J" + key);
+    auto by_job = repo_->ListLeads({"", "J" + key, ""}, "", 10, false);
+    ASSERT_TRUE(by_job.ok()) << by_job.status();
+    ASSERT_EQ(by_job->leads.size(), 1u) << key;
+    EXPECT_EQ(by_job->leads[0].id(), key);
+  }
+}
+
 // A stored lead that runs again in a new job is found under that job, and
 // its timeline under the hour of its latest event: SQLite's writer rewrites
 // those indexed columns only for a row where they changed.
