@@ -98,7 +98,8 @@ absl::Status Server::Run() {
       [hub = p.hub.get()](std::vector<store::Change> changes) { hub->Publish(std::move(changes)); },
       config_.stall_sweep_interval > absl::ZeroDuration()
           ? config_.stall_sweep_interval
-          : store::StallSweeper::IntervalFor(config_.board));
+          : store::StallSweeper::IntervalFor(config_.board),
+      [hub = p.hub.get()](bool underway) { hub->LocalCommit(underway); });
 
   api::ServiceContext context;
   context.repository = p.repository.get();

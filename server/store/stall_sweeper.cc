@@ -16,23 +16,26 @@ absl::Duration StallSweeper::IntervalFor(const engine::BoardConfig& board) {
 }
 
 StallSweeper::StallSweeper(LeadRepository* repository, const engine::StageEngine* engine,
-                           Publish publish, absl::Duration interval)
+                           Publish publish, absl::Duration interval, Committing committing)
     : repository_(repository),
       engine_(engine),
       publish_(std::move(publish)),
+      committing_(std::move(committing)),
       periodic_("lb-stall-sweep", interval, Periodic::Start::kAfterInterval, [this] { Sweep(); }) {}
 
 void StallSweeper::Sweep() {
+  if (committing_) committing_(true);
   absl::StatusOr<SweepResult> swept = repository_->SweepStalls(*engine_);
+  const size_t leads = swept.ok() ? swept->changes.size() : 0;
+  if (leads > 0) publish_(std::move(swept->changes));
+  if (committing_) committing_(false);  // its changes published first
   if (!swept.ok()) {
     spdlog::warn("stalls: cannot sweep: {}", swept.status().ToString());
     return;
   }
-  if (!swept->changes.empty() || swept->stalled_jobs > 0) {
-    spdlog::info("stalls: flagged {} leads and {} jobs", swept->changes.size(),
-                 swept->stalled_jobs);
+  if (leads > 0 || swept->stalled_jobs > 0) {
+    spdlog::info("stalls: flagged {} leads and {} jobs", leads, swept->stalled_jobs);
   }
-  if (!swept->changes.empty()) publish_(std::move(swept->changes));
 }
 
 }  // namespace leadboard::store
