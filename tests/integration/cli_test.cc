@@ -1,4 +1,5 @@
 // The `leadboard` CLI against the real server, on SQLite and PostgreSQL.
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -184,6 +185,24 @@ TEST_P(CliTest, BenchRunsRealisticLeadRunsOverUsersAndConnections) {
   EXPECT_THAT(bench.output, HasSubstr("\"accepted\":94"));
   EXPECT_THAT(bench.output, HasSubstr("\"errors\":0"));
   EXPECT_THAT(bench.output, Not(HasSubstr("\"delivered\":0,")));
+}
+
+TEST_P(CliTest, BenchReportsWhatTheServerWroteToStorage) {
+  // With --server_pid the bench reads the server's /proc/PID/io: on SQLite
+  // the server writes its own log, at least an event's bytes per event.
+  testing::CommandResult bench =
+      Cli({"bench", "--events", "94", "--streams", "2", "--watchers", "1", "--rate", "200",
+           "--server_pid", absl::StrCat(server_->pid()), "--json"});
+  ASSERT_EQ(bench.exit_code, 0) << bench.output;
+  const std::string key = "\"server_disk_kib_per_event\":";
+  const size_t at = bench.output.find(key);
+  ASSERT_NE(at, std::string::npos) << bench.output;
+  const double kib = std::strtod(bench.output.c_str() + at + key.size(), nullptr);
+  if (GetParam() == testing::Backend::kSqlite) {
+    EXPECT_GT(kib, 0.3) << bench.output;  // a realistic event is ~0.3 KiB before any page
+  } else {
+    EXPECT_LT(kib, 0.3) << bench.output;  // PostgreSQL's own processes write its files
+  }
 }
 
 LEADBOARD_INSTANTIATE_BACKENDS(CliTest);

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/arena.h"
 #include "sample_run.h"
@@ -54,6 +55,21 @@ int64_t RssKib(int pid) {
     }
   }
   return 0;
+}
+
+// Bytes a process has caused to be written to storage (/proc/PID/io's
+// write_bytes; -1 if unknown): for SQLite, its log and its checkpoints.
+int64_t DiskWriteBytes(int pid) {
+  std::ifstream io(absl::StrCat("/proc/", pid, "/io"));
+  std::string line;
+  while (std::getline(io, line)) {
+    int64_t bytes = 0;
+    absl::string_view rest = line;
+    if (absl::ConsumePrefix(&rest, "write_bytes: ") && absl::SimpleAtoi(rest, &bytes)) {
+      return bytes;
+    }
+  }
+  return -1;
 }
 
 // CPU time (user + system) a process has used, in seconds (0 if unknown).
@@ -329,6 +345,7 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
   std::atomic<int64_t> accepted{0};
   std::atomic<int> errors{0};
   const double cpu_before = options.server_pid > 0 ? CpuSeconds(options.server_pid) : 0;
+  const int64_t disk_before = options.server_pid > 0 ? DiskWriteBytes(options.server_pid) : -1;
   const auto ingest_start = Clock::now();
   std::vector<std::thread> streams;
   for (int t = 0; t < options.streams; ++t) {
@@ -396,6 +413,12 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
   // delivery costs it, whatever the load generator on the same cores took.
   const double server_cpu =
       options.server_pid > 0 ? CpuSeconds(options.server_pid) - cpu_before : 0;
+  // What the server itself wrote to storage per committed event (SQLite's
+  // write amplification; PostgreSQL's own processes write its files).
+  const int64_t disk_after = disk_before >= 0 ? DiskWriteBytes(options.server_pid) : -1;
+  const double disk_kib_per_event = disk_after >= 0 && accepted.load() > 0
+                                        ? double(disk_after - disk_before) / 1024 / accepted.load()
+                                        : 0;
 
   absl::StatusOr<v1::Board> after = probe.GetBoard(v1::GetBoardRequest());
   const int64_t changes =
@@ -451,12 +474,13 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
         "\"changes\":%d,\"delivered\":%d,\"deliveries_per_second\":%.0f,"
         "\"latency_samples\":%d,\"latency_ms_p50\":%.3f,\"latency_ms_p99\":%.3f,"
         "\"latency_ms_p999\":%.3f,\"rss_kib_per_watcher\":%.1f,\"server_cpu_seconds\":%.2f,"
+        "\"server_disk_kib_per_event\":%.2f,"
         "\"conflate\":%s,\"conflated\":%d,\"watchers_exact\":%d,\"hold_seconds\":%.1f,"
         "\"hold_server_cpu_seconds\":%.3f,\"hold_heartbeats\":%d,\"errors\":%d}\n",
         options.mix, options.streams, options.watchers, all_watchers - options.watchers, users,
         options.rate, options.events, accepted.load(), ingest_seconds, events_per_s, changes,
         delivered, deliveries_per_s, latencies.size(), p50, p99, p999, rss_per_watcher, server_cpu,
-        options.conflate ? "true" : "false", conflated, exact, options.hold, hold_cpu,
+        disk_kib_per_event, options.conflate ? "true" : "false", conflated, exact, options.hold, hold_cpu,
         hold_heartbeats, errors.load() + watch_errors);
   } else {
     std::cout << absl::StrFormat(
@@ -473,6 +497,10 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
       std::cout << absl::StrFormat(
           "server cpu  %.2f s: %.0f events/s and %.0f deliveries/s per server core\n", server_cpu,
           accepted.load() / server_cpu, delivered / server_cpu);
+    }
+    if (disk_kib_per_event > 0) {
+      std::cout << absl::StrFormat("disk        the server wrote %.2f KiB to storage per event\n",
+                                   disk_kib_per_event);
     }
     if (rss_after > 0) {
       std::cout << absl::StrFormat(
