@@ -205,6 +205,28 @@ TEST_P(CliTest, BenchReportsWhatTheServerWroteToStorage) {
   }
 }
 
+TEST_P(CliTest, BenchWatchesOnAnotherReplica) {
+  // Ingest through one replica, every watcher on another: the bench fails
+  // unless each watcher sees every change (read from the shared change log).
+  if (GetParam() != testing::Backend::kPostgres) GTEST_SKIP() << "replicas share PostgreSQL";
+  ServerProcess other(db_->url(), testing::MakeTempDir());
+  ASSERT_TRUE(other.Start().ok());
+  testing::CommandResult bench =
+      Cli({"bench", "--mix", "status", "--events", "200", "--streams", "2", "--watchers", "2",
+           "--batch", "50", "--watch_target", other.target(), "--json"});
+  EXPECT_EQ(bench.exit_code, 0) << bench.output;
+  EXPECT_THAT(bench.output, HasSubstr("\"accepted\":200"));
+  EXPECT_THAT(bench.output, HasSubstr("\"delivered\":400"));
+  // And the watchers really were there: with nothing at that address, no
+  // watcher gets anything and the bench says so.
+  other.Kill();
+  testing::CommandResult nowhere =
+      Cli({"bench", "--mix", "status", "--events", "20", "--streams", "1", "--watchers", "1",
+           "--watch_target", other.target(), "--json"});
+  EXPECT_EQ(nowhere.exit_code, 1) << nowhere.output;
+  EXPECT_THAT(nowhere.output, HasSubstr("\"delivered\":0,"));
+}
+
 LEADBOARD_INSTANTIATE_BACKENDS(CliTest);
 
 }  // namespace

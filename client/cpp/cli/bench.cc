@@ -302,6 +302,7 @@ int RunBench(const client::ConnectOptions& connect, const BenchOptions& options)
   for (int w = 0; w < all_watchers; ++w) {
     if (w % std::max(1, options.watchers_per_connection) == 0) {
       client::ConnectOptions own = connect;
+      if (!options.watch_target.empty()) own.target = options.watch_target;
       own.connection_index = static_cast<int>(connections.size()) + 1;
       connections.push_back(std::make_unique<client::Client>(own));
     }

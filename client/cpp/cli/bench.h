@@ -31,6 +31,7 @@ struct BenchOptions {
   int payload = 200;        // bytes of message per status event
   int users = 1;            // leads and watchers spread over this many users
   int watchers_per_connection = 100;
+  std::string watch_target;  // if set: the watchers' replica (ingest goes to --target)
   int server_pid = 0;       // if set: the server's CPU, RSS per idle watcher, disk writes
   std::string user = "bench";
   bool json = false;        // print one JSON object instead of a table

@@ -231,6 +231,9 @@ int main(int argc, char** argv) {
   bench->add_option("--payload", bench_options.payload, "Bytes per status event message")->capture_default_str();
   bench->add_option("--users", bench_options.users, "Spread leads and watchers over this many users")->capture_default_str();
   bench->add_option("--watchers_per_connection", bench_options.watchers_per_connection, "Watch streams per connection")->capture_default_str();
+  bench->add_option("--watch_target", bench_options.watch_target,
+                    "Watchers connect to this replica of the same database (ingest goes to "
+                    "--target): delivery across replicas");
   bench->add_option("--server_pid", bench_options.server_pid, "Report this (local) server's CPU, RSS per idle watcher and disk writes per event");
   bench->add_option("--user", bench_options.user, "User id for the bench leads")->capture_default_str();
   bench->add_flag("--json", bench_options.json, "One JSON object");
