@@ -278,6 +278,18 @@ std::string UpsertFromStaging(absl::string_view upsert, absl::string_view column
                       staging, tail);
 }
 
+// AddRows for an upsert (`upsert`'s VALUES, then `tail`) of `columns`:
+// many rows through the staging table `staging` (COPY cannot upsert),
+// few as literals.
+template <typename Item, typename Fields>
+void AddUpserts(soci::session& sql, const std::vector<Item>& items, const Fields& fields,
+                absl::string_view upsert, absl::string_view columns, absl::string_view staging,
+                absl::string_view tail, std::vector<RowsPart>* parts) {
+  AddRows(sql, items, fields, absl::StrCat("COPY ", staging, " (", columns, ") FROM STDIN"),
+          UpsertFromStaging(upsert, columns, staging, tail),
+          RowsPart{std::string(upsert), {}, std::string(tail)}, parts);
+}
+
 // PostgreSQL: leads and timelines through staging tables (COPY cannot
 // upsert), change rows straight in with COPY; a small batch (a quiet
 // stream) sends its rows as literals instead (COPY costs round trips of its
@@ -285,21 +297,17 @@ std::string UpsertFromStaging(absl::string_view upsert, absl::string_view column
 // (WritesStatement); an enrichment package goes with its lead's row.
 std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
                                  const std::vector<Change>& changes, long long now) {
-  using sql_text::kLeadColumns;
-  using sql_text::kUpsertLead;
-  using sql_text::kUpsertTimeline;
-  // PostgreSQL compares an indexed column's old and new values itself.
-  const std::string lead_tail = absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob);
-  const std::string timeline_tail =
-      absl::StrCat(sql_text::kUpsertTimelineTail, sql_text::kAndNewHour);
-  constexpr absl::string_view kTimelineColumns = "lead_id, log, steps, last_at";
+  // PostgreSQL compares an indexed column's old and new values itself:
+  // its upserts always set them.
+  static const std::string* const lead_tail =
+      new std::string(absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob));
+  static const std::string* const timeline_tail =
+      new std::string(absl::StrCat(sql_text::kUpsertTimelineTail, sql_text::kAndNewHour));
   std::vector<RowsPart> parts;
-  AddRows(
+  AddUpserts(
       sql, rows.leads,
       [](auto& out, const Rows::Lead& row) -> auto& { return LeadFields(out, row); },
-      absl::StrCat("COPY incoming_leads (", kLeadColumns, ") FROM STDIN"),
-      UpsertFromStaging(kUpsertLead, kLeadColumns, "incoming_leads", lead_tail),
-      RowsPart{std::string(kUpsertLead), {}, lead_tail}, &parts);
+      sql_text::kUpsertLead, sql_text::kLeadColumns, "incoming_leads", *lead_tail, &parts);
   if (!rows.jobs.empty()) {
     RowsPart& part = parts.emplace_back(RowsPart{std::string(sql_text::kUpsertJob), {},
                                                  std::string(sql_text::kUpsertJobTail)});
@@ -329,12 +337,11 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
                               .Done());
   }
   if (!totals.rows.empty()) parts.push_back(std::move(totals));
-  AddRows(
+  AddUpserts(
       sql, rows.timelines,
       [](auto& out, const Rows::Timeline& t) -> auto& { return TimelineFields(out, t); },
-      absl::StrCat("COPY incoming_timelines (", kTimelineColumns, ") FROM STDIN"),
-      UpsertFromStaging(kUpsertTimeline, kTimelineColumns, "incoming_timelines", timeline_tail),
-      RowsPart{std::string(kUpsertTimeline), {}, timeline_tail}, &parts);
+      sql_text::kUpsertTimeline, "lead_id, log, steps, last_at", "incoming_timelines",
+      *timeline_tail, &parts);
   AddRows(
       sql, changes,
       [now](auto& out, const Change& change) -> auto& { return ChangeFields(out, change, now); },
