@@ -64,8 +64,8 @@ absl::Status Server::Run() {
   // The hub counts deliveries into the metrics, which read the hub's gauges.
   p.hub = std::make_unique<hub::Hub>(
       p.repository.get(), hub::Hub::Options{config_.progress_interval, 1000},
-      [metrics = &p.metrics](size_t, size_t deliveries) {
-        if (*metrics) (*metrics)->CountDeliveries(deliveries);
+      [metrics = &p.metrics](const hub::Hub::FanOutStats& stats) {
+        if (*metrics) (*metrics)->ObserveFanOut(stats);
       });
   p.metrics = std::make_unique<api::Metrics>(p.hub.get(), config_.board);
   if (!config_.metrics_listen.empty()) {
@@ -88,7 +88,9 @@ absl::Status Server::Run() {
       store::CommitQueue::Options{},
       [metrics = p.metrics.get()](const std::vector<const v1::PipelineEvent*>& batch,
                                   const absl::StatusOr<store::BatchResult>& result,
-                                  double seconds) { metrics->ObserveCommit(batch, result, seconds); },
+                                  const store::CommitQueue::Timing& timing) {
+        metrics->ObserveCommit(batch, result, timing);
+      },
       [hub = p.hub.get()](bool underway) { hub->LocalCommit(underway); });
   p.executor = std::make_unique<api::Executor>(4);
   p.trimmer = std::make_unique<store::RetentionTrimmer>(p.repository.get(), clock_,

@@ -1,5 +1,7 @@
 #include "api/metrics.h"
 
+#include <chrono>
+
 #include "absl/strings/ascii.h"
 #include "engine/agent_names.h"
 #include "prometheus/family.h"
@@ -79,13 +81,21 @@ Metrics::Metrics(const hub::Hub* hub, const engine::BoardConfig& board)
                        .Help("Events per committed transaction")
                        .Register(*registry_)
                        .Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 500, 1000, 2000});
-  commit_seconds_ = &prometheus::BuildHistogram()
-                         .Name("leadboard_commit_seconds")
-                         .Help("Time to commit one transaction")
-                         .Register(*registry_)
-                         .Add({}, prometheus::Histogram::BucketBoundaries{
-                                      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                      0.5, 1, 2.5});
+  // Where an event's way to the boards goes: waiting for its transaction,
+  // the transaction, and the fan-out to watchers (sub-millisecond buckets:
+  // at a low rate each is a fraction of a millisecond).
+  const prometheus::Histogram::BucketBoundaries latency = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  auto histogram = [&](const std::string& name, const std::string& help) {
+    return &prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_).Add({}, latency);
+  };
+  commit_seconds_ = histogram("leadboard_commit_seconds", "Time to commit one transaction");
+  commit_queue_seconds_ = histogram(
+      "leadboard_commit_queue_seconds",
+      "Time a chunk of an ingest stream's events waited for its transaction to begin");
+  fanout_seconds_ = histogram("leadboard_fanout_seconds",
+                              "Time from a local commit to its changes queued to every matching "
+                              "watcher (and an idle stream's write started)");
   commit_failures_ = &prometheus::BuildCounter()
                           .Name("leadboard_commit_failures_total")
                           .Help("Transactions that failed (database errors)")
@@ -116,8 +126,12 @@ void Metrics::CountEvent(int type, Outcome outcome) {
 }
 
 void Metrics::ObserveCommit(const std::vector<const v1::PipelineEvent*>& batch,
-                            const absl::StatusOr<store::BatchResult>& result, double seconds) {
-  commit_seconds_->Observe(seconds);
+                            const absl::StatusOr<store::BatchResult>& result,
+                            const store::CommitQueue::Timing& timing) {
+  commit_seconds_->Observe(std::chrono::duration<double>(timing.commit).count());
+  for (const auto& queued : timing.queued) {
+    commit_queue_seconds_->Observe(std::chrono::duration<double>(queued).count());
+  }
   if (!result.ok()) {
     commit_failures_->Increment();
     return;
@@ -142,7 +156,12 @@ void Metrics::ObserveAgentEnd(const v1::PipelineEvent& event) {
   if (!event.success()) series.failures->Increment();
 }
 
-void Metrics::CountDeliveries(size_t deliveries) { deliveries_->Increment(static_cast<double>(deliveries)); }
+void Metrics::ObserveFanOut(const hub::Hub::FanOutStats& stats) {
+  deliveries_->Increment(static_cast<double>(stats.deliveries));
+  if (stats.since_published) {
+    fanout_seconds_->Observe(std::chrono::duration<double>(*stats.since_published).count());
+  }
+}
 
 void Metrics::CountWatchRequest(const std::string& mode) { watch_requests_->Add({{"mode", mode}}).Increment(); }
 

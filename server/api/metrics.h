@@ -3,6 +3,8 @@
 //   leadboard_events_total{type,outcome}        accepted | duplicate | rejected
 //   leadboard_commit_batch_events               histogram of events per transaction
 //   leadboard_commit_seconds                    histogram of transaction time
+//   leadboard_commit_queue_seconds              histogram of a chunk's wait for its transaction
+//   leadboard_fanout_seconds                    histogram of a local commit's time to its watchers
 //   leadboard_commit_failures_total             failed transactions
 //   leadboard_deliveries_total                  changes queued to watchers
 //   leadboard_watch_requests_total{mode}        snapshot | replay | out_of_range
@@ -27,6 +29,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "store/commit_queue.h"
 #include "store/lead_repository.h"
 
 namespace leadboard::api {
@@ -44,8 +47,9 @@ class Metrics {
 
   void CountEvent(int type, Outcome outcome);
   void ObserveCommit(const std::vector<const v1::PipelineEvent*>& batch,
-                     const absl::StatusOr<store::BatchResult>& result, double seconds);
-  void CountDeliveries(size_t deliveries);
+                     const absl::StatusOr<store::BatchResult>& result,
+                     const store::CommitQueue::Timing& timing);
+  void ObserveFanOut(const hub::Hub::FanOutStats& stats);
   void CountWatchRequest(const std::string& mode);
   void CountWatcherCut(const std::string& reason);
 
@@ -56,6 +60,8 @@ class Metrics {
   std::vector<std::array<prometheus::Counter*, 3>> events_;
   prometheus::Histogram* batch_events_;
   prometheus::Histogram* commit_seconds_;
+  prometheus::Histogram* commit_queue_seconds_;
+  prometheus::Histogram* fanout_seconds_;
   prometheus::Counter* commit_failures_;
   prometheus::Counter* deliveries_;
   prometheus::Family<prometheus::Counter>* watch_requests_;

@@ -35,7 +35,7 @@ void Hub::Stop() {
 void Hub::Publish(std::vector<store::Change> changes) {
   if (changes.empty()) return;
   absl::MutexLock lock(&inbox_mu_);
-  inbox_.push_back(std::move(changes));
+  inbox_.push_back(Published{std::move(changes), std::chrono::steady_clock::now()});
 }
 
 void Hub::NotifyRevision(int64_t revision) {
@@ -90,7 +90,7 @@ void Hub::Run() {
   // behind thousands of heartbeat writes.
   std::deque<std::shared_ptr<Watcher>> heartbeats_due;
   for (;;) {
-    std::deque<std::vector<store::Change>> batches;
+    std::deque<Published> batches;
     int64_t announced = 0;
     {
       absl::MutexLock lock(&inbox_mu_);
@@ -137,7 +137,8 @@ void Hub::Run() {
   }
 }
 
-bool Hub::Deliver(std::vector<store::Change>& changes) {
+bool Hub::Deliver(Published& batch) {
+  std::vector<store::Change>& changes = batch.changes;
   const int64_t current = revision();
   size_t skip = 0;
   while (skip < changes.size() && changes[skip].revision <= current) ++skip;
@@ -146,7 +147,7 @@ bool Hub::Deliver(std::vector<store::Change>& changes) {
   if (changes.front().revision > current + 1 && !CatchUpTo(changes.front().revision - 1)) {
     return false;
   }
-  FanOut(changes);
+  FanOut(changes, batch.at);
   return true;
 }
 
@@ -187,7 +188,8 @@ bool Hub::CatchUpTo(int64_t target) {
   return true;
 }
 
-void Hub::FanOut(const std::vector<store::Change>& changes) {
+void Hub::FanOut(const std::vector<store::Change>& changes,
+                 std::optional<std::chrono::steady_clock::time_point> published) {
   if (changes.empty()) return;
   std::vector<std::shared_ptr<Watcher>> to_notify;
   size_t deliveries = 0;
@@ -212,7 +214,11 @@ void Hub::FanOut(const std::vector<store::Change>& changes) {
     revision_ = changes.back().revision;
   }
   for (const auto& watcher : to_notify) watcher->NotifyListener();
-  if (observe_) observe_(changes.size(), deliveries);
+  if (observe_) {
+    FanOutStats stats{changes.size(), deliveries, std::nullopt};
+    if (published) stats.since_published = std::chrono::steady_clock::now() - *published;
+    observe_(stats);
+  }
 }
 
 void Hub::CloseAll() {

@@ -9,10 +9,12 @@
 #ifndef LEADBOARD_SERVER_HUB_HUB_H_
 #define LEADBOARD_SERVER_HUB_HUB_H_
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -37,8 +39,16 @@ class Hub {
   };
   // Streams told of their heartbeat before the hub looks for changes again.
   static constexpr int kHeartbeatsBetweenLooks = 32;
-  // Observes deliveries (for metrics): changes fanned out, messages queued.
-  using ObserveFn = std::function<void(size_t changes, size_t deliveries)>;
+  // One fan-out, as observed for metrics.
+  struct FanOutStats {
+    size_t changes = 0;     // changes fanned out
+    size_t deliveries = 0;  // messages queued to watchers
+    // For changes this process published: from Publish to every matching
+    // watcher having them queued (and an idle stream its write started).
+    // Unset for changes read from the log (another replica's commits).
+    std::optional<std::chrono::steady_clock::duration> since_published;
+  };
+  using ObserveFn = std::function<void(const FanOutStats& stats)>;
 
   // `log` must outlive the hub.
   Hub(store::ChangeLogReader* log, Options options, ObserveFn observe = nullptr);
@@ -80,12 +90,19 @@ class Hub {
 
  private:
   void Run();
+  // Changes this process published, and when.
+  struct Published {
+    std::vector<store::Change> changes;
+    std::chrono::steady_clock::time_point at;
+  };
   // Delivers changes with revisions after revision_, filling gaps from the
   // log. Returns false if the log could not be read (retry later). Drops
-  // from `changes` those it finds delivered already (no copy of the rest).
-  bool Deliver(std::vector<store::Change>& changes);
+  // from `batch` those it finds delivered already (no copy of the rest).
+  bool Deliver(Published& batch);
   bool CatchUpTo(int64_t target);
-  void FanOut(const std::vector<store::Change>& changes);
+  // `published`: when these changes were published (unset: read from the log).
+  void FanOut(const std::vector<store::Change>& changes,
+              std::optional<std::chrono::steady_clock::time_point> published = std::nullopt);
   // Offers a heartbeat to every watcher silent for progress_interval;
   // adds those whose streams must be told to `to_notify`.
   void Heartbeat(std::deque<std::shared_ptr<Watcher>>* to_notify);
@@ -97,7 +114,7 @@ class Hub {
   const ObserveFn observe_;
 
   mutable absl::Mutex inbox_mu_;
-  std::deque<std::vector<store::Change>> inbox_ ABSL_GUARDED_BY(inbox_mu_);
+  std::deque<Published> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   int64_t announced_ ABSL_GUARDED_BY(inbox_mu_) = 0;
   int local_commits_ ABSL_GUARDED_BY(inbox_mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(inbox_mu_) = false;

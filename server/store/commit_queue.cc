@@ -24,7 +24,7 @@ void CommitQueue::Submit(std::vector<v1::PipelineEvent> events, DoneFn done) {
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
-      pending_.push_back(Chunk{std::move(events), std::move(done)});
+      pending_.push_back(Chunk{std::move(events), std::move(done), std::chrono::steady_clock::now()});
       return;
     }
   }
@@ -59,14 +59,15 @@ void CommitQueue::Run() {
     for (const Chunk& chunk : chunks) {
       for (const v1::PipelineEvent& event : chunk.events) batch.push_back(&event);
     }
+    Timing timing;
     const auto start = std::chrono::steady_clock::now();
+    for (const Chunk& chunk : chunks) timing.queued.push_back(start - chunk.submitted);
     if (committing_) committing_(true);
     absl::StatusOr<BatchResult> result = repository_->CommitBatch(batch, *engine_);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    timing.commit = std::chrono::steady_clock::now() - start;
     if (result.ok() && !result->changes.empty()) publish_(std::move(result->changes));
     if (committing_) committing_(false);
-    if (observe_) observe_(batch, result, seconds);
+    if (observe_) observe_(batch, result, timing);
     if (!result.ok()) {
       for (Chunk& chunk : chunks) chunk.done(result.status(), {}, 0);
       continue;

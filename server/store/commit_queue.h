@@ -5,6 +5,7 @@
 #ifndef LEADBOARD_SERVER_STORE_COMMIT_QUEUE_H_
 #define LEADBOARD_SERVER_STORE_COMMIT_QUEUE_H_
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -30,10 +31,17 @@ class CommitQueue {
   // failed: then nothing of it was stored). Must not block.
   using DoneFn = std::function<void(absl::Status status, std::vector<EventOutcome> outcomes,
                                     int64_t last_revision)>;
-  // Observes each commit (for metrics): the batch, its result and the
-  // seconds the transaction took. Called on the writer thread.
+  // What one commit took: how long each of its chunks waited for the
+  // transaction to begin (in submission order), and the transaction.
+  struct Timing {
+    std::vector<std::chrono::steady_clock::duration> queued;
+    std::chrono::steady_clock::duration commit{};
+  };
+  // Observes each commit (for metrics): the batch, its result and its
+  // timing. Called on the writer thread.
   using ObserveFn = std::function<void(const std::vector<const v1::PipelineEvent*>& batch,
-                                       const absl::StatusOr<BatchResult>& result, double seconds)>;
+                                       const absl::StatusOr<BatchResult>& result,
+                                       const Timing& timing)>;
 
   // Told on the writer thread that a transaction begins (true) and that it
   // ended (false), after its changes were published or it failed. Must not
@@ -56,6 +64,7 @@ class CommitQueue {
   struct Chunk {
     std::vector<v1::PipelineEvent> events;
     DoneFn done;
+    std::chrono::steady_clock::time_point submitted;
   };
   void Run();
   bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -44,10 +44,12 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,9 +85,16 @@ def run_figures(args, options):
 class Server:
     """A server process on an ephemeral port (leadboard-server or null_server)."""
 
-    def __init__(self, database=None, binary=None, queue_limit=1000000, extra=(), command=None):
+    def __init__(self, database=None, binary=None, queue_limit=1000000, extra=(), command=None,
+                 metrics=False):
         self.dir = tempfile.mkdtemp(prefix="leadboard-bench-")
         port_file = os.path.join(self.dir, "port")
+        self.metrics = None
+        if metrics:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.metrics = f"127.0.0.1:{s.getsockname()[1]}"
+            extra = (*extra, f"--metrics_listen={self.metrics}")
         if command is not None:
             cmd = command(port_file)
         elif database is None:
@@ -109,6 +118,18 @@ class Server:
         args = [str(CLI), "--target", self.target, "bench", "--json",
                 "--server_pid", str(self.proc.pid)]
         return run_figures(args, options)
+
+    def latency_split(self):
+        """Means of the server's latency histograms so far, in ms: an
+        event's wait for its transaction, the transaction, the fan-out."""
+        text = urllib.request.urlopen(f"http://{self.metrics}/metrics", timeout=10).read().decode()
+        values = dict(re.findall(r"^(leadboard_\w+_seconds_(?:sum|count)) (\S+)$", text, re.M))
+        means = {}
+        for part, name in (("queue", "commit_queue"), ("commit", "commit"), ("fanout", "fanout")):
+            count = float(values.get(f"leadboard_{name}_seconds_count", 0))
+            if count:
+                means[part] = 1000 * float(values[f"leadboard_{name}_seconds_sum"]) / count
+        return means
 
     def stop(self):
         self.proc.terminate()
@@ -172,6 +193,15 @@ def k(x):
 
 def ms(x):
     return "–" if x is None else f"{x:.1f}"
+
+
+def split(r):
+    """An at-rate run's latency split inside the server, as text."""
+    parts = r.get("split_ms") or {}
+    if not parts:
+        return "–"
+    return " / ".join(f"{parts[p]:.2f}" if p in parts else "–"
+                      for p in ("queue", "commit", "fanout"))
 
 
 def ratio(a, b):
@@ -378,12 +408,14 @@ def baseline(quick, dbs):
         with Server(url()) as server:
             full = server.bench(streams=8, events=470 if quick else 94000, watchers=10,
                                 batch=1000)
-        with Server(url()) as server:
+        with Server(url(), metrics=True) as server:
             at_rate = server.bench(streams=8, events=max(470, rate * (2 if quick else 15)),
                                    watchers=10, rate=rate, batch=1000)
+            at_rate["split_ms"] = server.latency_split()
         log(f"  leadboard on {name}: {k(full.get('events_per_second'))} events/s "
             f"(x{ratio(full.get('events_per_second'), rate)}); at the app's {k(rate)} events/s "
-            f"p50 {ms(at_rate.get('latency_ms_p50'))} ms, p99 {ms(at_rate.get('latency_ms_p99'))} ms")
+            f"p50 {ms(at_rate.get('latency_ms_p50'))} ms, p99 {ms(at_rate.get('latency_ms_p99'))} ms"
+            f"; in the server (means): {split(at_rate)}")
         rows.append((f"leadboard, {name}", full, at_rate))
     return rows
 
@@ -618,16 +650,19 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
                   "rooms (tests/bench/baseline). Latency for leadboard is at the app's own rate.",
                   "The last column is what leadboard's server itself wrote to storage per "
                   "event at that rate (SQLite's log and checkpoints; PostgreSQL's own processes "
-                  "write its files).",
+                  "write its files). The one before it splits the time inside leadboard's server "
+                  "at that rate (means of its histograms): an event's wait for its transaction, "
+                  "the transaction, and the fan-out to the 10 watchers; the rest of an event's way is "
+                  "the network, gRPC and the load generator's own threads.",
                   "", "| system | events/s | × the app | p50 ms | p99 ms | server CPU s | "
-                  "server disk KiB/event |",
-                  "|---|---|---|---|---|---|---|"]
+                  "in the server: queue / commit / fan-out ms | server disk KiB/event |",
+                  "|---|---|---|---|---|---|---|---|"]
         disk = lambda r: (f"{r['server_disk_kib_per_event']:.1f}"
                           if (r.get("server_disk_kib_per_event") or 0) > 0 else "–")
         lines += [f"| {name}{mark(full)}{mark(at_rate)} | {k(full.get('events_per_second'))} | "
                   f"{ratio(full.get('events_per_second'), app_rate)} | "
                   f"{ms(at_rate.get('latency_ms_p50'))} | {ms(at_rate.get('latency_ms_p99'))} | "
-                  f"{full.get('server_cpu_seconds') or 0:.1f} | {disk(at_rate)} |"
+                  f"{full.get('server_cpu_seconds') or 0:.1f} | {split(at_rate)} | {disk(at_rate)} |"
                   for name, full, at_rate in baseline_rows]
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     with open(OUT / "growth.csv", "w") as csv:

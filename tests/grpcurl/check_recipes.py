@@ -48,6 +48,7 @@ EXPECTATIONS = [
     (r"^leadboard watch", "synced at r"),
     (r"^leadboard ingest", "accepted"),
     (r"^curl .*/metrics \| grep leadboard_events_total", "leadboard_events_total"),
+    (r"^curl .*/metrics \| grep -E '\^leadboard_\(commit_queue", "leadboard_fanout_seconds_count"),
     (r"^sqlite3 .*\.backup", ""),
     (r"^cat > events.json", ""),
     (r"^cat > enriched.json", ""),

@@ -138,6 +138,44 @@ TEST(HubTest, NotifyRevisionCatchesUpFromTheLog) {
   EXPECT_EQ(watcher->revisions, (std::vector<int64_t>{1, 2, 3, 4, 5}));
 }
 
+// A stream that takes 20 ms to start its write.
+class SlowStream : public WatcherListener {
+ public:
+  void OnWatcherReady() override { absl::SleepFor(absl::Milliseconds(20)); }
+};
+
+TEST(HubTest, ObservesHowLongAPublishedBatchTookToReachItsWatchers) {
+  FakeRepository repo;
+  absl::Mutex mu;
+  std::vector<Hub::FanOutStats> seen;
+  Hub hub(&repo, {absl::Hours(1), 1000}, [&](const Hub::FanOutStats& stats) {
+    absl::MutexLock lock(&mu);
+    seen.push_back(stats);
+  });
+  ASSERT_TRUE(hub.Start().ok());
+  auto slow = std::make_shared<SlowStream>();
+  hub.Register(std::make_shared<Watcher>(store::LeadFilter{}, 100, slow));
+  auto watcher = Watch(hub);
+  hub.Publish({repo.Append("u", "j")});
+  repo.Append("u", "j");  // another replica's commit
+  hub.NotifyRevision(2);
+  ASSERT_TRUE(watcher->WaitFor(2));
+  absl::MutexLock lock(&mu);
+  auto both = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return seen.size() >= 2; };
+  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&both), absl::Seconds(5)));
+  ASSERT_EQ(seen.size(), 2u);
+  // The published change: timed from Publish until the slow stream too was
+  // told, so at least its 20 ms.
+  EXPECT_EQ(seen[0].changes, 1u);
+  EXPECT_EQ(seen[0].deliveries, 2u);
+  ASSERT_TRUE(seen[0].since_published.has_value());
+  EXPECT_GE(*seen[0].since_published, std::chrono::milliseconds(20));
+  // Read from the log: counted, but not timed (it was not published here).
+  EXPECT_EQ(seen[1].changes, 1u);
+  EXPECT_EQ(seen[1].deliveries, 2u);
+  EXPECT_FALSE(seen[1].since_published.has_value());
+}
+
 TEST(HubTest, ALocalCommitsOwnNotificationIsNotReadBackFromTheLog) {
   FakeRepository repo;
   Hub hub(&repo, {absl::Hours(1), 1000});
