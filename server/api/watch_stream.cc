@@ -250,18 +250,12 @@ void WatchStream::MaybeWriteLocked() {
   // A watcher that asked for batches gets what is waiting in one write:
   // a write is a completion, a frame and often a system call, whatever
   // its size, so a watcher that fell behind catches up in a few.
-  const size_t most = request_.batch() ? kBatchMessages : 1;
   std::vector<Message> messages;
-  size_t bytes = 0;
-  while (!finish_ && messages.size() < most) {
-    std::optional<Message> next = TakeLocked(messages.empty());
-    if (!next) break;
-    if (!messages.empty() && bytes + next->wire->size() > kBatchBytes) {
-      held_ = std::move(next);  // first in the next write
-      break;
-    }
-    bytes += next->wire->size();
-    messages.push_back(std::move(*next));
+  if (!finish_) {
+    messages = FillWrite(request_.batch() ? kBatchMessages : 1, kBatchBytes, &held_,
+                         [this](bool first) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                           return TakeLocked(first);  // under mu_, held by the caller
+                         });
   }
   if (!messages.empty()) {
     WriteLocked(messages);
@@ -274,11 +268,6 @@ void WatchStream::MaybeWriteLocked() {
 }
 
 std::optional<WatchStream::Message> WatchStream::TakeLocked(bool first) {
-  if (held_) {
-    std::optional<Message> next = std::move(held_);
-    held_.reset();
-    return next;
-  }
   if (!backlog_.empty()) {
     Message next = std::move(backlog_.front());
     backlog_.pop_front();

@@ -65,7 +65,7 @@ class WatchStream final : public hub::WatcherListener,
   // Reads the snapshot or the replay (executor thread).
   void CatchUp(int64_t registered_at);
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The next message to send; nullopt when there is none. When the
+  // The next message to send after `held_`; nullopt when there is none. When the
   // watcher overflowed or is closed, asks to finish if `first` (nothing
   // taken for this write yet), else leaves that for the next write, so the
   // status names what was really sent.
