@@ -65,10 +65,10 @@ class WatchStream final : public hub::WatcherListener,
   // Reads the snapshot or the replay (executor thread).
   void CatchUp(int64_t registered_at);
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The next message to send after `held_`; nullopt when there is none. When the
-  // watcher overflowed or is closed, asks to finish if `first` (nothing
-  // taken for this write yet), else leaves that for the next write, so the
-  // status names what was really sent.
+  // The next message to send after `held_`; nullopt when there is none.
+  // When the watcher overflowed or is closed, asks to finish if `first`
+  // (nothing taken for this write yet), else leaves that for the next
+  // write, so the status names what was really sent.
   std::optional<Message> TakeLocked(bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the messages, as a batch when there are several, and moves the
   // resume point past them.

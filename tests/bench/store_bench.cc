@@ -501,6 +501,78 @@ void BM_AgentStats(benchmark::State& state, testing::Backend backend) {
                                        : "everybody, last 24 h");
 }
 
+// What a board's reads cost: 1,000 enriched leads of 10 users stored, then
+// (0) GetLead of an enriched lead with its timeline, as a click on its card;
+// (1) ListLeads, a page of 50 of one user's leads (cards); (2) CountByStage
+// of one user (the column totals); (3) ListJobs, a page of 20.
+void BM_Reads(benchmark::State& state, testing::Backend backend) {
+  auto db = DatabaseOrSkip(state, backend);
+  if (db == nullptr) return;
+  SystemClock clock;
+  auto repo = store::SociLeadRepository::Open({*store::ParseDatabaseUrl(db->url()), 1}, &clock);
+  if (!repo.ok()) {
+    state.SkipWithError(repo.status().ToString().c_str());
+    return;
+  }
+  const engine::BoardConfig board = engine::BoardConfig::Default();
+  const engine::StageEngine engine(board);
+  for (int job = 0; job < 10; ++job) {
+    std::vector<v1::PipelineEvent> events;
+    for (int lead = 0; lead < 100; ++lead) {
+      for (auto& e : LeadRun(absl::StrCat("job", job), lead, absl::StrCat("user-", lead % 10))) {
+        events.push_back(std::move(e));
+      }
+    }
+    std::vector<const v1::PipelineEvent*> pointers;
+    for (const auto& e : events) pointers.push_back(&e);
+    if (auto result = (*repo)->CommitBatch(pointers, engine); !result.ok()) {
+      state.SkipWithError(result.status().ToString().c_str());
+      return;
+    }
+  }
+  store::LeadFilter user{"user-3", "", ""};
+  size_t found = 0;
+  for (auto _ : state) {
+    absl::Status status;
+    switch (state.range(0)) {
+      case 0: {
+        engine::stored::TimelineLog timeline;
+        auto lead = (*repo)->GetLead("job4-lead-42", &timeline);
+        status = lead.status();
+        found = lead.ok() && *lead ? (*lead)->history_size() : 0;
+        break;
+      }
+      case 1: {
+        auto page = (*repo)->ListLeads(user, "", 50, false);
+        status = page.status();
+        found = page.ok() ? page->leads.size() : 0;
+        break;
+      }
+      case 2: {
+        auto counts = (*repo)->CountByStage(user);
+        status = counts.status();
+        found = counts.ok() ? counts->size() : 0;
+        break;
+      }
+      default: {
+        auto page = (*repo)->ListJobs("", "", 20, board);
+        status = page.status();
+        found = page.ok() ? page->jobs.size() : 0;
+        break;
+      }
+    }
+    if (!status.ok()) {
+      state.SkipWithError(status.ToString().c_str());
+      break;
+    }
+  }
+  state.counters["rows"] = static_cast<double>(found);
+  state.SetLabel(state.range(0) == 0   ? "GetLead with its timeline"
+                 : state.range(0) == 1 ? "ListLeads, 50 cards"
+                 : state.range(0) == 2 ? "CountByStage, one user"
+                                       : "ListJobs, 20 jobs");
+}
+
 BENCHMARK_CAPTURE(BM_CommitBatch, sqlite, testing::Backend::kSqlite)->Arg(1)->Arg(100)->Arg(1000)->UseRealTime();
 // A ceiling iteration first commits its batch to a scratch database
 // (untimed): fixed iteration counts keep the run short.
@@ -511,6 +583,8 @@ BENCHMARK_CAPTURE(BM_CommitBatch, postgres, testing::Backend::kPostgres)->Arg(1)
 BENCHMARK_CAPTURE(BM_StorageCeiling, postgres, testing::Backend::kPostgres)->Arg(1)->Iterations(300)->UseRealTime();
 BENCHMARK_CAPTURE(BM_StorageCeiling, postgres, testing::Backend::kPostgres)->Arg(100)->Iterations(100)->UseRealTime();
 BENCHMARK_CAPTURE(BM_StorageCeiling, postgres, testing::Backend::kPostgres)->Arg(1000)->Iterations(30)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Reads, sqlite, testing::Backend::kSqlite)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Reads, postgres, testing::Backend::kPostgres)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_AgentStats, sqlite, testing::Backend::kSqlite)
     ->ArgsProduct({{100000, 1000000}, {0, 1, 2, 3}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_AgentStats, postgres, testing::Backend::kPostgres)

@@ -157,6 +157,41 @@ TEST_P(SociLeadRepositoryTest, MovesAreConditionalDurableAndKeptInTheHistory) {
   EXPECT_EQ((*repo_->GetLead("L1"))->history_size(), 4);
 }
 
+// GetLead reads a page of visits with the card in one statement; a longer
+// history is read again in one transaction, page by page.
+TEST_P(SociLeadRepositoryTest, ALongHistoryIsReadWholeInOrderWithItsCardAndTimeline) {
+  Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+          MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent"),
+          MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true)});
+  constexpr int kMoves = 600;  // more than two pages of visits
+  for (int i = 0; i < kMoves; ++i) {
+    absl::StatusOr<MoveResult> moved = repo_->MoveLead(
+        "L1", "", PersonMove(i % 2 == 0 ? "reviewing" : "negotiating", absl::StrCat("p", i)),
+        engine_);
+    ASSERT_TRUE(moved.ok() && moved->change.has_value()) << moved.status();
+  }
+  engine::stored::TimelineLog timeline;
+  absl::StatusOr<std::optional<v1::Lead>> lead = repo_->GetLead("L1", &timeline);
+  ASSERT_TRUE(lead.ok() && lead->has_value()) << lead.status();
+  ASSERT_EQ((*lead)->history_size(), 3 + kMoves);  // harvested, research, enriched, moves
+  for (int i = 1; i < (*lead)->history_size(); ++i) {
+    ASSERT_LT((*lead)->history(i - 1).revision(), (*lead)->history(i).revision()) << i;
+  }
+  EXPECT_EQ((*lead)->history(3).entered_by().name(), "p0");
+  EXPECT_EQ((*lead)->history(2 + kMoves).entered_by().name(), absl::StrCat("p", kMoves - 1));
+  EXPECT_EQ((*lead)->history(2 + kMoves).stage(), (*lead)->stage());
+  EXPECT_EQ((*lead)->history(2 + kMoves).revision(), (*lead)->revision());
+  EXPECT_GT(timeline.ByteSizeLong(), 0u);  // the timeline came with the first page
+  // A lead with a short history, and none at all.
+  Commit({ForLead(MakeEvent("g2", v1::EVENT_TYPE_LEAD_GENERATED, 0), "L2")});
+  absl::StatusOr<std::optional<v1::Lead>> short_one = repo_->GetLead("L2");
+  ASSERT_TRUE(short_one.ok() && short_one->has_value());
+  EXPECT_EQ((*short_one)->history_size(), 1);
+  absl::StatusOr<std::optional<v1::Lead>> ghost = repo_->GetLead("ghost");
+  ASSERT_TRUE(ghost.ok());
+  EXPECT_FALSE(ghost->has_value());
+}
+
 TEST_P(SociLeadRepositoryTest, MigrationsAreIdempotent) {
   Commit({MakeEvent("1", v1::EVENT_TYPE_LEAD_GENERATED, 0)});
   repo_.reset();

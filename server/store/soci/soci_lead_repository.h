@@ -68,9 +68,13 @@ class SociLeadRepository final : public LeadRepository {
 
  private:
   SociLeadRepository(Options options, const Clock* clock);
-  // GetLead's reads, inside its transaction.
-  absl::StatusOr<std::optional<v1::Lead>> ReadLead(soci::session& sql, const std::string& lead_id,
-                                                   engine::stored::TimelineLog* timeline);
+  // GetLead's read: the lead (and its timeline log, if `timeline`) and up
+  // to `page` of its visits after revision `after`, oldest first, in one
+  // statement. Visits go to `*lead` (found: set on the first page, then
+  // added to); `*more` says a page was full.
+  absl::Status ReadLead(soci::session& sql, const std::string& lead_id,
+                        engine::stored::TimelineLog* timeline, long long after, int page,
+                        std::optional<v1::Lead>* lead, bool* more);
   absl::Status Connect();
   // Forgets the writer connection and its statements; the next batch
   // reconnects.
