@@ -87,7 +87,8 @@ Metrics::Metrics(const hub::Hub* hub, const engine::BoardConfig& board)
   const prometheus::Histogram::BucketBoundaries latency = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
   auto histogram = [&](const std::string& name, const std::string& help) {
-    return &prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_).Add({}, latency);
+    return &prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_).Add(
+        {}, latency);
   };
   commit_seconds_ = histogram("leadboard_commit_seconds", "Time to commit one transaction");
   commit_queue_seconds_ = histogram(

@@ -24,7 +24,8 @@ void CommitQueue::Submit(std::vector<v1::PipelineEvent> events, DoneFn done) {
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
-      pending_.push_back(Chunk{std::move(events), std::move(done), std::chrono::steady_clock::now()});
+      pending_.push_back(
+          Chunk{std::move(events), std::move(done), std::chrono::steady_clock::now()});
       return;
     }
   }

@@ -213,6 +213,18 @@ def mark(r):
     return "" if r.get("ok") else " (incomplete)"
 
 
+# In-process benchmarks timed per call rather than as a rate: name prefix ->
+# (unit, what the report says of them).
+PER_CALL = {
+    "BM_Reads": ("µs", "A board's reads through the repository, one call each, 1,000 enriched "
+                 "leads stored (0 GetLead with its timeline, 1 ListLeads of 50, 2 CountByStage "
+                 "of one user, 3 ListJobs, a page holding all 10 jobs):"),
+    "BM_AgentStats": ("ms", "GetAgentStats (the repository's query, one call) over stored agent "
+                      "steps; the name is backend/steps/filter (0 none, 1 one job, 2 one "
+                      "user's last 24 h, 3 everybody's last 24 h):"),
+}
+
+
 def google_benchmarks(quick):
     """Runs the in-process benchmarks; returns their figures and the
     binaries that failed (exited non-zero, or ran no benchmark)."""
@@ -236,16 +248,14 @@ def google_benchmarks(quick):
             if b.get("error_occurred"):
                 log(f"  {b['name']}: skipped ({b.get('error_message')})")
                 continue
-            if b["name"].startswith("BM_AgentStats"):
-                # A query's latency, not a rate: milliseconds per call.
+            if b["name"].startswith(tuple(PER_CALL)):
+                # A query's latency, not a rate: time per call, in the
+                # benchmark's own unit.
                 results[b["name"]] = b.get("real_time", 0)
-                log(f"  {b['name']} ({b.get('label', '')}, {int(b.get('steps_matched', 0)):,} "
-                    f"steps matched): {b.get('real_time', 0):.1f} ms per GetAgentStats")
-                continue
-            if b["name"].startswith("BM_Reads"):
-                # A board's read: microseconds per call.
-                results[b["name"]] = b.get("real_time", 0)
-                log(f"  {b['name']} ({b.get('label', '')}): {b.get('real_time', 0):.0f} µs per call")
+                counted = ", ".join(f"{int(b[c]):,} {c.replace('_', ' ')}"
+                                    for c in ("steps_matched", "rows") if c in b)
+                log(f"  {b['name']} ({b.get('label', '')}{', ' + counted if counted else ''}): "
+                    f"{b.get('real_time', 0):.1f} {b.get('time_unit', '')} per call")
                 continue
             results[b["name"]] = b.get("items_per_second", 0)
             log(f"  {b['name']}: {k(results[b['name']])} items/s")
@@ -570,21 +580,12 @@ def report(quick, gb, ingest_rows, fan_rows, tenant, growth_rows, move_rows=(),
                                            if quick else ""), ""]
     lines += ["## In process (Google Benchmark)", "", "| benchmark | items/s |", "|---|---|"]
     lines += [f"| {name} | {k(v)} |" for name, v in gb.items()
-              if not name.startswith(("BM_AgentStats", "BM_Reads"))]
-    reads = [(name, v) for name, v in gb.items() if name.startswith("BM_Reads")]
-    if reads:
-        lines += ["", "A board's reads through the repository, one call each, 1,000 enriched "
-                  "leads stored (0 GetLead with its timeline, 1 ListLeads of 50, 2 "
-                  "CountByStage of one user, 3 ListJobs of 20):", "",
-                  "| benchmark | µs per call |", "|---|---|"]
-        lines += [f"| {name} | {v:.0f} |" for name, v in reads]
-    stats = [(name, v) for name, v in gb.items() if name.startswith("BM_AgentStats")]
-    if stats:
-        lines += ["", "GetAgentStats (the repository's query, one call) over stored agent "
-                  "steps; the name is backend/steps/filter (0 none, 1 one job, 2 one user's "
-                  "last 24 h, 3 everybody's last 24 h):", "",
-                  "| benchmark | ms per call |", "|---|---|"]
-        lines += [f"| {name} | {v:.1f} |" for name, v in stats]
+              if not name.startswith(tuple(PER_CALL))]
+    for prefix, (unit, caption) in PER_CALL.items():
+        calls = [(name, v) for name, v in gb.items() if name.startswith(prefix)]
+        if calls:
+            lines += ["", caption, "", f"| benchmark | {unit} per call |", "|---|---|"]
+            lines += [f"| {name} | {v:.1f} |" for name, v in calls]
     lines += [""]
     for backend, key in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
         repo = gb.get(f"BM_CommitBatch/{backend}/1000/real_time")

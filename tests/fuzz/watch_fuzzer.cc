@@ -170,8 +170,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                              (request.job_id().empty() || change.job_id == request.job_id());
         if (watcher->Matches(change) != matches) std::abort();
         if (!matches) break;
-        watcher->Push(Queued{change.revision, ChangeWire(change.revision, change.lead_id, who >> 2)},
-                      change.lead_id);
+        watcher->Push(
+            Queued{change.revision, ChangeWire(change.revision, change.lead_id, who >> 2)},
+            change.lead_id);
         last_pushed[change.lead_id] = change.revision;
         lead_of[change.revision] = change.lead_id;
         if (overflowed) break;
