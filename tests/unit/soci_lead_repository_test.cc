@@ -163,7 +163,7 @@ TEST_P(SociLeadRepositoryTest, ALongHistoryIsReadWholeInOrderWithItsCardAndTimel
   Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
           MakeEvent("a", v1::EVENT_TYPE_AGENT_START, 2, "TavilyEnrichmentAgent"),
           MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true)});
-  constexpr int kMoves = 600;  // more than two pages of visits
+  constexpr int kMoves = 600;  // many times what GetLead reads in one statement
   for (int i = 0; i < kMoves; ++i) {
     absl::StatusOr<MoveResult> moved = repo_->MoveLead(
         "L1", "", PersonMove(i % 2 == 0 ? "reviewing" : "negotiating", absl::StrCat("p", i)),
@@ -182,7 +182,7 @@ TEST_P(SociLeadRepositoryTest, ALongHistoryIsReadWholeInOrderWithItsCardAndTimel
   EXPECT_EQ((*lead)->history(2 + kMoves).stage(), (*lead)->stage());
   EXPECT_EQ((*lead)->history(2 + kMoves).revision(), (*lead)->revision());
   EXPECT_GT(timeline.ByteSizeLong(), 0u);  // the timeline came with the first page
-  // A lead with a short history, and none at all.
+  // A lead with a short history (one statement), and an unknown lead.
   Commit({ForLead(MakeEvent("g2", v1::EVENT_TYPE_LEAD_GENERATED, 0), "L2")});
   absl::StatusOr<std::optional<v1::Lead>> short_one = repo_->GetLead("L2");
   ASSERT_TRUE(short_one.ok() && short_one->has_value());
