@@ -731,11 +731,14 @@ TEST_P(SociLeadRepositoryTest, PagesThroughLeadsAndJobs) {
   ASSERT_TRUE(jobs.ok()) << jobs.status();
   ASSERT_EQ(jobs->jobs.size(), 2u);
   EXPECT_EQ(jobs->jobs[0].id(), "J2");  // newest first (started latest)
-  EXPECT_EQ(jobs->jobs[0].lead_count(), 2);
+  EXPECT_EQ(jobs->jobs[0].lead_count(), 2);  // L2, L5: each job of a page its own counts
+  EXPECT_EQ(jobs->jobs[1].id(), "J1");
+  EXPECT_EQ(jobs->jobs[1].lead_count(), 2);  // L1, L4
   auto rest = repo_->ListJobs("", jobs->next_token, 2, board_);
   ASSERT_TRUE(rest.ok()) << rest.status();
   ASSERT_EQ(rest->jobs.size(), 1u);
   EXPECT_EQ(rest->jobs[0].id(), "J0");
+  EXPECT_EQ(rest->jobs[0].lead_count(), 3);  // L0, L3, L6
   EXPECT_TRUE(rest->next_token.empty());
   EXPECT_EQ(repo_->ListJobs("", "garbage!", 2, board_).status().code(),
             absl::StatusCode::kInvalidArgument);

@@ -733,23 +733,32 @@ absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
       absl::Status s = Decode(states[i], &page.jobs.emplace_back(), "job");
       if (!s.ok()) return s;
     }
-    std::string stage;
-    long long count = 0;
-    std::string job_id;
-    soci::statement counts =
-        // By the pipeline's stage: a lead a person moved on to a sales
-        // column still counts as enriched (or failed) for its job.
-        (sql.prepare << "SELECT COALESCE(pipeline_stage, stage), COUNT(*) FROM leads "
-                        "WHERE job_id = :j GROUP BY COALESCE(pipeline_stage, stage)",
-         soci::use(job_id), soci::into(stage), soci::into(count));
+    if (page.jobs.empty()) return page;
+    // The page's lead counts in one statement (was one per job), by the
+    // pipeline's stage: a lead a person moved on to a sales column still
+    // counts as enriched (or failed) for its job.
+    absl::flat_hash_map<std::string, v1::Job*> by_id;
+    soci::statement counts(sql);
+    std::string in;
     for (v1::Job& job : page.jobs) {
-      job_id = job.id();
-      counts.execute();
-      while (counts.fetch()) {
-        job.set_lead_count(job.lead_count() + count);
-        if (stage == board.success_column().id()) job.set_enriched_count(count);
-        if (stage == board.failure_column().id()) job.set_failed_count(count);
-      }
+      absl::StrAppend(&in, in.empty() ? "" : ", ", ":j", by_id.size());
+      by_id[job.id()] = &job;
+      counts.exchange(soci::use(job.id()));
+    }
+    std::string job_id, stage;
+    long long count = 0;
+    counts.exchange(soci::into(job_id));
+    counts.exchange(soci::into(stage));
+    counts.exchange(soci::into(count));
+    counts.alloc();
+    counts.prepare("SELECT job_id, COALESCE(pipeline_stage, stage), COUNT(*) FROM leads "
+                   "WHERE job_id IN (" + in + ") GROUP BY job_id, COALESCE(pipeline_stage, stage)");
+    counts.define_and_bind();
+    for (bool row = counts.execute(true); row; row = counts.fetch()) {
+      v1::Job& job = *by_id.at(job_id);
+      job.set_lead_count(job.lead_count() + count);
+      if (stage == board.success_column().id()) job.set_enriched_count(count);
+      if (stage == board.failure_column().id()) job.set_failed_count(count);
     }
     return page;
   });
