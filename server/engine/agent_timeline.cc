@@ -71,10 +71,6 @@ int AgentIndex(const std::string& name, stored::TimelineLog* log, bool* changed)
   return log->agents_size();
 }
 
-const std::string& PipelineStage(const v1::Lead& lead) {
-  return lead.pipeline_stage().empty() ? lead.stage() : lead.pipeline_stage();
-}
-
 // Drops the oldest past run and its markers. False when there is none.
 bool DropOldestPastRun(stored::TimelineLog* log) {
   if (log->past_runs_size() == 0) return false;

@@ -239,6 +239,10 @@ std::string Quoted(absl::string_view text) { return absl::StrCat("\"", text, "\"
 
 }  // namespace
 
+const std::string& PipelineStage(const v1::Lead& lead) {
+  return lead.pipeline_stage().empty() ? lead.stage() : lead.pipeline_stage();
+}
+
 v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage) {
   const v1::BoardColumn* column = board.Find(stage);
   if (column == nullptr) return v1::LEAD_STATUS_UNSPECIFIED;

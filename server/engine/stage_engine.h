@@ -86,6 +86,10 @@ class StageEngine {
 // INVALID_ARGUMENT naming to_stage: a column people may not move cards to.
 absl::Status MoveTargetError(absl::string_view to_stage);
 
+// The column the pipeline has `lead` in: its pipeline_stage, or (not set:
+// leads stored before the two were kept apart) the card's stage.
+const std::string& PipelineStage(const v1::Lead& lead);
+
 // Status of a lead in `stage` on `board`.
 v1::LeadStatus StatusForStage(const BoardConfig& board, const std::string& stage);
 

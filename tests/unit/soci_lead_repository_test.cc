@@ -6,7 +6,9 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -256,6 +258,31 @@ class DirectSession {
     }
   }
 
+  // Leaves the database as a server of `version` did: drops what later
+  // versions made that a test does not take back itself (version 7's
+  // job_stage_counts), and forgets the later versions.
+  void BackToVersion(int version) {
+    if (version < 7) sql_ << "DROP TABLE job_stage_counts";
+    sql_ << "DELETE FROM schema_version WHERE version > :v", soci::use(version);
+  }
+
+  // Each job's leads per pipeline column, as the writes keep them (rows at
+  // 0 left out) or, with `recount`, counted from the leads' rows.
+  std::map<std::pair<std::string, std::string>, long long> JobCounts(bool recount) {
+    std::map<std::pair<std::string, std::string>, long long> counts;
+    std::string job, stage;
+    long long leads = 0;
+    soci::statement st =
+        (sql_.prepare << (recount ? "SELECT job_id, COALESCE(NULLIF(pipeline_stage, ''), "
+                                    "stage), COUNT(*) FROM leads GROUP BY 1, 2"
+                                  : "SELECT job_id, stage, leads FROM job_stage_counts "
+                                    "WHERE leads <> 0"),
+         soci::into(job), soci::into(stage), soci::into(leads));
+    st.execute();
+    while (st.fetch()) counts[{job, stage}] = leads;
+    return counts;
+  }
+
   // How a payload column is stored: its bytes' length and, on PostgreSQL,
   // its type.
   long long StoredLength(const std::string& table, const std::string& column,
@@ -313,7 +340,7 @@ TEST_P(SociLeadRepositoryTest, AVersionOneDatabaseIsUpgraded) {
     for (const char* column : {"last_event_at", "stall_at"}) {
       sql << absl::StrCat("ALTER TABLE jobs DROP COLUMN ", column);
     }
-    sql << "DELETE FROM schema_version WHERE version > 1";
+    direct.BackToVersion(1);
     ASSERT_EQ(index_count(sql), 1);
   }
   repo_ = Open();
@@ -378,7 +405,7 @@ TEST_P(SociLeadRepositoryTest, AVersionFourDatabaseKeepsItsPayloadsAsBytes) {
   {
     DirectSession direct(db_->url(), pg);
     direct.PayloadsBackToBase64(/*with_timelines=*/true);
-    direct.sql() << "DELETE FROM schema_version WHERE version > 4";
+    direct.BackToVersion(4);
     EXPECT_EQ(direct.StoredLength("leads", "enrichment", "lead_id = 'L1'"),
               static_cast<long long>(absl::Base64Escape(package).size()));
   }
@@ -450,7 +477,7 @@ TEST_P(SociLeadRepositoryTest, ATimelineOfAWholeRunFitsItsPage) {
   direct.sql() << "DROP TABLE lead_timelines";
   direct.sql() << "ALTER TABLE old_timelines RENAME TO lead_timelines";
   direct.sql() << "CREATE INDEX lead_timelines_last ON lead_timelines (last_at)";
-  direct.sql() << "DELETE FROM schema_version WHERE version > 5";
+  direct.BackToVersion(5);
   ASSERT_GT(overflow_pages(), 0);
   repo_ = Open();
   ASSERT_NE(repo_, nullptr);
@@ -691,6 +718,10 @@ TEST_P(SociLeadRepositoryTest, ConcurrentWritersGetDenseInOrderRevisions) {
   ASSERT_TRUE(changes.ok()) << changes.status();
   ASSERT_EQ(changes->size(), static_cast<size_t>(total));
   for (int64_t i = 0; i < total; ++i) EXPECT_EQ((*changes)[i].revision, i + 1);
+  // Both added to J1's count, neither over the other.
+  absl::StatusOr<JobPage> jobs = repo_->ListJobs("", "", 10, board_);
+  ASSERT_TRUE(jobs.ok() && jobs->jobs.size() == 1) << jobs.status();
+  EXPECT_EQ(jobs->jobs[0].lead_count(), total);
 }
 
 TEST_P(SociLeadRepositoryTest, FiltersByUserJobAndStage) {
@@ -742,6 +773,113 @@ TEST_P(SociLeadRepositoryTest, PagesThroughLeadsAndJobs) {
   EXPECT_TRUE(rest->next_token.empty());
   EXPECT_EQ(repo_->ListJobs("", "garbage!", 2, board_).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// A job's counts are kept by the writes: a new lead counts in its job, a
+// finished run as enriched or failed, a person's move changes nothing (the
+// pipeline's column counts), a run in another job takes the lead's count
+// there; resent and rejected events count nothing; a large batch (COPY
+// on PostgreSQL) counts like a small one. After each step the kept counts
+// are what counting the leads' rows gives.
+TEST_P(SociLeadRepositoryTest, JobCountsFollowLeadsThroughRunsMovesAndNewJobs) {
+  const bool pg = GetParam() == Backend::kPostgres;
+  // (leads, enriched, failed) of a job; -1s: not listed.
+  auto counts = [this, pg](const std::string& job) {
+    DirectSession direct(db_->url(), pg);
+    EXPECT_EQ(direct.JobCounts(false), direct.JobCounts(true));
+    absl::StatusOr<JobPage> page = repo_->ListJobs("", "", 100, board_);
+    EXPECT_TRUE(page.ok()) << page.status();
+    for (const v1::Job& j : page.ok() ? page->jobs : std::vector<v1::Job>{}) {
+      if (j.id() == job) return std::make_tuple(j.lead_count(), j.enriched_count(), j.failed_count());
+    }
+    return std::make_tuple(int64_t{-1}, int64_t{-1}, int64_t{-1});
+  };
+  using C = std::tuple<int64_t, int64_t, int64_t>;
+  std::vector<v1::PipelineEvent> first = {MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+                                          ForLead(MakeEvent("g2", v1::EVENT_TYPE_LEAD_GENERATED,
+                                                            0), "L2")};
+  Commit(first);
+  EXPECT_EQ(counts("J1"), C(2, 0, 0));
+  Commit({MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true),
+          ForLead(MakeEvent("f", v1::EVENT_TYPE_LEAD_ENRICHMENT_END, 3, "", false), "L2")});
+  EXPECT_EQ(counts("J1"), C(2, 1, 1));
+  for (const EventOutcome& outcome : Commit(first).outcomes) {
+    EXPECT_EQ(outcome.kind, EventOutcome::Kind::kDuplicate);
+  }
+  EXPECT_EQ(counts("J1"), C(2, 1, 1));
+
+  // A person's move: the pipeline still has the lead enriched.
+  absl::StatusOr<MoveResult> moved =
+      repo_->MoveLead("L1", "", PersonMove("reviewing", "Ana"), engine_);
+  ASSERT_TRUE(moved.ok() && moved->change) << moved.status();
+  EXPECT_EQ(counts("J1"), C(2, 1, 1));
+
+  // L1 runs again in J2: it leaves J1's enriched leads.
+  Commit({ForLead(MakeEvent("s2", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 100), "L1", "J2")});
+  EXPECT_EQ(counts("J1"), C(1, 0, 1));
+  EXPECT_EQ(counts("J2"), C(1, 0, 0));
+  // Stalled mid-run: still counted where it is.
+  clock_.now += absl::Minutes(11);
+  absl::StatusOr<SweepResult> swept = repo_->SweepStalls(engine_);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  ASSERT_EQ(swept->changes.size(), 1u);
+  EXPECT_EQ(counts("J2"), C(1, 0, 0));
+
+  // A rejected event (another user's, for L2 in a new job) moves nothing.
+  v1::PipelineEvent intruder = ForLead(
+      MakeEvent("x", v1::EVENT_TYPE_LEAD_ENRICHMENT_START, 200), "L2", "J9", "mallory");
+  EXPECT_EQ(Commit({intruder}).outcomes.at(0).kind, EventOutcome::Kind::kRejected);
+  EXPECT_EQ(counts("J1"), C(1, 0, 1));
+  EXPECT_EQ(counts("J9"), C(-1, -1, -1));
+
+  // 40 leads in one batch, half of them enriched in it.
+  std::vector<v1::PipelineEvent> many;
+  for (int i = 0; i < 40; ++i) {
+    const std::string lead = absl::StrCat("M", i);
+    many.push_back(ForLead(MakeEvent(absl::StrCat("m", i), v1::EVENT_TYPE_LEAD_GENERATED, 0),
+                           lead, "J3"));
+    if (i % 2 == 0) {
+      many.push_back(ForLead(MakeEvent(absl::StrCat("n", i), v1::EVENT_TYPE_PIPELINE_END, 9, "",
+                                       true), lead, "J3"));
+    }
+  }
+  Commit(many);
+  EXPECT_EQ(counts("J3"), C(40, 20, 0));
+  EXPECT_EQ(counts("J1"), C(1, 0, 1));
+}
+
+// A version 6 database (no kept counts) gets its jobs' counts from its
+// leads' rows when it is upgraded, and the writes go on from there.
+TEST_P(SociLeadRepositoryTest, AVersionSixDatabaseCountsItsJobsLeadsOnUpgrade) {
+  const bool pg = GetParam() == Backend::kPostgres;
+  Commit({MakeEvent("g", v1::EVENT_TYPE_LEAD_GENERATED, 0),
+          ForLead(MakeEvent("g2", v1::EVENT_TYPE_LEAD_GENERATED, 0), "L2"),
+          ForLead(MakeEvent("g3", v1::EVENT_TYPE_LEAD_GENERATED, 0), "L3", "J2"),
+          MakeEvent("end", v1::EVENT_TYPE_PIPELINE_END, 9, "", true)});
+  ASSERT_TRUE(repo_->MoveLead("L1", "", PersonMove("reviewing", "Ana"), engine_).ok());
+  auto page = [this] {
+    absl::StatusOr<JobPage> jobs = repo_->ListJobs("", "", 10, board_);
+    EXPECT_TRUE(jobs.ok()) << jobs.status();
+    std::string all;
+    for (const v1::Job& job : jobs.ok() ? jobs->jobs : std::vector<v1::Job>{}) {
+      absl::StrAppend(&all, job.id(), ":", job.lead_count(), "/", job.enriched_count(), " ");
+    }
+    return all;
+  };
+  const std::string before = page();
+  EXPECT_EQ(before, "J1:2/1 J2:1/0 ");
+  repo_.reset();
+  {
+    DirectSession direct(db_->url(), pg);
+    direct.BackToVersion(6);
+  }
+  repo_ = Open();
+  ASSERT_NE(repo_, nullptr);
+  EXPECT_EQ(page(), before);
+  Commit({ForLead(MakeEvent("end3", v1::EVENT_TYPE_PIPELINE_END, 9, "", true), "L3", "J2")});
+  EXPECT_EQ(page(), "J1:2/1 J2:1/1 ");
+  DirectSession direct(db_->url(), pg);
+  EXPECT_EQ(direct.JobCounts(false), direct.JobCounts(true));
 }
 
 TEST_P(SociLeadRepositoryTest, TrimsTheChangeLogByAge) {

@@ -4,6 +4,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "engine/stage_engine.h"
 #include "engine/stage_history.h"
 #include "store/soci/change_wire.h"
 
@@ -55,6 +56,20 @@ absl::Status Decode(absl::string_view stored, Message* message, absl::string_vie
   return absl::OkStatus();
 }
 
+namespace {
+
+JobStage CountedIn(const v1::Lead& lead) {
+  return JobStage(lead.job_id(), engine::PipelineStage(lead));
+}
+
+}  // namespace
+
+absl::Status LoadStoredLead(absl::string_view state, LeadSlot* slot) {
+  absl::Status status = Decode(state, &slot->lead.emplace(), "lead");
+  if (status.ok()) slot->counted_in = CountedIn(*slot->lead);
+  return status;
+}
+
 Rows::Visit VisitRow(const v1::Lead& lead) {
   v1::StageVisit visit = engine::VisitOf(lead);
   return Rows::Visit{lead.id(),
@@ -88,8 +103,14 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
   for (auto& [id, slot] : leads) {
     if (!slot.touched) continue;
     const v1::Lead& lead = *slot.lead;
-    const std::string& pipeline_stage =
-        lead.pipeline_stage().empty() ? lead.stage() : lead.pipeline_stage();
+    const std::string& pipeline_stage = engine::PipelineStage(lead);
+    JobStage counted_in = CountedIn(lead);
+    if (counted_in != slot.counted_in) {
+      if (slot.counted_in && --rows.stage_counts[*slot.counted_in] == 0) {
+        rows.stage_counts.erase(*slot.counted_in);
+      }
+      if (++rows.stage_counts[counted_in] == 0) rows.stage_counts.erase(counted_in);
+    }
     const bool mid_run =
         engine::StatusForStage(board, pipeline_stage) == v1::LEAD_STATUS_ENRICHING;
     const long long stall_at = mid_run && !lead.has_stalled_since()

@@ -6,6 +6,7 @@
 #ifndef LEADBOARD_SERVER_STORE_SOCI_BATCH_ROWS_H_
 #define LEADBOARD_SERVER_STORE_SOCI_BATCH_ROWS_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,10 +39,16 @@ absl::Status CorruptRow(absl::string_view what);
 absl::Status Decode(absl::string_view stored, google::protobuf::Message* message,
                     absl::string_view what, std::string* bytes = nullptr);
 
+// A job and a column of the pipeline's: a key of job_stage_counts, where
+// each job's leads are counted by the column the pipeline has them in.
+using JobStage = std::pair<std::string, std::string>;
+
 // A batch's view of a lead: its state (none: new), whether the batch
 // changed it, and whether its enrichment package is loaded or must be written.
 struct LeadSlot {
   std::optional<v1::Lead> lead;
+  // Where the stored lead is counted (LoadStoredLead); none: a new lead.
+  std::optional<JobStage> counted_in;
   bool touched = false;
   bool enrichment_loaded = false;
   bool enrichment_dirty = false;
@@ -57,6 +64,11 @@ struct LeadSlot {
   bool job_changed = false;  // a stored lead the batch ran in a new job
 };
 using LeadSlots = absl::flat_hash_map<std::string, LeadSlot>;
+
+// Decodes a stored lead's `state` into `slot`, noting where it is counted.
+// Every read of a stored lead a batch may write goes through here: a slot
+// without counted_in is counted as a new lead.
+absl::Status LoadStoredLead(absl::string_view state, LeadSlot* slot);
 struct JobSlot {
   std::optional<v1::Job> job;
   bool dirty = false;
@@ -113,6 +125,9 @@ struct Rows {
   };
   std::vector<Timeline> timelines;
   StepTotals step_totals;  // what the batch adds to agent_step_totals
+  // What the batch adds to job_stage_counts (never 0): a new lead counts
+  // in its job and column, a lead that moves leaves its old one.
+  std::map<JobStage, long long> stage_counts;
 };
 
 // The hour of a timeline's latest event (0: none): its row's last_at.

@@ -211,7 +211,7 @@ absl::Status StageBatch(soci::session& sql, const std::vector<const v1::Pipeline
   for (const auto& row : results[first + 1]) {
     LeadSlot& slot = (*leads)[row[0]];
     if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return CorruptRow("lead");
-    if (absl::Status s = Decode(row[1], &slot.lead.emplace(), "lead"); !s.ok()) return s;
+    if (absl::Status s = LoadStoredLead(row[1], &slot); !s.ok()) return s;
     if (row[3].empty()) continue;  // no timeline row (NULL)
     if (absl::Status s = Decode(row[3], &slot.timeline, "timeline"); !s.ok()) return s;
     if (absl::Status s = DecodeSteps(row[4], &slot.stored_steps); !s.ok()) return s;
@@ -337,6 +337,12 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
                               .Done());
   }
   if (!totals.rows.empty()) parts.push_back(std::move(totals));
+  RowsPart counts{std::string(sql_text::kAddStageCounts), {},
+                  std::string(sql_text::kAddStageCountsTail)};
+  for (const auto& [key, leads] : rows.stage_counts) {
+    counts.rows.push_back(LiteralRow(sql).Add(key.first).Add(key.second).Add(leads).Done());
+  }
+  if (!counts.rows.empty()) parts.push_back(std::move(counts));
   AddUpserts(
       sql, rows.timelines,
       [](auto& out, const Rows::Timeline& t) -> auto& { return TimelineFields(out, t); },

@@ -12,7 +12,7 @@ class session;
 namespace leadboard::store {
 
 // The schema version this build writes.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Brings the database to kSchemaVersion in one transaction, under a lock so
 // that replicas starting together migrate once. Idempotent. Returns

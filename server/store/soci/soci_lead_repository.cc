@@ -262,7 +262,7 @@ absl::StatusOr<MoveResult> SociLeadRepository::MoveLead(const std::string& lead_
         soci::into(state, state_ind), soci::into(slot.last_event_at);
     const bool found = sql.got_data() && state_ind == soci::i_ok;
     if (found) {
-      if (absl::Status s = Decode(state, &slot.lead.emplace(), "lead"); !s.ok()) return s;
+      if (absl::Status s = LoadStoredLead(state, &slot); !s.ok()) return s;
     }
     if (!found || (!user_scope.empty() && slot.lead->user_id() != user_scope)) {
       return absl::NotFoundError(absl::StrCat("lead \"", lead_id, "\" not found"));
@@ -663,8 +663,8 @@ absl::StatusOr<SweepResult> SociLeadRepository::SweepStalls(const engine::StageE
     const Due due_leads = read_due("leads", "lead_id");
     for (size_t i = 0; i < due_leads.ids.size(); ++i) {
       LeadSlot& slot = leads[due_leads.ids[i]];
-      v1::Lead& lead = slot.lead.emplace();
-      if (absl::Status s = Decode(due_leads.states[i], &lead, "lead"); !s.ok()) return s;
+      if (absl::Status s = LoadStoredLead(due_leads.states[i], &slot); !s.ok()) return s;
+      v1::Lead& lead = *slot.lead;
       slot.last_event_at = due_leads.last[i];
       slot.touched = true;
       *lead.mutable_stalled_since() =
@@ -734,9 +734,9 @@ absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
       if (!s.ok()) return s;
     }
     if (page.jobs.empty()) return page;
-    // The page's lead counts in one statement (was one per job), by the
-    // pipeline's stage: a lead a person moved on to a sales column still
-    // counts as enriched (or failed) for its job.
+    // The page's lead counts in one statement, as the writes keep them:
+    // by the pipeline's column, so a lead a person moved on to a sales
+    // column still counts as enriched (or failed) for its job.
     absl::flat_hash_map<std::string, v1::Job*> by_id;
     soci::statement counts(sql);
     std::string in;
@@ -751,8 +751,8 @@ absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
     counts.exchange(soci::into(stage));
     counts.exchange(soci::into(count));
     counts.alloc();
-    counts.prepare("SELECT job_id, COALESCE(pipeline_stage, stage), COUNT(*) FROM leads "
-                   "WHERE job_id IN (" + in + ") GROUP BY job_id, COALESCE(pipeline_stage, stage)");
+    counts.prepare("SELECT job_id, stage, leads FROM job_stage_counts WHERE job_id IN (" + in +
+                   ") AND leads <> 0");
     counts.define_and_bind();
     for (bool row = counts.execute(true); row; row = counts.fetch()) {
       v1::Job& job = *by_id.at(job_id);

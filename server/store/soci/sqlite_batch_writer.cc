@@ -42,9 +42,12 @@ class SqliteBatchWriter final : public BatchWriter {
   }
 
   absl::Status LoadLead(const std::string& id, LeadSlot* slot) override {
-    absl::Status status = Load(lite_.select_lead, id, &slot->lead, "lead");
-    if (slot->lead) slot->last_event_at = lite_.last_event_at;
-    return status;
+    lite_.id = id;
+    if (!SqliteStatements::ReadOne(lite_.select_lead) || lite_.state_indicator != soci::i_ok) {
+      return absl::OkStatus();
+    }
+    slot->last_event_at = lite_.last_event_at;
+    return LoadStoredLead(lite_.state, slot);
   }
   absl::Status LoadJob(const std::string& id, JobSlot* slot) override {
     absl::Status status = Load(lite_.select_job, id, &slot->job, "job");
@@ -117,6 +120,11 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.retries = delta.retries;
       lite_.max_us = delta.max_us;
       lite_.add_step_totals.execute(true);
+    }
+    for (const auto& [key, leads] : rows->stage_counts) {
+      std::tie(lite_.job, lite_.stage) = key;
+      lite_.number = leads;
+      lite_.add_stage_count.execute(true);
     }
     for (size_t i = 0; i < changes.size(); ++i) {
       lite_.number = rows->change_revisions[i];

@@ -53,6 +53,7 @@ struct SqliteStatements {
   soci::statement upsert_timeline_new_hour;  // the same, where last_at changed
   soci::statement add_step_totals;  // stage (agent), status, bucket, steps, total_us, retries,
                                     // max_us
+  soci::statement add_stage_count;  // job, stage, number (what to add)
   soci::statement insert_change;    // number, lead, user, job, now, payload
   soci::statement insert_visit;     // lead, number (revision), stage, visit_at, kind, actor, note
 

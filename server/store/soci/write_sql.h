@@ -49,6 +49,11 @@ inline constexpr absl::string_view kAddStepTotalsTail =
     "excluded.steps, total_us = agent_step_totals.total_us + excluded.total_us, retries = "
     "agent_step_totals.retries + excluded.retries, max_us = CASE WHEN excluded.max_us > "
     "agent_step_totals.max_us THEN excluded.max_us ELSE agent_step_totals.max_us END";
+// A job's leads per pipeline column: what a batch adds to each count.
+inline constexpr absl::string_view kAddStageCounts =
+    "INSERT INTO job_stage_counts (job_id, stage, leads) VALUES ";
+inline constexpr absl::string_view kAddStageCountsTail =
+    " ON CONFLICT (job_id, stage) DO UPDATE SET leads = job_stage_counts.leads + excluded.leads";
 inline constexpr absl::string_view kInsertChange =
     "INSERT INTO changes (revision, lead_id, user_id, job_id, committed_at, payload) VALUES ";
 
