@@ -219,7 +219,8 @@ PER_CALL = {
     "BM_Reads": ("µs", "A board's reads through the repository, one call each; the name is "
                  "backend/read/leads per job, 10 jobs of enriched leads stored (0 GetLead with "
                  "its timeline, 1 ListLeads of 50, 2 CountByStage of one user, 3 ListJobs, a "
-                 "page holding all 10 jobs):"),
+                 "page holding all 10 jobs, 4 ListJobs of one user with 5,000 newer jobs of "
+                 "others stored):"),
     "BM_AgentStats": ("ms", "GetAgentStats (the repository's query, one call) over stored agent "
                       "steps; the name is backend/steps/filter (0 none, 1 one job, 2 one "
                       "user's last 24 h, 3 everybody's last 24 h):"),

@@ -260,9 +260,12 @@ class DirectSession {
 
   // Leaves the database as a server of `version` did: drops what later
   // versions made that a test does not take back itself (version 7's
-  // job_stage_counts), and forgets the later versions.
+  // job_stage_counts and jobs_user), and forgets the later versions.
   void BackToVersion(int version) {
-    if (version < 7) sql_ << "DROP TABLE job_stage_counts";
+    if (version < 7) {
+      sql_ << "DROP TABLE job_stage_counts";
+      sql_ << "DROP INDEX jobs_user";
+    }
     sql_ << "DELETE FROM schema_version WHERE version > :v", soci::use(version);
   }
 
@@ -773,6 +776,42 @@ TEST_P(SociLeadRepositoryTest, PagesThroughLeadsAndJobs) {
   EXPECT_TRUE(rest->next_token.empty());
   EXPECT_EQ(repo_->ListJobs("", "garbage!", 2, board_).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// One user's jobs page by their start like everybody's, newest first; a
+// job an earlier event reaches moves back in both orders.
+TEST_P(SociLeadRepositoryTest, PagesThroughOneUsersJobsByTheirStart) {
+  auto harvest = [](const std::string& job, int second, const std::string& user) {
+    return ForLead(MakeEvent(absl::StrCat(job, "-", second), v1::EVENT_TYPE_LEAD_GENERATED,
+                             second),
+                   absl::StrCat(job, "-lead"), job, user);
+  };
+  Commit({harvest("A1", 100, "u1"), harvest("B1", 200, "u2"), harvest("A2", 300, "u1"),
+          harvest("B2", 400, "u2"), harvest("A3", 500, "u1"), harvest("B3", 600, "u2")});
+  // Every page of `user`'s jobs (everybody's: ""), `size` a page.
+  auto pages = [this](const std::string& user, int size) {
+    std::vector<std::string> out;
+    std::string token;
+    do {
+      absl::StatusOr<JobPage> page = repo_->ListJobs(user, token, size, board_);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      std::string ids;
+      for (const v1::Job& job : page->jobs) absl::StrAppend(&ids, job.id(), " ");
+      out.push_back(ids);
+      token = page->next_token;
+    } while (!token.empty());
+    return out;
+  };
+  EXPECT_THAT(pages("u1", 2), ::testing::ElementsAre("A3 A2 ", "A1 "));
+  EXPECT_THAT(pages("u2", 3), ::testing::ElementsAre("B3 B2 B1 "));
+  EXPECT_THAT(pages("", 4), ::testing::ElementsAre("B3 A3 B2 A2 ", "B1 A1 "));
+  EXPECT_THAT(pages("nobody", 4), ::testing::ElementsAre(""));
+
+  // An event of A3 from before every other job: A3 started first.
+  Commit({harvest("A3", 10, "u1")});
+  EXPECT_THAT(pages("u1", 2), ::testing::ElementsAre("A2 A1 ", "A3 "));
+  EXPECT_THAT(pages("", 4), ::testing::ElementsAre("B3 B2 A2 B1 ", "A1 A3 "));
 }
 
 // A job's counts are kept by the writes: a new lead counts in its job, a

@@ -70,6 +70,12 @@ absl::Status LoadStoredLead(absl::string_view state, LeadSlot* slot) {
   return status;
 }
 
+absl::Status LoadStoredJob(absl::string_view state, JobSlot* slot) {
+  absl::Status status = Decode(state, &slot->job.emplace(), "job");
+  if (status.ok()) slot->stored_started_at = Micros(slot->job->started_at());
+  return status;
+}
+
 Rows::Visit VisitRow(const v1::Lead& lead) {
   v1::StageVisit visit = engine::VisitOf(lead);
   return Rows::Visit{lead.id(),
@@ -142,8 +148,10 @@ Rows GatherRows(LeadSlots& leads, const JobSlots& jobs, const std::vector<Change
       const long long stall_at = running && !slot.job->has_stalled_since()
                                      ? Deadline(slot.last_event_at, board.job_stall_after())
                                      : 0;
-      rows.jobs.push_back(Rows::Job{&id, &*slot.job, Micros(slot.job->started_at()),
-                                    Encode(*slot.job), slot.last_event_at, stall_at});
+      const long long started_at = Micros(slot.job->started_at());
+      rows.jobs.push_back(Rows::Job{&id, &*slot.job, started_at, Encode(*slot.job),
+                                    slot.last_event_at, stall_at,
+                                    started_at != slot.stored_started_at});
     }
   }
   for (const Change& change : changes) {

@@ -73,8 +73,12 @@ struct JobSlot {
   std::optional<v1::Job> job;
   bool dirty = false;
   long long last_event_at = 0;
+  long long stored_started_at = -1;  // as stored (LoadStoredJob); -1: a new job
 };
 using JobSlots = absl::flat_hash_map<std::string, JobSlot>;
+
+// Decodes a stored job's `state` into `slot`, noting when it started.
+absl::Status LoadStoredJob(absl::string_view state, JobSlot* slot);
 
 // What a batch writes besides its events, encoded as stored.
 struct Rows {
@@ -99,6 +103,7 @@ struct Rows {
     std::string state;
     long long last_event_at;
     long long stall_at;
+    bool new_start;  // started_at to rewrite (a stored job an earlier event reached)
   };
   std::vector<Lead> leads;
   std::vector<Job> jobs;

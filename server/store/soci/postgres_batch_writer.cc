@@ -222,7 +222,7 @@ absl::Status StageBatch(soci::session& sql, const std::vector<const v1::Pipeline
   for (const auto& row : results[first + 2]) {
     JobSlot& slot = (*jobs)[row[0]];
     if (!absl::SimpleAtoi(row[2], &slot.last_event_at)) return CorruptRow("job");
-    if (absl::Status s = Decode(row[1], &slot.job.emplace(), "job"); !s.ok()) return s;
+    if (absl::Status s = LoadStoredJob(row[1], &slot); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -303,14 +303,16 @@ std::string PostgresWritesScript(soci::session& sql, const Rows& rows,
       new std::string(absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob));
   static const std::string* const timeline_tail =
       new std::string(absl::StrCat(sql_text::kUpsertTimelineTail, sql_text::kAndNewHour));
+  static const std::string* const job_tail =
+      new std::string(absl::StrCat(sql_text::kUpsertJobTail, sql_text::kAndNewStart));
   std::vector<RowsPart> parts;
   AddUpserts(
       sql, rows.leads,
       [](auto& out, const Rows::Lead& row) -> auto& { return LeadFields(out, row); },
       sql_text::kUpsertLead, sql_text::kLeadColumns, "incoming_leads", *lead_tail, &parts);
   if (!rows.jobs.empty()) {
-    RowsPart& part = parts.emplace_back(RowsPart{std::string(sql_text::kUpsertJob), {},
-                                                 std::string(sql_text::kUpsertJobTail)});
+    RowsPart& part =
+        parts.emplace_back(RowsPart{std::string(sql_text::kUpsertJob), {}, *job_tail});
     for (const Rows::Job& row : rows.jobs) {
       part.rows.push_back(LiteralRow(sql)
                               .Add(*row.id)

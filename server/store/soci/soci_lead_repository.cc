@@ -679,9 +679,7 @@ absl::StatusOr<SweepResult> SociLeadRepository::SweepStalls(const engine::StageE
     const Due due_jobs = read_due("jobs", "job_id");
     for (size_t i = 0; i < due_jobs.ids.size(); ++i) {
       JobSlot& slot = jobs[due_jobs.ids[i]];
-      if (absl::Status s = Decode(due_jobs.states[i], &slot.job.emplace(), "job"); !s.ok()) {
-        return s;
-      }
+      if (absl::Status s = LoadStoredJob(due_jobs.states[i], &slot); !s.ok()) return s;
       slot.last_event_at = due_jobs.last[i];
       slot.dirty = true;
       *slot.job->mutable_stalled_since() =
@@ -717,12 +715,23 @@ absl::StatusOr<JobPage> SociLeadRepository::ListJobs(const std::string& user_id,
     const size_t rows = static_cast<size_t>(fetch);
     std::vector<std::string> ids(rows), states(rows);
     std::vector<long long> started(rows);
-    sql << "SELECT job_id, state, started_at FROM jobs WHERE (:u1 = '' OR user_id = :u2) AND "
-           "(started_at < :b1 OR (started_at = :b2 AND job_id > :after)) "
-           "ORDER BY started_at DESC, job_id LIMIT :n",
-        soci::use(user_id), soci::use(user_id), soci::use(before), soci::use(before),
-        soci::use(after_id), soci::use(fetch), soci::into(ids), soci::into(states),
-        soci::into(started);
+    // Everybody's jobs (read through jobs_started) or one user's
+    // (jobs_user, which starts with the user). The first condition on
+    // started_at, implied by the second, lets a later page start in the
+    // index where the last one ended instead of at the newest job.
+    const std::string page_sql =
+        "started_at <= :b0 AND (started_at < :b1 OR (started_at = :b2 AND job_id > :after)) "
+        "ORDER BY started_at DESC, job_id LIMIT :n";
+    const std::string select = "SELECT job_id, state, started_at FROM jobs WHERE ";
+    if (user_id.empty()) {
+      sql << select + page_sql, soci::use(before), soci::use(before), soci::use(before),
+          soci::use(after_id), soci::use(fetch), soci::into(ids), soci::into(states),
+          soci::into(started);
+    } else {
+      sql << select + "user_id = :u AND " + page_sql, soci::use(user_id), soci::use(before),
+          soci::use(before), soci::use(before), soci::use(after_id), soci::use(fetch),
+          soci::into(ids), soci::into(states), soci::into(started);
+    }
     if (!sql.got_data()) return page;
     for (size_t i = 0; i < ids.size(); ++i) {
       if (static_cast<int>(page.jobs.size()) == limit) {

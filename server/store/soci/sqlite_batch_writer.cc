@@ -50,9 +50,12 @@ class SqliteBatchWriter final : public BatchWriter {
     return LoadStoredLead(lite_.state, slot);
   }
   absl::Status LoadJob(const std::string& id, JobSlot* slot) override {
-    absl::Status status = Load(lite_.select_job, id, &slot->job, "job");
-    if (slot->job) slot->last_event_at = lite_.last_event_at;
-    return status;
+    lite_.id = id;
+    if (!SqliteStatements::ReadOne(lite_.select_job) || lite_.state_indicator != soci::i_ok) {
+      return absl::OkStatus();
+    }
+    slot->last_event_at = lite_.last_event_at;
+    return LoadStoredJob(lite_.state, slot);
   }
   absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) override {
     std::optional<engine::stored::TimelineLog> log;
@@ -103,7 +106,7 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.state.swap(row.state);
       lite_.last_event_at = row.last_event_at;
       lite_.stall_at = row.stall_at;
-      lite_.upsert_job.execute(true);
+      (row.new_start ? lite_.upsert_job_new_start : lite_.upsert_job).execute(true);
     }
     for (Rows::Timeline& t : rows->timelines) {
       lite_.id = *t.id;

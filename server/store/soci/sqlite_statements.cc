@@ -33,11 +33,9 @@ SqliteStatements::SqliteStatements(soci::session& sql)
       upsert_lead(UpsertLead(sql, std::string(sql_text::kUpsertLeadTail))),
       upsert_lead_new_job(
           UpsertLead(sql, absl::StrCat(sql_text::kUpsertLeadTail, sql_text::kAndNewJob))),
-      upsert_job((sql.prepare << absl::StrCat(sql_text::kUpsertJob,
-                                              "(:id, :user, :started, :state, :last, :stall)",
-                                              sql_text::kUpsertJobTail),
-                  use(id), use(user), use(number), use(state), use(last_event_at),
-                  use(stall_at))),
+      upsert_job(UpsertJob(sql, std::string(sql_text::kUpsertJobTail))),
+      upsert_job_new_start(
+          UpsertJob(sql, absl::StrCat(sql_text::kUpsertJobTail, sql_text::kAndNewStart))),
       upsert_timeline(UpsertTimeline(sql, std::string(sql_text::kUpsertTimelineTail))),
       upsert_timeline_new_hour(UpsertTimeline(
           sql, absl::StrCat(sql_text::kUpsertTimelineTail, sql_text::kAndNewHour))),
@@ -72,6 +70,12 @@ soci::statement SqliteStatements::UpsertTimeline(soci::session& sql, std::string
   return (sql.prepare << absl::StrCat(sql_text::kUpsertTimeline, "(:id, :log, :steps, :last)",
                                       tail),
           use(id), use(state), use(payload), use(number));
+}
+
+soci::statement SqliteStatements::UpsertJob(soci::session& sql, std::string tail) {
+  return (sql.prepare << absl::StrCat(sql_text::kUpsertJob,
+                                      "(:id, :user, :started, :state, :last, :stall)", tail),
+          use(id), use(user), use(number), use(state), use(last_event_at), use(stall_at));
 }
 
 bool SqliteStatements::ReadOne(soci::statement& statement) {

@@ -49,6 +49,7 @@ struct SqliteStatements {
                                     // enrichment package; payload_indicator i_null: unchanged)
   soci::statement upsert_lead_new_job;  // the same, for a stored lead that runs in a new job
   soci::statement upsert_job;       // id, user, number, state, last_event_at, stall_at
+  soci::statement upsert_job_new_start;  // the same, for a stored job that started earlier
   soci::statement upsert_timeline;  // id, state (the log), payload (its steps), number (last_at)
   soci::statement upsert_timeline_new_hour;  // the same, where last_at changed
   soci::statement add_step_totals;  // stage (agent), status, bucket, steps, total_us, retries,
@@ -61,6 +62,7 @@ struct SqliteStatements {
   // An upsert's statement with the given tail, bound to the fields above.
   soci::statement UpsertLead(soci::session& sql, std::string tail);
   soci::statement UpsertTimeline(soci::session& sql, std::string tail);
+  soci::statement UpsertJob(soci::session& sql, std::string tail);
 };
 
 }  // namespace leadboard::store

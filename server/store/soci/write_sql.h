@@ -31,10 +31,12 @@ inline constexpr absl::string_view kUpsertLeadTail =
 inline constexpr absl::string_view kAndNewJob = ", job_id = excluded.job_id";
 inline constexpr absl::string_view kUpsertJob =
     "INSERT INTO jobs (job_id, user_id, started_at, state, last_event_at, stall_at) VALUES ";
+// A job's user never changes (its first event's); its start (indexed
+// twice) changes only when an earlier event arrives.
 inline constexpr absl::string_view kUpsertJobTail =
-    " ON CONFLICT (job_id) DO UPDATE SET user_id = excluded.user_id, started_at = "
-    "excluded.started_at, state = excluded.state, last_event_at = excluded.last_event_at, "
-    "stall_at = excluded.stall_at";
+    " ON CONFLICT (job_id) DO UPDATE SET state = excluded.state, last_event_at = "
+    "excluded.last_event_at, stall_at = excluded.stall_at";
+inline constexpr absl::string_view kAndNewStart = ", started_at = excluded.started_at";
 inline constexpr absl::string_view kUpsertTimeline =
     "INSERT INTO lead_timelines (lead_id, log, steps, last_at) VALUES ";
 inline constexpr absl::string_view kUpsertTimelineTail =
