@@ -42,20 +42,10 @@ class SqliteBatchWriter final : public BatchWriter {
   }
 
   absl::Status LoadLead(const std::string& id, LeadSlot* slot) override {
-    lite_.id = id;
-    if (!SqliteStatements::ReadOne(lite_.select_lead) || lite_.state_indicator != soci::i_ok) {
-      return absl::OkStatus();
-    }
-    slot->last_event_at = lite_.last_event_at;
-    return LoadStoredLead(lite_.state, slot);
+    return LoadRow(lite_.select_lead, id, slot, &LoadStoredLead);
   }
   absl::Status LoadJob(const std::string& id, JobSlot* slot) override {
-    lite_.id = id;
-    if (!SqliteStatements::ReadOne(lite_.select_job) || lite_.state_indicator != soci::i_ok) {
-      return absl::OkStatus();
-    }
-    slot->last_event_at = lite_.last_event_at;
-    return LoadStoredJob(lite_.state, slot);
+    return LoadRow(lite_.select_job, id, slot, &LoadStoredJob);
   }
   absl::Status LoadTimeline(const std::string& id, LeadSlot* slot) override {
     std::optional<engine::stored::TimelineLog> log;
@@ -147,6 +137,19 @@ class SqliteBatchWriter final : public BatchWriter {
       lite_.note.swap(visit.note);
       lite_.insert_visit.execute(true);
     }
+  }
+
+  // A lead's or job's row, if stored: its last event, and its state
+  // through `load`.
+  template <typename Slot>
+  absl::Status LoadRow(soci::statement& select, const std::string& id, Slot* slot,
+                       absl::Status (*load)(absl::string_view, Slot*)) {
+    lite_.id = id;
+    if (!SqliteStatements::ReadOne(select) || lite_.state_indicator != soci::i_ok) {
+      return absl::OkStatus();
+    }
+    slot->last_event_at = lite_.last_event_at;
+    return load(lite_.state, slot);
   }
 
   template <typename Message>
