@@ -269,7 +269,8 @@ grpc::ServerUnaryReactor* LeadBoardService::GetBoard(grpc::CallbackServerContext
       absl::StatusOr<int64_t> revision = context_.repository->CurrentRevision();
       if (!revision.ok()) return revision.status();
       absl::StatusOr<absl::flat_hash_map<std::string, store::StageCount>> counts =
-          context_.repository->CountByStage(filter);
+          request->columns_only() ? absl::flat_hash_map<std::string, store::StageCount>()
+                                  : context_.repository->CountByStage(filter);
       if (!counts.ok()) return counts.status();
       for (const v1::BoardColumn& column : context_.board->columns()) {
         v1::BoardColumn* out = board->add_columns();

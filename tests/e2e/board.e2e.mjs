@@ -13,7 +13,7 @@ export async function run(results, browser) {
   const stack = await startStack();
   try {
     await until(() => { stack.grpcurl("GetBoard", {}); return true; });
-    const page = await openBoard(browser, stack.url(), { width: 1800, height: 1000, countBatches: true });
+    const page = await openBoard(browser, stack.url(), { width: 1800, height: 1000, countBatches: true, requests: true });
     check("the board connects and goes live", await waitLive(page));
     // "live" comes from the watch stream and the columns from GetBoard: two
     // requests, either may land first, so wait for the columns too.
@@ -25,6 +25,13 @@ export async function run(results, browser) {
     check("the board has the people's columns after Enriched and Failed",
       /enriched,failed,reviewing,first_messages,negotiating,meeting_scheduled,disqualified$/.test(shown), shown);
     check("an empty board says what will appear", await until(() => page.getByTestId("board-empty").isVisible(), 5000));
+    // The board counts its own cards: it asks GetBoard for the columns
+    // alone (a grpc-web frame of 5 bytes, then columns_only = true: field 3,
+    // varint 1), so the server reads no lead for it.
+    const asked = page.requests.filter((r) => r.url().endsWith("/leadboard.v1.LeadBoard/GetBoard"))
+      .map((r) => r.postDataBuffer()?.subarray(5).toString("hex"));
+    check("the board asks GetBoard for its columns only", asked.length > 0 && asked.every((m) => m === "1801"),
+      `GetBoard messages: ${JSON.stringify(asked)}`);
 
     const simulator = stack.simulate(["--jobs", "1", "--leads", "3", "--speed", "20", "--seed", "7",
       "--failure-rate", "0", "--duplicate-rate", "0", "--run-id", "e2e"]);

@@ -139,7 +139,8 @@ export const exited = (child) => new Promise((resolve) => {
 // A page of the board whose person is `name` (kept as the board keeps it).
 // With `countBatches`, the page counts the watch responses that arrive as
 // a batch in `window.watchBatches` (see countWatchBatches).
-export async function openBoard(browser, url, { name = "", token = "", width = 1600, height = 1000, countBatches = false } = {}) {
+// With `requests`, page.requests holds every request the page made.
+export async function openBoard(browser, url, { name = "", token = "", width = 1600, height = 1000, countBatches = false, requests = false } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   if (countBatches) await context.addInitScript(countWatchBatches);
   if (name || token) {
@@ -152,6 +153,10 @@ export async function openBoard(browser, url, { name = "", token = "", width = 1
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  if (requests) {
+    page.requests = [];
+    page.on("request", (r) => page.requests.push(r));
+  }
   await until(async () => (await page.goto(url)).ok(), 20000, 300);
   page.errors = errors;
   return page;

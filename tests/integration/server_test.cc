@@ -186,6 +186,19 @@ TEST_P(ServerTest, UnaryCallsValidateAndAnswer) {
     EXPECT_EQ(board.revision(), 3);
   }
   {
+    // The columns alone: the same columns and revision, nothing counted.
+    grpc::ClientContext context;
+    v1::GetBoardRequest request;
+    request.set_columns_only(true);
+    v1::Board board;
+    ASSERT_TRUE(stub_->GetBoard(&context, request, &board).ok());
+    ASSERT_EQ(board.columns_size(), 14);
+    EXPECT_EQ(board.columns(0).id(), "harvested");
+    EXPECT_TRUE(board.columns(7).terminal());
+    for (const v1::BoardColumn& column : board.columns()) EXPECT_EQ(column.lead_count(), 0);
+    EXPECT_EQ(board.revision(), 3);
+  }
+  {
     grpc::ClientContext context;
     v1::ListJobsResponse jobs;
     ASSERT_TRUE(stub_->ListJobs(&context, v1::ListJobsRequest(), &jobs).ok());
