@@ -257,9 +257,12 @@ class AsyncClient(ClientBase):
         response = await self._unary("MoveLead", self._stub.MoveLead, request, MOVE_RETRYABLE_CODES)
         return MoveResult(response.lead, response.moved)
 
-    async def get_board(self, *, job_id: str = "", user_id: str = "") -> board_pb2.Board:
-        """Returns the board's columns in order, with lead counts for the filter."""
-        return await self._unary("GetBoard", self._stub.GetBoard, svc.GetBoardRequest(job_id=job_id, user_id=user_id))
+    async def get_board(self, *, job_id: str = "", user_id: str = "",
+                        columns_only: bool = False) -> board_pb2.Board:
+        """Returns the board's columns in order, with lead counts for the filter
+        (``columns_only``: the columns alone, counts 0, no lead read)."""
+        request = svc.GetBoardRequest(job_id=job_id, user_id=user_id, columns_only=columns_only)
+        return await self._unary("GetBoard", self._stub.GetBoard, request)
 
     async def list_leads(
         self,

@@ -311,9 +311,12 @@ class Client(ClientBase):
             if not token:
                 return
 
-    def get_board(self, *, job_id: str = "", user_id: str = "") -> board_pb2.Board:
-        """Returns the board's columns in order, with lead counts for the filter."""
-        return self._unary("GetBoard", self._stub.GetBoard, svc.GetBoardRequest(job_id=job_id, user_id=user_id))
+    def get_board(self, *, job_id: str = "", user_id: str = "",
+                  columns_only: bool = False) -> board_pb2.Board:
+        """Returns the board's columns in order, with lead counts for the filter
+        (``columns_only``: the columns alone, counts 0, no lead read)."""
+        request = svc.GetBoardRequest(job_id=job_id, user_id=user_id, columns_only=columns_only)
+        return self._unary("GetBoard", self._stub.GetBoard, request)
 
     def list_jobs(self, *, user_id: str = "", page_size: int = 50) -> Iterator[lead_pb2.Job]:
         """Iterates every job (newest first), fetching page after page.

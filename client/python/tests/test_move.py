@@ -75,6 +75,10 @@ def test_move_lead_moves_an_enriched_lead_as_a_person(board: leadboard.Client) -
     by_stage = counts(board, job_id=plan.job_id)
     assert by_stage["reviewing"] == 1 and by_stage["enriched"] == len(plan.outcomes) - 1
     columns = {c.id: c for c in board.get_board().columns}
+    # The columns alone: the same columns, nothing counted.
+    bare = board.get_board(columns_only=True).columns
+    assert [c.id for c in bare] == list(columns) and all(c.lead_count == 0 for c in bare)
+    assert columns["enriched"].lead_count > 0
     assert all(columns[s].accepts_moves for s in ("reviewing", "first_messages", "negotiating",
                                                   "meeting_scheduled", "disqualified", "enriched"))
     assert not columns["research"].accepts_moves and not columns["failed"].accepts_moves

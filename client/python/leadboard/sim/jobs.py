@@ -472,7 +472,7 @@ async def _play_sales(
     """Checks that the board has the planned people's columns, then plays the sales team."""
     wanted = {s.to_stage for s in plan.sales} | {s.rival[1] for s in plan.sales if s.rival}
     try:
-        board = await client.get_board()
+        board = await client.get_board(columns_only=True)
     except LeadboardError as e:
         return SalesResult(error=str(e))
     missing = wanted - {c.id for c in board.columns if c.accepts_moves}
